@@ -1,0 +1,49 @@
+# newsflow: `make run` to try it, `make test` to check it. Everything installs into .venv.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP_QUIET := 2> >(grep -v "^WARNING: Location" >&2)
+STAMP := $(VENV)/.installed
+EVAL_DATA ?= ../shared/eval
+
+.PHONY: help install run test test-unit test-integration lint schemas bench bench-quick \
+        eval-clean eval-enrich eval-dedup model clean
+
+help:
+	@echo "make run         embedded broker + worker, ingest samples/, print the outcome, until Ctrl-C"
+	@echo "make test        install and run the whole test suite"
+	@echo "make lint        ruff"
+	@echo "make schemas     regenerate schemas/ from streams/records.py"
+	@echo "make eval-clean|eval-enrich|eval-dedup EVAL_DATA=../shared/eval"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[test]' $(PIP_QUIET)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/newsflow run --ingest samples/
+
+test: install
+	$(PY) -m pytest -q
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+test-integration: install
+	$(PY) -m pytest -q tests/integration
+
+lint: install
+	$(VENV)/bin/ruff check streams tests scripts
+
+schemas: install
+	$(VENV)/bin/newsflow schemas
+
+clean:
+	rm -rf .newsflow .pytest_cache build *.egg-info

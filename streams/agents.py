@@ -1,0 +1,73 @@
+"""One Faust agent per pipeline step: read, call the step, send.
+
+Agents hold no logic. ``Step.__call__`` never raises (failures come back as
+dead letters), so no message is acked without an output: Faust acks a message
+whose agent raised and never processes it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import faust
+import orjson
+
+from streams import metrics
+from streams.pipeline.steps import DEAD_LETTER, STEPS, Message, Step, StepContext, encode
+
+log = logging.getLogger("newsflow.agents")
+
+
+def register_agents(
+    app: faust.App,
+    topics: dict[str, faust.TopicT],
+    tables: dict[str, faust.Table],
+    ctx: StepContext,
+) -> None:
+    for step in STEPS:
+        table = tables[step.table] if step.table else None
+        app.agent(topics[step.source], name=step.name)(_agent_for(step, topics, table, ctx))
+
+
+def _agent_for(
+    step: Step, topics: dict[str, faust.TopicT], table: faust.Table | None, ctx: StepContext
+) -> Any:
+    async def agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            message = event.message
+            started = time.perf_counter()
+            key = message.key if message.key is not None else b""
+            stored = table.get(key) if table is not None else None
+            state = _decode_state(stored)
+            new_state, emits = step(
+                state,
+                Message(message.key, message.value or b"", int(message.timestamp * 1000)),
+                ctx,
+            )
+            if table is not None and new_state is not None:
+                encoded_state = encode(new_state)
+                if encoded_state != stored:
+                    table[key] = encoded_state
+            for emit in emits:
+                await topics[emit.topic].send(
+                    key=emit.key.encode() if emit.key is not None else None,
+                    value=encode(emit.value),
+                )
+                metrics.MESSAGES_OUT.labels(step.name, emit.topic).inc()
+                if emit.topic == DEAD_LETTER:
+                    metrics.DEAD_LETTERS.labels(emit.value.stage, emit.value.reason).inc()
+                    log.warning(
+                        "dead letter: stage=%s reason=%s article_id=%s key=%s",
+                        emit.value.stage, emit.value.reason, emit.value.article_id, emit.key,
+                    )  # fmt: skip
+            metrics.MESSAGES_IN.labels(step.name).inc()
+            metrics.STEP_SECONDS.labels(step.name).observe(time.perf_counter() - started)
+
+    agent.__name__ = agent.__qualname__ = f"{step.name.replace('-', '_')}_agent"
+    return agent
+
+
+def _decode_state(stored: bytes | None) -> Any:
+    return orjson.loads(stored) if stored is not None else None

@@ -1,0 +1,183 @@
+"""The message types: one dataclass per topic value.
+
+These are the contract. ``schemas/*.schema.json`` is generated from them
+(``newsflow schemas``) and a test fails when the two drift apart. Records are
+plain dataclasses, so the pipeline core needs neither Faust nor Kafka;
+orjson serialises them natively.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(slots=True, kw_only=True)
+class Mention:
+    """One place an entity is named: offsets into the article's ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True, kw_only=True)
+class Entity:
+    """A person, place or organisation; ``key`` is the same however it is spelled."""
+
+    type: Literal["person", "place", "org"]
+    name: str
+    key: str
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class DateMention:
+    """A date the article mentions, resolved to its real precision."""
+
+    text: str
+    value: str
+    relative: bool
+
+
+@dataclass(slots=True, kw_only=True)
+class Quantity:
+    """A number with its unit, as written in the article."""
+
+    text: str
+    value: float
+    unit: str
+
+
+@dataclass(slots=True, kw_only=True)
+class Quote:
+    """A quoted span and who said it."""
+
+    text: str
+    speaker: str | None
+    speaker_key: str | None
+
+
+@dataclass(slots=True, kw_only=True)
+class Fingerprints:
+    """``exact``: hash of the body's matching form; ``near``: the near-duplicate signature."""
+
+    exact: str
+    near: list[int]
+
+
+@dataclass(slots=True, kw_only=True)
+class CleanArticle:
+    """An article as it really is on the page: boilerplate out, embedded articles split off."""
+
+    article_id: str
+    parent_id: str | None
+    url: str | None
+    source: str | None
+    published_at: str | None
+    fetched_at: str | None
+    language: str | None
+    title: str | None
+    paragraphs: list[str]
+    text: str
+    attributions: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    related_headlines: list[str] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+
+@dataclass(slots=True, kw_only=True)
+class EnrichedArticle(CleanArticle):
+    """A clean article plus who, where, when, how many, quotes, keywords and fingerprints."""
+
+    entities: list[Entity] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+    quantities: list[Quantity] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    fingerprints: Fingerprints
+
+
+@dataclass(slots=True, kw_only=True)
+class Verdict:
+    """What dedup decided about an article; the latest per ``article_id`` is the one that holds."""
+
+    article_id: str
+    status: Literal["unique", "duplicate"]
+    duplicate_of: str | None
+    kind: Literal["exact", "near"] | None
+    similarity: float | None
+    story_id: str
+    rule: str
+    published_at: str | None
+    schema_version: int = SCHEMA_VERSION
+
+
+@dataclass(slots=True, kw_only=True)
+class Edge:
+    """A relation between two articles, with the reasons that make it."""
+
+    src: str
+    dst: str
+    score: float
+    reasons: list[str]
+    schema_version: int = SCHEMA_VERSION
+
+
+@dataclass(slots=True, kw_only=True)
+class DeadLetter:
+    """A message newsflow could not use, kept whole with the reason and the stage."""
+
+    reason: str
+    stage: str
+    error: str
+    article_id: str | None
+    original: str
+    original_encoding: Literal["utf-8", "base64"]
+    original_bytes: int
+    schema_version: int = SCHEMA_VERSION
+
+
+def from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
+    """Build a record (and its nested records) from decoded JSON.
+
+    Unknown keys are ignored so that a newer producer does not break an older
+    consumer; missing required keys raise ``TypeError`` naming the field.
+    """
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        nested = _NESTED.get((cls.__name__, f.name))
+        if nested is not None and value is not None:
+            value = (
+                [from_dict(nested, v) for v in value]
+                if isinstance(value, list)
+                else from_dict(nested, value)
+            )
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+_NESTED: dict[tuple[str, str], type[Any]] = {
+    ("EnrichedArticle", "entities"): Entity,
+    ("Entity", "mentions"): Mention,
+    ("EnrichedArticle", "dates"): DateMention,
+    ("EnrichedArticle", "quantities"): Quantity,
+    ("EnrichedArticle", "quotes"): Quote,
+    ("EnrichedArticle", "fingerprints"): Fingerprints,
+}
+
+# topic name (without prefix) -> record type of its values
+TOPIC_RECORDS: dict[str, type[Any]] = {
+    "articles.clean": CleanArticle,
+    "articles.enriched": EnrichedArticle,
+    "articles.unique": EnrichedArticle,
+    "articles.verdicts": Verdict,
+    "articles.duplicates": Verdict,
+    "articles.dead-letter": DeadLetter,
+    "graph.edges": Edge,
+}

@@ -1,0 +1,105 @@
+"""One frozen settings object, read from the environment once.
+
+Every knob is a ``NEWSFLOW_*`` variable; nothing else in the package reads
+``os.environ``. ``Settings.from_env()`` validates values and names the variable
+that is wrong, so a typo fails at start-up instead of deep inside a worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+PREFIX = "NEWSFLOW_"
+
+
+class SettingsError(ValueError):
+    """A NEWSFLOW_* variable holds a value newsflow cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Where Kafka is: "host:port[,host:port]". Empty means: start the embedded broker.
+    broker: str = ""
+    # Topic names are "<topic_prefix><name>", so several deployments (or tests) share a broker.
+    topic_prefix: str = ""
+    app_id: str = "newsflow"
+    partitions: int = 4
+    replication_factor: int = 1
+    # Faust table store: "memory://" or "rocksdb://" (production, needs rocksdict).
+    store: str = "memory://"
+    data_dir: str = ".newsflow"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    # Broker compatibility profile. "tansu" turns on the settings the embedded broker
+    # needs (one record per batch so table recovery is exact); "kafka" for real clusters.
+    # Empty: "tansu" when the embedded broker is used, else "kafka".
+    broker_profile: str = ""
+    session_timeout_s: float = 6.0
+    heartbeat_interval_s: float = 1.0
+    # Input limits: larger raw messages are dead letters with reason "too_large".
+    max_message_bytes: int = 5 * 1024 * 1024
+    max_text_chars: int = 1_000_000
+    # How long dedup and graph state remember an article.
+    window_days: float = 7.0
+    graph_top_k: int = 50
+    log_level: str = "info"
+    log_format: str = "text"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.name, type(f.default), raw)
+        settings = cls(**values)
+        return (replace(settings, **overrides) if overrides else settings).validated()
+
+    def validated(self) -> Settings:
+        if self.partitions < 1:
+            raise SettingsError("NEWSFLOW_PARTITIONS must be at least 1")
+        if self.broker_profile not in ("", "tansu", "kafka"):
+            raise SettingsError("NEWSFLOW_BROKER_PROFILE must be 'tansu' or 'kafka'")
+        if self.log_format not in ("text", "json"):
+            raise SettingsError("NEWSFLOW_LOG_FORMAT must be 'text' or 'json'")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return not self.broker
+
+    @property
+    def tansu_compat(self) -> bool:
+        """True when the broker is Tansu: see DESIGN.md for what was measured on it."""
+        return self.broker_profile == "tansu" or (not self.broker_profile and self.embedded)
+
+    def topic(self, name: str) -> str:
+        return self.topic_prefix + name
+
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    def with_broker(self, broker: str) -> Settings:
+        profile = self.broker_profile or ("tansu" if self.embedded else "kafka")
+        return replace(self, broker=broker, broker_profile=profile)
+
+    def as_env(self) -> dict[str, str]:
+        """The environment that reproduces these settings in a child process."""
+        return {PREFIX + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+
+
+def _coerce(name: str, kind: type, raw: str) -> Any:
+    try:
+        if kind is bool:
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        return kind(raw)
+    except ValueError as exc:
+        raise SettingsError(
+            f"{PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}"
+        ) from exc

@@ -1,0 +1,127 @@
+"""The samples through a real broker and a real worker process."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import orjson
+import pytest
+
+from streams.pipeline.process import InProcessPipeline
+from streams.pipeline.steps import (
+    CLEAN, DEAD_LETTER, DUPLICATES, EDGES, ENRICHED, PUBLIC_TOPICS, RAW, UNIQUE, VERDICTS, StepContext,
+)  # fmt: skip
+from streams.settings import Settings
+from streams.sources import iter_messages
+from tests.conftest import SAMPLES, assert_valid
+from tests.integration.conftest import WorkerProcess, collect, ingest
+
+OUTPUT_TOPICS = [t for t in PUBLIC_TOPICS if t != RAW]
+Record = tuple[str, str | None, Any]
+
+
+def in_process(messages: list[tuple[bytes | None, bytes]]) -> list[Record]:
+    pipeline = InProcessPipeline(StepContext.from_settings(Settings()))
+    return [
+        (emit.topic, emit.key, orjson.loads(emit.value))
+        for key, value in messages
+        for emit in pipeline.feed(value, key)
+        if emit.topic in OUTPUT_TOPICS
+    ]
+
+
+def final_view(records: list[Record]) -> dict[str, Any]:
+    """What a consumer ends up knowing, whatever the arrival order across partitions.
+
+    Log topics as sets of records (``fetched_at`` differs: it is the arrival time);
+    verdict topics as their latest value per key, as a compacted topic keeps them.
+    """
+    view: dict[str, Any] = {}
+    for topic, key, value in records:
+        if topic in (VERDICTS, DUPLICATES):
+            view.setdefault(topic, {})[key] = value
+        elif topic != UNIQUE:
+            if isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k != "fetched_at"}
+            view.setdefault(topic, set()).add((key, orjson.dumps(value, option=orjson.OPT_SORT_KEYS)))
+    return view
+
+
+@pytest.fixture(scope="module")
+def samples_run(pipeline_worker: WorkerProcess) -> tuple[list[Record], list[Record]]:
+    messages = list(iter_messages([str(SAMPLES)]))
+    expected = in_process(messages)
+    wanted = Counter(topic for topic, _, _ in expected if topic not in (VERDICTS, DUPLICATES, UNIQUE))
+    ingest(pipeline_worker.settings, messages)
+
+    def complete(records: list[Record]) -> bool:
+        seen = Counter(topic for topic, _, _ in records)
+        final = final_view(records)
+        return all(seen[t] >= n for t, n in wanted.items()) and final.get(VERDICTS, {}).keys() >= {
+            k for t, k, _ in expected if t == VERDICTS
+        }
+
+    return expected, collect(pipeline_worker.settings, OUTPUT_TOPICS, complete)
+
+
+def test_every_message_on_every_topic_meets_its_schema(samples_run, validators):
+    _, received = samples_run
+    assert {topic for topic, _, _ in received} >= {CLEAN, ENRICHED, UNIQUE, VERDICTS, DUPLICATES, EDGES,
+                                                    DEAD_LETTER}  # fmt: skip
+    for topic, _key, value in received:
+        assert_valid(validators, topic, value)
+
+
+def test_the_broker_gives_the_same_records_as_newsflow_process(samples_run):
+    expected, received = samples_run
+    assert final_view(received) == final_view(expected)
+    final_unique = {k for k, v in final_view(expected)[VERDICTS].items() if v["status"] == "unique"}
+    assert final_unique <= {key for topic, key, _ in received if topic == UNIQUE}
+
+
+def test_the_sample_page_is_split_the_repost_flagged_and_the_garbage_dead_lettered(samples_run):
+    _, received = samples_run
+    clean = {key: value for topic, key, value in received if topic == CLEAN}
+    assert clean["sample-ar-1~e1"]["parent_id"] == "sample-ar-1"
+    verdicts = final_view(received)[VERDICTS]
+    assert verdicts["sada-2024-06-25-0193"]["duplicate_of"] == "sample-ar-1"
+    assert verdicts["sada-2024-06-25-0193"]["kind"] == "exact"
+    dead = [value for topic, _, value in received if topic == DEAD_LETTER]
+    assert dead and all(d["reason"] and d["stage"] and d["original"] for d in dead)
+
+
+def test_http_serves_the_article_and_its_related_articles(samples_run, pipeline_worker):
+    status, body = pipeline_worker.get("/articles/sample-ar-1")
+    assert status == 200
+    assert body["article"]["article_id"] == "sample-ar-1" and body["verdict"]["status"] == "unique"
+    status, body = pipeline_worker.get("/articles/sample-ar-1/related")
+    assert status == 200
+    related = {item["article_id"]: item["reasons"] for item in body["related"]}
+    assert related["sample-ar-1~e1"] == ["embedded"]
+    assert "story" in related["sada-2024-06-25-0193"]
+    status, body = pipeline_worker.get("/articles/no-such-article")
+    assert status == 404 and "no-such-article" in body["error"]
+
+
+def test_garbage_on_the_raw_topic_does_not_stop_the_next_article(pipeline_worker):
+    good = orjson.dumps({"id": "after-garbage", "text": "Rotterdam reopened its container terminals on Friday."})
+    # One key: one partition, so the garbage is read first and the good article after it.
+    ingest(pipeline_worker.settings, [(b"same-key", b"\x00\x01garbage{"), (b"same-key", b'{"id": '),
+                                      (b"same-key", good)])  # fmt: skip
+    records = collect(
+        pipeline_worker.settings, [CLEAN, DEAD_LETTER],
+        lambda rs: any(t == CLEAN and k == "after-garbage" for t, k, _ in rs),
+    )  # fmt: skip
+    dead = [v for t, k, v in records if t == DEAD_LETTER and k == "same-key"]
+    assert {d["reason"] for d in dead} >= {"invalid_json"}
+    assert any(t == CLEAN and k == "after-garbage" for t, k, _ in records)
+
+
+def test_metrics_count_what_the_worker_did(samples_run, pipeline_worker):
+    import urllib.request
+
+    with urllib.request.urlopen(pipeline_worker.url + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    assert 'newsflow_messages_in_total{step="clean"}' in text
+    assert "newsflow_dead_letters_total" in text

@@ -10,7 +10,7 @@ PIP_QUIET := 2> >(grep -v "^WARNING: Location" >&2)
 STAMP := $(VENV)/.installed
 EVAL_DATA ?= ../shared/eval
 
-.PHONY: help install run test test-unit test-integration lint schemas bench bench-quick \
+.PHONY: help install browser run test test-unit test-integration lint schemas bench bench-quick \
         eval-clean eval-enrich eval-dedup model clean
 
 help:
@@ -27,16 +27,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Headless Chromium + ChromeDriver for the dashboard's browser test (Debian packages; root in CI).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
 run: install
 	$(VENV)/bin/newsflow run --ingest samples/
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
 
 test-unit: install
 	$(PY) -m pytest -q tests/unit
 
-test-integration: install
+test-integration: install browser
 	$(PY) -m pytest -q tests/integration
 
 lint: install
@@ -47,3 +53,11 @@ schemas: install
 
 clean:
 	rm -rf .newsflow .pytest_cache build *.egg-info
+
+# Arabic name tagger: train the CRF on NewsFANE (deterministic split) into streams/lang/ar/ner.crfsuite.
+model: install
+	$(PY) scripts/train_ner.py $(EVAL_DATA)/ar-ner-newsfane
+
+# Entity P/R/F1 per type: held-out NewsFANE and the English hand-annotated set in tests/data/enrich/en.
+eval-enrich: install
+	$(PY) scripts/eval_enrich.py $(EVAL_DATA)

@@ -15,7 +15,7 @@ import faust
 import orjson
 
 from streams import metrics
-from streams.pipeline.steps import DEAD_LETTER, STEPS, Message, Step, StepContext, encode
+from streams.pipeline.steps import DEAD_LETTER, RAW, STEPS, Message, Step, StepContext, encode
 
 log = logging.getLogger("newsflow.agents")
 
@@ -38,6 +38,8 @@ def _agent_for(
         async for event in stream.events():
             message = event.message
             started = time.perf_counter()
+            raw_ts_ms = _raw_timestamp_ms(step, message)
+            headers = [(metrics.RAW_TS_HEADER, str(raw_ts_ms).encode())] if raw_ts_ms else None
             key = message.key if message.key is not None else b""
             stored = table.get(key) if table is not None else None
             state = _decode_state(stored)
@@ -54,19 +56,30 @@ def _agent_for(
                 await topics[emit.topic].send(
                     key=emit.key.encode() if emit.key is not None else None,
                     value=encode(emit.value),
+                    headers=headers,
                 )
-                metrics.MESSAGES_OUT.labels(step.name, emit.topic).inc()
                 if emit.topic == DEAD_LETTER:
-                    metrics.DEAD_LETTERS.labels(emit.value.stage, emit.value.reason).inc()
                     log.warning(
                         "dead letter: stage=%s reason=%s article_id=%s key=%s",
                         emit.value.stage, emit.value.reason, emit.value.article_id, emit.key,
+                        extra={"stage": emit.value.stage, "reason": emit.value.reason,
+                               "article_id": emit.value.article_id, "key": emit.key},
                     )  # fmt: skip
-            metrics.MESSAGES_IN.labels(step.name).inc()
-            metrics.STEP_SECONDS.labels(step.name).observe(time.perf_counter() - started)
+            metrics.observe_step(
+                step.name, emits, seconds=time.perf_counter() - started,
+                input_timestamp_s=message.timestamp,
+                raw_timestamp_s=raw_ts_ms / 1000 if raw_ts_ms else None,
+            )  # fmt: skip
 
     agent.__name__ = agent.__qualname__ = f"{step.name.replace('-', '_')}_agent"
     return agent
+
+
+def _raw_timestamp_ms(step: Step, message: Any) -> int | None:
+    """When the article reached ``articles.raw``: its own timestamp there, a header after."""
+    if step.source == RAW:
+        return int(message.timestamp * 1000) if message.timestamp else None
+    return metrics.raw_timestamp_ms(message.headers)
 
 
 def _decode_state(stored: bytes | None) -> Any:

@@ -14,6 +14,7 @@ import faust
 
 from streams.agents import register_agents
 from streams.pipeline.steps import StepContext
+from streams.security import faust_credentials, install_web_auth
 from streams.settings import Settings
 from streams.tables import declare_tables
 from streams.topics import declare_topics
@@ -40,12 +41,14 @@ def faust_config(settings: Settings) -> dict[str, object]:
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_bind=settings.web_host,
-        canonical_url=f"http://{settings.web_host}:{settings.web_port}",
+        canonical_url=settings.advertised_url,
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=settings.heartbeat_interval_s,
         consumer_auto_offset_reset="earliest",
         autodiscover=False,
         producer_acks=-1,
+        # SASL / TLS (streams/security.py); nothing for a PLAINTEXT broker
+        **faust_credentials(settings),
     )
     if settings.tansu_compat:
         # Tansu answers ListOffsets wrongly for multi-record batches; one record per
@@ -63,4 +66,5 @@ def create_app(settings: Settings) -> Newsflow:
     register_agents(app, topics, tables, StepContext.from_settings(settings))
     newsflow = Newsflow(app=app, settings=settings, topics=topics, tables=tables)
     register_views(newsflow)
+    install_web_auth(newsflow)
     return newsflow

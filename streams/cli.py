@@ -18,7 +18,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
@@ -40,6 +40,32 @@ EPILOG_PROCESS = """examples:
 EPILOG_TAIL = """examples:
   newsflow tail articles.dead-letter    from the beginning, then follow
   newsflow tail graph.edges --idle 5    stop after 5 s without a message
+  newsflow tail articles.unique | jq -r .value.title    piped: one JSON line per message
+
+On a terminal messages are pretty-printed in colour; piped, they are JSON lines
+{"topic": ..., "key": ..., "value": ...}. --format forces either.
+"""
+EPILOG_WORKER = """examples:
+  NEWSFLOW_BROKER=localhost:9092 newsflow worker
+  NEWSFLOW_BROKER=kafka:9092 NEWSFLOW_WEB_PORT=6067 NEWSFLOW_LOG_FORMAT=json newsflow worker
+
+The worker serves /dashboard, /stats, /metrics, /articles/ID and /readyz on
+NEWSFLOW_WEB_HOST:NEWSFLOW_WEB_PORT (default 127.0.0.1:6066).
+"""
+EPILOG_STATS = """examples:
+  newsflow stats                                 the worker at NEWSFLOW_WEB_HOST:NEWSFLOW_WEB_PORT
+  newsflow stats --url http://w1:6066 --url http://w2:6066   several workers, added up
+  newsflow stats --watch 2                       redraw every 2 s until Ctrl-C
+  newsflow stats --json | jq .dead_letters       the raw /stats document
+"""
+EPILOG_GRAPH = """examples:
+  newsflow graph sample-ar-1                     related articles, best first, with titles
+  newsflow graph sample-ar-1 --depth 2           ... and theirs
+  newsflow graph sample-ar-1 --url http://localhost:6067
+"""
+EPILOG_SCHEMAS = """examples:
+  newsflow schemas             regenerate schemas/*.schema.json
+  newsflow schemas --check     exit 2 if they are out of date (CI)
 """
 
 
@@ -47,15 +73,26 @@ class CliError(Exception):
     """A problem the user can fix; printed as one line."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and the exit code 2), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
+        if args.command not in (cmd_worker, cmd_run):  # those two keep their own logging
+            from streams.logs import configure_cli
+
+            configure_cli(settings)
         result: int = args.command(args, settings)
         return result
-    except (CliError, SettingsError, FileNotFoundError) as exc:
-        print(f"newsflow: {exc}", file=sys.stderr)
+    except (CliError, SettingsError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        _fail(exc)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -64,18 +101,40 @@ def main(argv: list[str] | None = None) -> int:
         from streams.kafka_io import BrokerUnreachable
 
         if isinstance(exc, BrokerUnreachable | BrokerError):
-            print(f"newsflow: {exc}", file=sys.stderr)
+            _fail(exc)
             return 3
-        raise
+        if settings_debug():
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (NEWSFLOW_LOG_LEVEL=debug shows the traceback)")
+        return 1
+
+
+def _fail(problem: object) -> None:
+    """One line on stderr: what went wrong and, where we know it, what to do."""
+    text = " ".join(str(problem).split()) or type(problem).__name__
+    print(f"newsflow: {text}", file=sys.stderr)
+
+
+def settings_debug() -> bool:
+    try:
+        return Settings.from_env().log_level.lower() == "debug"
+    except Exception:  # deciding how to report an error must not raise another
+        return False
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="newsflow",
         description="Stream processor for news articles: clean, enrich, deduplicate, link.",
-        epilog="Configuration: NEWSFLOW_* environment variables (see README).",
+        epilog="""examples:
+  newsflow run --ingest samples/      try it: embedded broker, a worker, the samples
+  newsflow stats                      what a running worker did (also: /dashboard)
+  newsflow COMMAND --help             examples for each command
+
+Configuration: NEWSFLOW_* environment variables (see README).""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, fn: Callable[..., int], help_: str, epilog: str = "") -> Any:
         p = sub.add_parser(
@@ -92,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="seconds without output before the summary is printed (default 8)")
     run.add_argument("--exit-after-summary", action="store_true", help=argparse.SUPPRESS)
 
-    command("worker", cmd_worker, "Run one worker in this process (needs NEWSFLOW_BROKER).")
+    command("worker", cmd_worker, "Run one worker in this process (needs NEWSFLOW_BROKER).", EPILOG_WORKER)
 
     ingest = command("ingest", cmd_ingest, "Publish files to articles.raw.", EPILOG_INGEST)
     ingest.add_argument("paths", nargs="+", metavar="PATH")
@@ -106,12 +165,24 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("topic", help="topic name without prefix, e.g. articles.unique")
     tail.add_argument("--new", action="store_true", help="only messages from now on")
     tail.add_argument("--idle", type=float, metavar="S", help="stop after S seconds without one")
+    tail.add_argument("--format", choices=("auto", "pretty", "json"), default="auto",
+                      help="pretty (colour) or json lines; auto: pretty on a terminal")  # fmt: skip
 
-    graph = command("graph", cmd_graph, "Print an article's related articles as a tree.")
+    graph = command("graph", cmd_graph, "Print an article's related articles as a tree.", EPILOG_GRAPH)
     graph.add_argument("article_id")
     graph.add_argument("--url", help="a worker's HTTP address (default from NEWSFLOW_WEB_*)")
+    graph.add_argument("--depth", type=_positive_int, default=1, help="levels of neighbours (default 1)")
+    graph.add_argument("--limit", type=_positive_int, default=20, metavar="N",
+                       help="neighbours shown per article (default 20)")  # fmt: skip
 
-    schemas = command("schemas", cmd_schemas, "Write schemas/ from streams/records.py.")
+    stats = command("stats", cmd_stats, "Print what running workers did: the figures of /stats.",
+                    EPILOG_STATS)  # fmt: skip
+    stats.add_argument("--url", action="append", metavar="URL",
+                       help="a worker's HTTP address; repeat for several (default from NEWSFLOW_WEB_*)")
+    stats.add_argument("--json", action="store_true", help="print the /stats JSON (of each worker)")
+    stats.add_argument("--watch", type=float, metavar="S", help="redraw every S seconds until Ctrl-C")
+
+    schemas = command("schemas", cmd_schemas, "Write schemas/ from streams/records.py.", EPILOG_SCHEMAS)
     schemas.add_argument("--check", action="store_true", help="fail if schemas/ is out of date")
     return parser
 
@@ -127,8 +198,12 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from streams.app import create_app
 
     (settings.data_path() / "faust").mkdir(parents=True, exist_ok=True)
+    from streams.logs import logging_config
+
     newsflow = create_app(settings)
-    faust.Worker(newsflow.app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+    faust.Worker(
+        newsflow.app, loglevel=settings.log_level, quiet=True, logging_config=logging_config(settings)
+    ).execute_from_commandline()
     return 0
 
 
@@ -235,36 +310,42 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(settings: Settings, paths: list[str], console: Any) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,  # fmt: skip
-        TransferSpeedColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from streams.kafka_io import ensure_topics, publish
     from streams.pipeline.steps import RAW
     from streams.sources import iter_messages
 
     messages = list(iter_messages(paths))
+    if not messages:
+        raise CliError(f"nothing to ingest in {' '.join(paths)} (empty files or folders)")
     asyncio.run(ensure_topics(settings))
-    columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TransferSpeedColumn(),
-               TimeRemainingColumn())  # fmt: skip
+    total_bytes = sum(len(v) for _, v in messages)
+    columns = (
+        TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>9} msg/s"), TextColumn("eta"), TimeRemainingColumn(),
+    )  # fmt: skip
     started = time.monotonic()
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("ingest", total=len(messages))
-        sent = asyncio.run(
-            publish(settings, RAW, messages, on_sent=lambda n: progress.advance(task))
-        )
+        task = progress.add_task("ingest", total=len(messages), rate="–")
+
+        def sent_one(_: int) -> None:
+            done = progress.tasks[0].completed + 1
+            progress.update(task, advance=1, rate=f"{done / max(time.monotonic() - started, 1e-6):,.0f}")
+
+        sent = asyncio.run(publish(settings, RAW, messages, on_sent=sent_one))
     elapsed = max(time.monotonic() - started, 1e-6)
-    total = sum(len(v) for _, v in messages)
-    console.print(
-        f"[bold]ingest[/] {sent} messages ({total / 1024:.1f} KiB) to "
-        f"{settings.topic(RAW)} in {elapsed:.2f} s"
-    )
+    console.print(ingest_summary(sent, total_bytes, elapsed, settings.topic(RAW), len(paths)))
     return sent
+
+
+def ingest_summary(sent: int, total_bytes: int, elapsed_s: float, topic: str, paths: int) -> str:
+    """``ingest 7 messages (31.2 KiB) from 1 path to articles.raw in 0.21 s: 33 msg/s, 148.6 KiB/s``"""
+    return (
+        f"[bold]ingest[/] {sent:,} message{'s' if sent != 1 else ''} ({total_bytes / 1024:,.1f} KiB) "
+        f"from {paths} path{'s' if paths != 1 else ''} to {topic} in {elapsed_s:.2f} s: "
+        f"{sent / elapsed_s:,.0f} msg/s, {total_bytes / 1024 / elapsed_s:,.1f} KiB/s"
+    )
 
 
 def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
@@ -290,25 +371,71 @@ def cmd_tail(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("'tail' needs NEWSFLOW_BROKER")
     if args.topic not in PUBLIC_TOPICS + INTERNAL_TOPICS:
         raise CliError(f"unknown topic {args.topic!r}; one of: {', '.join(PUBLIC_TOPICS)}")
-    pretty = sys.stdout.isatty()
-    if pretty:
-        from rich.console import Console
-
-        console = Console()
+    pretty = args.format == "pretty" or (args.format == "auto" and sys.stdout.isatty())
+    printer = _PrettyPrinter() if pretty else None
 
     async def follow() -> None:
         async for record in read_topics(
             settings, [args.topic], idle_timeout_s=args.idle, from_beginning=not args.new
         ):
             line = _record_line(strip_prefix(settings, record.topic), record.key, record.value)
-            if pretty:
-                console.print_json(line.decode())
+            if printer is not None:
+                printer.print(orjson.loads(line))
             else:
                 sys.stdout.buffer.write(line + b"\n")
                 sys.stdout.flush()
 
-    asyncio.run(follow())
+    try:
+        asyncio.run(follow())
+    except BrokenPipeError:  # `newsflow tail ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+class _PrettyPrinter:
+    """A coloured header per message (topic, key, the gist), then its value as indented JSON."""
+
+    STYLES = {"articles.dead-letter": "bold red", "articles.duplicates": "bold magenta",
+              "articles.unique": "bold green", "graph.edges": "bold cyan"}  # fmt: skip
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(highlight=False)
+
+    def print(self, message: dict[str, Any]) -> None:
+        from rich.text import Text
+
+        topic, key, value = message["topic"], message["key"], message["value"]
+        header = Text()
+        header.append(f"● {topic}", style=self.STYLES.get(topic, "bold blue"))
+        header.append(f"  {key}" if key is not None else "  (no key)", style="yellow")
+        gist = _gist(topic, value)
+        if gist:
+            header.append(f"  {gist}", style="dim")
+        self.console.print(header)
+        if isinstance(value, dict | list):
+            self.console.print_json(data=value, indent=2)
+        else:
+            self.console.print(Text(str(value)))
+
+
+def _gist(topic: str, value: Any) -> str:
+    """One line that says what a message is, before its JSON."""
+    if not isinstance(value, dict):
+        return ""
+    if topic == "articles.dead-letter":
+        return f"{value.get('stage')}: {value.get('reason')}"
+    if topic in ("articles.duplicates", "articles.verdicts"):
+        if value.get("status") == "duplicate":
+            similarity = value.get("similarity")
+            return f"duplicate of {value.get('duplicate_of')} ({value.get('kind')}, {similarity})"
+        return f"{value.get('status')} · story {value.get('story_id')}"
+    if topic == "graph.edges":
+        reasons = ", ".join(value.get("reasons", []))
+        return f"{value.get('src')} → {value.get('dst')} {value.get('score')} {reasons}"
+    title = value.get("title")
+    return f"[{value.get('language')}] {title[:80]}" if title else ""
 
 
 def _record_line(topic: str, key: bytes | None, value: bytes | None) -> bytes:
@@ -392,27 +519,248 @@ def _latest(records: list[tuple[str, Any]], topic: str) -> Iterator[Any]:
 # --- graph and schemas ---------------------------------------------------------------------
 
 
+def _worker_url(settings: Settings, url: str | None) -> str:
+    return (url or f"http://{settings.web_host}:{settings.web_port}").rstrip("/")
+
+
+def _get_json(base: str, path: str, *, missing_ok: bool = False) -> Any:
+    """GET a worker's JSON; one clear CliError for an unreachable worker or an error answer."""
+    url = base + path
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return orjson.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        if missing_ok and exc.code == 404:
+            return None
+        try:
+            detail = orjson.loads(exc.read() or b"{}").get("error", exc.reason)
+        except orjson.JSONDecodeError:
+            detail = exc.reason
+        raise CliError(f"{url}: {exc.code} {detail}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise CliError(
+            f"no newsflow worker at {base} ({reason}); start one with 'newsflow run' or pass --url"
+        ) from exc
+    except orjson.JSONDecodeError as exc:
+        raise CliError(f"{url} did not answer JSON; is it a newsflow worker?") from exc
+
+
 def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
     from urllib.parse import quote
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.tree import Tree
 
-    base = args.url or f"http://{settings.web_host}:{settings.web_port}"
-    url = f"{base.rstrip('/')}/articles/{quote(args.article_id, safe='')}/related"
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            body = orjson.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        detail = orjson.loads(exc.read() or b"{}").get("error", exc.reason)
-        raise CliError(f"{url}: {exc.code} {detail}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise CliError(f"no newsflow worker at {base}: {exc}") from exc
-    tree = Tree(f"[bold]{args.article_id}[/]")
-    for item in body["related"]:
-        tree.add(f"{item['article_id']}  score {item['score']:.2f}  ({', '.join(item['reasons'])})")
+    base = _worker_url(settings, args.url)
+    titles: dict[str, str | None] = {}
+
+    def title_of(article_id: str) -> str | None:
+        if article_id not in titles:
+            found = _get_json(base, f"/articles/{quote(article_id, safe='')}", missing_ok=True)
+            titles[article_id] = (found or {}).get("article", {}).get("title")
+        return titles[article_id]
+
+    def label(article_id: str, extra: str = "") -> str:
+        title = title_of(article_id)
+        shown = f"  [dim]{escape(title[:90])}[/]" if title else ""
+        return f"[bold]{escape(article_id)}[/]{extra}{shown}"
+
+    def grow(node: Tree, article_id: str, depth: int, seen: set[str]) -> None:
+        body = _get_json(base, f"/articles/{quote(article_id, safe='')}/related")
+        related = body["related"]
+        for item in related[: args.limit]:
+            reasons = reason_summary(item["reasons"])
+            extra = f"  [cyan]{item['score']:.2f}[/] [magenta]{escape(reasons)}[/]"
+            child = node.add(label(item["article_id"], extra))
+            if depth > 1 and item["article_id"] not in seen:
+                grow(child, item["article_id"], depth - 1, seen | {item["article_id"]})
+        if len(related) > args.limit:
+            node.add(f"[dim]… {len(related) - args.limit} more (--limit)[/]")
+        if not related:
+            node.add("[dim]no related articles[/]")
+
+    tree = Tree(label(args.article_id))
+    grow(tree, args.article_id, args.depth, {args.article_id})
     Console().print(tree)
     return 0
+
+
+def reason_summary(reasons: list[str]) -> str:
+    """``story, embedded, entity ×8, keyword ×2``: why two articles are related, in a few words."""
+    kinds: Counter[str] = Counter(reason.split(":", 1)[0] for reason in reasons)
+    return ", ".join(kind if n == 1 else f"{kind} ×{n}" for kind, n in kinds.items())
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+# --- stats ---------------------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+
+    urls = [_worker_url(settings, u) for u in (args.url or [None])]
+    console = Console()
+    if args.watch is not None and args.watch <= 0:
+        raise CliError("--watch needs a positive number of seconds")
+    while True:
+        snapshots = [_get_json(url, "/stats") for url in urls]
+        if args.json:
+            for snapshot in snapshots:
+                sys.stdout.buffer.write(orjson.dumps(snapshot) + b"\n")
+            sys.stdout.flush()
+        else:
+            if args.watch:
+                console.clear()
+            print_stats(console, merge_stats(snapshots), urls)
+        if not args.watch:
+            return 0
+        time.sleep(args.watch)
+
+
+def merge_stats(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several workers' /stats as one: counts added, latest examples interleaved by time."""
+    if len(snapshots) == 1:
+        return snapshots[0]
+    merged: dict[str, Any] = {
+        "workers": [s["worker"] for s in snapshots], "window_s": snapshots[0]["window_s"],
+    }  # fmt: skip
+    steps: dict[str, dict[str, Any]] = {}
+    for snapshot in snapshots:
+        for step in snapshot["steps"]:
+            into = steps.setdefault(step["step"], {**step, "in": 0, "out": 0, "rate_per_s": 0.0, "lag": 0})
+            for field in ("in", "out", "rate_per_s", "lag"):
+                into[field] += step[field] or 0
+    merged["steps"] = list(steps.values())
+    topics: Counter[str] = Counter()
+    reasons: Counter[tuple[str, str]] = Counter()
+    kinds: Counter[str] = Counter()
+    verdicts = 0
+    for snapshot in snapshots:
+        topics.update(snapshot["topics"])
+        reasons.update({(r["stage"], r["reason"]): r["count"] for r in snapshot["dead_letters"]["by_reason"]})
+        kinds.update(snapshot["duplicates"]["by_kind"])
+        verdicts += snapshot["duplicates"]["verdicts"]
+    merged["topics"] = dict(topics)
+    latest = sorted((d for s in snapshots for d in s["dead_letters"]["latest"]), key=lambda d: -d["at"])
+    merged["dead_letters"] = {
+        "by_reason": [{"stage": st, "reason": r, "count": n} for (st, r), n in reasons.most_common()],
+        "latest": latest[:20],
+    }
+    merged["duplicates"] = {
+        "verdicts": verdicts, "by_kind": dict(kinds),
+        "ratio": {k: (n / verdicts if verdicts else 0.0) for k, n in kinds.items()},
+        "latest": sorted(
+            (d for s in snapshots for d in s["duplicates"]["latest"]), key=lambda d: -d["at"]
+        )[:20],
+    }  # fmt: skip
+    for name, key in (("top_stories", "story_id"), ("top_entities", "key")):
+        totals: dict[str, dict[str, Any]] = {}
+        for snapshot in snapshots:
+            for item in snapshot[name]:
+                into = totals.setdefault(item[key], {**item, "articles": 0})
+                into["articles"] += item["articles"]
+        merged[name] = sorted(totals.values(), key=lambda i: (-i["articles"], i[key]))[:10]
+    merged["partitions"] = [p for s in snapshots for p in s["partitions"]]
+    merged["graph"] = {k: sum(s["graph"][k] for s in snapshots) for k in ("nodes", "edges")}
+    merged["tables"] = dict(sum((Counter(s["tables"]) for s in snapshots), Counter()))
+    return merged
+
+
+def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
+    from rich.columns import Columns
+    from rich.markup import escape
+    from rich.table import Table
+
+    from streams.pipeline.steps import PUBLIC_TOPICS, RAW
+
+    workers = stats.get("workers") or [stats["worker"]]
+    console.print(
+        f"[bold]newsflow[/] {len(workers)} worker{'s' if len(workers) != 1 else ''}: {', '.join(urls)}"
+        f"  [dim](window {stats['window_s'] / 60:.0f} min)[/]"
+    )
+    topics = Table(title="messages out, by topic", title_justify="left")
+    topics.add_column("topic")
+    topics.add_column("messages", justify="right")
+    clean = next((s for s in stats["steps"] if s["step"] == "clean"), None)
+    topics.add_row(f"{RAW} [dim](read)[/]", f"{clean['in'] if clean else 0:,}")
+    for topic in PUBLIC_TOPICS[1:]:
+        count = stats["topics"].get(topic, 0)
+        style = "red" if topic.endswith("dead-letter") and count else ""
+        topics.add_row(topic, f"[{style}]{count:,}[/]" if style else f"{count:,}")
+
+    steps = Table(title="stages", title_justify="left")
+    for column, justify in (("step", "left"), ("reads", "left"), ("in", "right"), ("out", "right"),
+                            ("msg/s (1 min)", "right"), ("lag", "right")):  # fmt: skip
+        steps.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for step in stats["steps"]:
+        lag = step["lag"] or 0
+        steps.add_row(step["step"], f"[dim]{step['source']}[/]", f"{step['in']:,}", f"{step['out']:,}",
+                      f"{step['rate_per_s']:.2f}", f"[yellow]{lag:,}[/]" if lag else "0")  # fmt: skip
+    console.print(Columns([topics, steps]))
+
+    dead = Table(title="dead letters", title_justify="left")
+    for column in ("stage", "reason", "count"):
+        dead.add_column(column, justify="right" if column == "count" else "left")
+    for row in stats["dead_letters"]["by_reason"]:
+        dead.add_row(row["stage"], f"[red]{escape(row['reason'])}[/]", f"{row['count']:,}")
+    latest = Table(title="latest dead letters", title_justify="left")
+    for column in ("reason", "article", "error"):
+        latest.add_column(column, overflow="fold")
+    for item in stats["dead_letters"]["latest"][:5]:
+        article = escape(str(item["article_id"] or "–"))
+        latest.add_row(escape(item["reason"]), article, escape(item["error"][:100]))
+    console.print(Columns([dead, latest]))
+
+    dup = stats["duplicates"]
+    ratio = ", ".join(f"{kind} {share:.1%}" for kind, share in dup["ratio"].items())
+    duplicates = Table(title=f"duplicates: {dup['verdicts']:,} verdicts, {ratio}", title_justify="left")
+    for column in ("duplicate", "matches", "kind", "similarity"):
+        duplicates.add_column(column, overflow="fold")
+    for item in dup["latest"][:8]:
+        similarity = f"{item['similarity']:.2f}" if item["similarity"] is not None else "–"
+        duplicates.add_row(_titled(item["article_id"], item.get("title")),
+                           _titled(item["duplicate_of"], item.get("matched_title")),
+                           escape(str(item["kind"])), similarity)  # fmt: skip
+    console.print(duplicates)
+
+    stories = Table(title="top stories", title_justify="left")
+    stories.add_column("articles", justify="right")
+    stories.add_column("story", overflow="fold")
+    for item in stats["top_stories"]:
+        stories.add_row(str(item["articles"]), _titled(item["story_id"], item.get("title")))
+    entities = Table(title="top entities", title_justify="left")
+    for column in ("articles", "entity", "type"):
+        entities.add_column(column, justify="right" if column == "articles" else "left")
+    for item in stats["top_entities"]:
+        entities.add_row(str(item["articles"]), escape(item["name"]), item["type"])
+    console.print(Columns([stories, entities]))
+
+    lagging = sorted((p for p in stats["partitions"] if p.get("lag")), key=lambda p: -p["lag"])[:10]
+    assigned = len(stats["partitions"])
+    summary = (f"{assigned} partitions assigned, graph {stats['graph']['nodes']:,} nodes / "
+               f"{stats['graph']['edges']:,} edges")  # fmt: skip
+    if lagging:
+        summary += "; lagging: " + ", ".join(f"{p['topic']}[{p['partition']}] {p['lag']:,}" for p in lagging)
+    console.print(f"[dim]{summary}[/]")
+
+
+def _titled(article_id: str | None, title: str | None) -> str:
+    from rich.markup import escape
+
+    if not title:
+        return escape(str(article_id))
+    return f"{escape(title[:70])} [dim]{escape(str(article_id))}[/]"
 
 
 def cmd_schemas(args: argparse.Namespace, settings: Settings) -> int:

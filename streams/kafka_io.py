@@ -16,6 +16,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import ConsumerRecord
 
 from streams.pipeline.steps import INTERNAL_TOPICS, PUBLIC_TOPICS
+from streams.security import client_options
 from streams.settings import Settings
 from streams.topics import COMPACTED
 
@@ -30,7 +31,9 @@ def _servers(settings: Settings) -> list[str]:
 
 async def ensure_topics(settings: Settings) -> None:
     """Create every newsflow topic that is missing, with the configured partitions."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=_servers(settings), request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=_servers(settings), request_timeout_ms=10_000, **client_options(settings)
+    )
     try:
         await admin.start()
     except Exception as exc:
@@ -61,6 +64,7 @@ def producer(settings: Settings) -> AIOKafkaProducer:
         acks="all",
         max_request_size=max(2 * settings.max_message_bytes, 1_048_576),
         max_batch_size=1 if settings.tansu_compat else 16_384,
+        **client_options(settings),
     )
 
 
@@ -69,8 +73,13 @@ async def publish(
     topic: str,
     messages: Iterable[tuple[bytes | None, bytes]],
     on_sent: Callable[[int], None] | None = None,
+    timestamp_ms: int | None = None,
 ) -> int:
-    """Send ``(key, value)`` pairs to ``topic`` (name without prefix); returns the count."""
+    """Send ``(key, value)`` pairs to ``topic`` (name without prefix); returns the count.
+
+    ``timestamp_ms`` stamps every message (default: the time of sending); it is
+    the ``fetched_at`` of pages that do not say when they were fetched.
+    """
     client = producer(settings)
     try:
         await client.start()
@@ -80,7 +89,9 @@ async def publish(
     try:
         pending = []
         for key, value in messages:
-            pending.append(await client.send(settings.topic(topic), value=value, key=key))
+            pending.append(
+                await client.send(settings.topic(topic), value=value, key=key, timestamp_ms=timestamp_ms)
+            )
             sent += 1
             if len(pending) >= 256:
                 await asyncio.gather(*pending)
@@ -112,6 +123,7 @@ async def read_topics(
         group_id=None,
         max_partition_fetch_bytes=max(2 * settings.max_message_bytes, 1_048_576),
         fetch_max_bytes=max(4 * settings.max_message_bytes, 52_428_800),
+        **client_options(settings),
     )
     try:
         await consumer.start()

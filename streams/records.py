@@ -107,7 +107,7 @@ class Verdict:
     article_id: str
     status: Literal["unique", "duplicate"]
     duplicate_of: str | None
-    kind: Literal["exact", "near"] | None
+    kind: Literal["exact", "near", "revision"] | None
     similarity: float | None
     story_id: str
     rule: str

@@ -8,8 +8,9 @@ that is wrong, so a typo fails at start-up instead of deep inside a worker.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ class Settings:
     data_dir: str = ".newsflow"
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    # The host other workers use to reach this one (table_route forwards requests).
+    # Empty: web_host, or this machine's hostname when web_host binds every interface.
+    web_advertised_host: str = ""
     # Broker compatibility profile. "tansu" turns on the settings the embedded broker
     # needs (one record per batch so table recovery is exact); "kafka" for real clusters.
     # Empty: "tansu" when the embedded broker is used, else "kafka".
@@ -45,9 +49,33 @@ class Settings:
     max_text_chars: int = 1_000_000
     # How long dedup and graph state remember an article.
     window_days: float = 7.0
+    # Near-duplicates: MinHash-LSH over word shingles of the matching form, verified
+    # on a shingle sketch (defaults measured on SaudiNewsNet, see README).
+    dedup_shingle_size: int = 5
+    dedup_bands: int = 16
+    dedup_rows: int = 4
+    dedup_near_threshold: float = 0.7
+    dedup_sketch_size: int = 512
+    dedup_max_candidates: int = 64
     graph_top_k: int = 50
     log_level: str = "info"
     log_format: str = "text"
+    # Kafka security, passed to Faust and to every CLI client (streams/security.py).
+    # security_protocol: PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL;
+    # sasl_mechanism: PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512. A secret comes from its
+    # variable or from the file its *_FILE variable names (a mounted secret); never both.
+    # Secrets stay out of repr() and so out of every log line that prints settings.
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "PLAIN"
+    sasl_username: str = ""
+    sasl_password: str = field(default="", repr=False)
+    sasl_password_file: str = ""
+    ssl_cafile: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+    # Bearer token every HTTP endpoint but /metrics, /healthz and /readyz requires. Empty: none.
+    web_token: str = field(default="", repr=False)
+    web_token_file: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -68,6 +96,9 @@ class Settings:
             raise SettingsError("NEWSFLOW_BROKER_PROFILE must be 'tansu' or 'kafka'")
         if self.log_format not in ("text", "json"):
             raise SettingsError("NEWSFLOW_LOG_FORMAT must be 'text' or 'json'")
+        from streams.security import validate_security
+
+        validate_security(self)
         return self
 
     @property
@@ -81,6 +112,13 @@ class Settings:
 
     def topic(self, name: str) -> str:
         return self.topic_prefix + name
+
+    @property
+    def advertised_url(self) -> str:
+        host = self.web_advertised_host or self.web_host
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostname()
+        return f"http://{host}:{self.web_port}"
 
     def data_path(self) -> Path:
         return Path(self.data_dir)

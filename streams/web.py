@@ -1,12 +1,21 @@
-"""HTTP views of a worker: articles, their related articles, health and metrics.
+"""HTTP views of a worker: articles, their related articles, health, metrics, stats and the dashboard.
 
 Reads of a keyed table go through ``table_route``: a worker that does not own
 the key forwards the request to the one that does, so any worker answers for
-any article.
+any article. ``/stats`` and ``/metrics`` describe the worker that answers
+(each worker processes its own partitions): Prometheus scrapes every worker,
+and ``newsflow stats --url`` can be pointed at each.
+
+``/dashboard`` is static HTML, CSS and JS from ``streams/dashboard/`` (no build
+step, no external asset) that polls ``/stats`` and reads ``/articles/...``.
+Its Content-Security-Policy allows only this origin's own script and no inline
+script at all, on top of the page never putting article text into HTML.
 """
 
 from __future__ import annotations
 
+import logging
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -15,15 +24,43 @@ from prometheus_client import generate_latest
 
 from streams import metrics
 from streams.pipeline.link import neighbours
+from streams.pipeline.steps import STEPS
 
 if TYPE_CHECKING:
+    import faust
+
     from streams.app import Newsflow
 
 MAX_ID_LENGTH = 512
+SAMPLE_INTERVAL_S = 5.0
+GRAPH_TABLE = "related_graph"
+SOURCE_TOPICS = frozenset(step.source for step in STEPS)
+
+DASHBOARD_FILES = {
+    "index.html": "text/html",
+    "dashboard.js": "text/javascript",
+    "dashboard.css": "text/css",
+}
+DASHBOARD_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+log = logging.getLogger("newsflow.web")
 
 
 def register_views(newsflow: Newsflow) -> None:
-    app, tables = newsflow.app, newsflow.tables
+    app, tables, settings = newsflow.app, newsflow.tables, newsflow.settings
+    observatory = metrics.OBSERVATORY
+    observatory.worker.update(
+        {"id": settings.advertised_url, "app_id": settings.app_id, "topic_prefix": settings.topic_prefix}
+    )
+    pid = str(observatory.worker["pid"])
+    metrics.WORKER_INFO.labels(settings.advertised_url, settings.app_id, pid).set(1)
 
     def _json(view: View, body: Any, status: int = 200) -> Response:
         return view.bytes(orjson.dumps(body), content_type="application/json", status=status)
@@ -34,6 +71,19 @@ def register_views(newsflow: Newsflow) -> None:
     def _load(table: str, key: str) -> Any:
         stored = tables[table].get(key.encode())
         return orjson.loads(stored) if stored is not None else None
+
+    def _sample() -> None:
+        """Read lag, assignment and table sizes off the worker into the metrics."""
+        try:
+            positions = _positions(app, settings.topic_prefix)
+            sizes = {name: len(table) for name, table in tables.items()}
+            metrics.observe_consumer(positions, sizes, _graph_size(tables.get(GRAPH_TABLE)))
+        except Exception:  # a metrics read must never take a worker down
+            log.exception("could not sample consumer positions")
+
+    @app.timer(interval=SAMPLE_INTERVAL_S, name="newsflow.sample_metrics")
+    async def sample_metrics() -> None:
+        _sample()
 
     @app.page("/articles/{article_id}")
     @app.table_route(table=tables["articles"], match_info="article_id")
@@ -68,8 +118,63 @@ def register_views(newsflow: Newsflow) -> None:
 
     @app.page("/metrics")
     async def metrics_page(view: View, request: Request) -> Response:
-        for name, table in tables.items():
-            metrics.TABLE_KEYS.labels(name).set(len(table))
-        assignment = app.consumer.assignment() if app.consumer else set()
-        metrics.ASSIGNED_PARTITIONS.set(len(assignment))
+        _sample()
         return view.bytes(generate_latest(metrics.REGISTRY), content_type="text/plain; version=0.0.4")
+
+    @app.page("/stats")
+    async def stats(view: View, request: Request) -> Response:
+        _sample()
+        return _json(view, observatory.snapshot())
+
+    @app.page("/dashboard")
+    async def dashboard(view: View, request: Request) -> Response:
+        return _asset(view, "index.html")
+
+    @app.page("/dashboard/{name}")
+    async def dashboard_asset(view: View, request: Request, name: str) -> Response:
+        if name not in DASHBOARD_FILES:
+            return _error(view, 404, f"no dashboard file {name!r}")
+        return _asset(view, name)
+
+
+def _asset(view: View, name: str) -> Response:
+    body = resources.files("streams.dashboard").joinpath(name).read_bytes()
+    return view.bytes(body, content_type=DASHBOARD_FILES[name], headers=dict(DASHBOARD_HEADERS))
+
+
+def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
+    """Lag per assigned partition: the consumer's highwater minus the next offset to process.
+
+    Not end offset minus committed: the embedded broker's ListOffsets is wrong for
+    multi-record batches (DESIGN.md); the highwater comes with every fetch response.
+    """
+    try:
+        consumer = app.consumer
+        assignment = consumer.assignment()
+    except Exception:  # not started yet, or between rebalances
+        return []
+    # Faust keeps the last offset it handed to a stream per partition (no public accessor).
+    read = getattr(consumer, "_read_offset", {})
+    committed = getattr(consumer, "_committed_offset", {})
+    positions = []
+    for tp in assignment:
+        try:
+            highwater = consumer.highwater(tp)
+        except Exception:
+            highwater = None
+        last_read = read.get(tp) if hasattr(read, "get") else None
+        next_offset = last_read + 1 if last_read is not None else committed.get(tp)
+        topic = tp.topic[len(prefix) :] if prefix and tp.topic.startswith(prefix) else tp.topic
+        consumed = topic in SOURCE_TOPICS
+        positions.append(metrics.PartitionPosition(topic, tp.partition, highwater, next_offset, consumed))
+    return positions
+
+
+def _graph_size(table: Any) -> tuple[int, int] | None:
+    if table is None:
+        return None
+    nodes = edges = 0
+    for stored in table.values():
+        nodes += 1
+        edges += len(orjson.loads(stored).get("neighbours", {}))
+    return nodes, edges

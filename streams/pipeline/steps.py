@@ -6,12 +6,13 @@ and the in-process runner (``streams/pipeline/process.py``) both run exactly
 these steps, with the same wrapper that turns failures into dead letters, so a
 file replayed either way gives the same records.
 
-    articles.raw ─clean─▶ articles.clean ─enrich─▶ articles.enriched ──▶ dedup.by-exact
-                                                     │ link, catalog          │ dedup
-                                                     ▼                        ▼
-                          related_graph ◀─graph─ graph.edges ◀─link─ articles.verdicts,
-                                                                     articles.duplicates,
-                                                                     articles.unique
+    articles.raw ─clean─▶ articles.clean ─enrich─▶ articles.enriched ─link─▶ graph.by-key
+                                               │                      │        graph.by-title
+                                               ▼                      ▼             │ link-index,
+                                 dedup.nodes ◀──▶ dedup.buckets   graph.edges ◀─────┘ link-title
+                                   │ dedup                            │ graph
+                                   ▼                                  ▼
+             articles.verdicts, articles.duplicates, articles.unique  table related_graph
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from streams.settings import Settings
 RAW = "articles.raw"
 CLEAN = "articles.clean"
 ENRICHED = "articles.enriched"
-BY_EXACT = "dedup.by-exact"
+BY_INDEX_KEY = "graph.by-key"
+BY_TITLE = "graph.by-title"
 VERDICTS = "articles.verdicts"
 DUPLICATES = "articles.duplicates"
 UNIQUE = "articles.unique"
@@ -44,7 +46,7 @@ DEAD_LETTER = "articles.dead-letter"
 
 # Topics a user reads; the rest are through-topics that repartition state.
 PUBLIC_TOPICS = (RAW, CLEAN, ENRICHED, UNIQUE, DUPLICATES, VERDICTS, EDGES, DEAD_LETTER)
-INTERNAL_TOPICS = (BY_EXACT,)
+INTERNAL_TOPICS = (dedup.NODES_TOPIC, dedup.BUCKETS_TOPIC, BY_INDEX_KEY, BY_TITLE)
 
 
 class Emit(NamedTuple):
@@ -67,6 +69,7 @@ class StepContext:
 
     limits: Limits
     graph_top_k: int
+    dedup: dedup.DedupConfig = dedup.DEFAULT_CONFIG
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StepContext:
@@ -75,6 +78,15 @@ class StepContext:
                 max_message_bytes=settings.max_message_bytes, max_text_chars=settings.max_text_chars
             ),
             graph_top_k=settings.graph_top_k,
+            dedup=dedup.DedupConfig(
+                shingle_size=settings.dedup_shingle_size,
+                bands=settings.dedup_bands,
+                rows=settings.dedup_rows,
+                near_threshold=settings.dedup_near_threshold,
+                sketch_size=settings.dedup_sketch_size,
+                window_days=settings.window_days,
+                max_candidates=settings.dedup_max_candidates,
+            ),
         )
 
 
@@ -128,28 +140,50 @@ def _clean(message: Message, ctx: StepContext) -> list[Emit]:
 
 def _enrich(message: Message, ctx: StepContext) -> list[Emit]:
     article = enrich(from_dict(CleanArticle, orjson.loads(message.value)))
-    return [
-        Emit(ENRICHED, article.article_id, article),
-        Emit(BY_EXACT, article.fingerprints.exact, article),
-    ]
+    if ctx.dedup != dedup.DEFAULT_CONFIG:  # the signature must match the configured banding
+        article.fingerprints = dedup.fingerprints(article.text, ctx.dedup)
+    admit = dedup.admit(article, ctx.dedup)
+    return [Emit(ENRICHED, article.article_id, article), Emit(admit.topic, admit.key, admit.value)]
 
 
-def _dedup_exact(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    article = from_dict(EnrichedArticle, orjson.loads(message.value))
-    new_state, verdicts = dedup.decide_exact(state, article)
-    emits: list[Emit] = []
-    for verdict in verdicts:
+def _dedup_node(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    """One article's node: its candidates, verified links and story (see ``dedup``)."""
+    result = dedup.on_node_message(state, orjson.loads(message.value), ctx.dedup)
+    emits = [Emit(send.topic, send.key, send.value) for send in result.sends]
+    for verdict in result.verdicts:
         emits.append(Emit(VERDICTS, verdict.article_id, verdict))
         if verdict.status == "duplicate":
             emits.append(Emit(DUPLICATES, verdict.article_id, verdict))
-        elif verdict.article_id == article.article_id:
-            emits.append(Emit(UNIQUE, article.article_id, message.value))
-    return new_state, emits
+    emits += [Emit(UNIQUE, record["article_id"], record) for record in result.first_of_story]
+    return result.state, emits
+
+
+def _dedup_bucket(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    """Articles that share an exact hash, a URL or an LSH band meet here."""
+    new_state, sends = dedup.observe_bucket(state, orjson.loads(message.value), ctx.dedup)
+    return new_state, [Emit(send.topic, send.key, send.value) for send in sends]
 
 
 def _link_article(message: Message, ctx: StepContext) -> list[Emit]:
+    """Embedded edges now; entity, keyword and title relations where their keys meet."""
     article = from_dict(EnrichedArticle, orjson.loads(message.value))
-    return [Emit(EDGES, edge.src, edge) for edge in link.edges_for_article(article)]
+    ref = link.member_ref(article)
+    return (
+        [Emit(EDGES, edge.src, edge) for edge in link.edges_for_article(article)]
+        + [Emit(BY_INDEX_KEY, key, ref) for key in link.index_keys(article)]
+        + [Emit(BY_TITLE, key, title_ref) for key, title_ref in link.title_refs(article)]
+    )
+
+
+def _link_index(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    key = (message.key or b"").decode()
+    new_state, edges = link.observe_index(state, orjson.loads(message.value), key)
+    return new_state, [Emit(EDGES, edge.src, edge) for edge in edges]
+
+
+def _link_title(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    new_state, edges = link.observe_title(state, orjson.loads(message.value))
+    return new_state, [Emit(EDGES, edge.src, edge) for edge in edges]
 
 
 def _link_verdict(message: Message, ctx: StepContext) -> list[Emit]:
@@ -170,8 +204,11 @@ def _keep(state: State, message: Message, ctx: StepContext) -> tuple[State, list
 STEPS: tuple[Step, ...] = (
     Step("clean", RAW, _clean),
     Step("enrich", CLEAN, _enrich),
-    Step("dedup", BY_EXACT, _dedup_exact, table="dedup_exact"),
+    Step("dedup", dedup.NODES_TOPIC, _dedup_node, table="dedup_nodes"),
+    Step("dedup-bucket", dedup.BUCKETS_TOPIC, _dedup_bucket, table="dedup_buckets"),
     Step("link", ENRICHED, _link_article),
+    Step("link-index", BY_INDEX_KEY, _link_index, table="graph_index"),
+    Step("link-title", BY_TITLE, _link_title, table="graph_titles"),
     Step("link-story", VERDICTS, _link_verdict),
     Step("graph", EDGES, _graph, table="related_graph"),
     Step("catalog", ENRICHED, _keep, table="articles"),

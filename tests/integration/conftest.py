@@ -102,8 +102,10 @@ def start_worker(settings: Settings, name: str = "worker", timeout_s: float = 90
     raise RuntimeError(f"worker not ready in {timeout_s} s:\n{log.read_text()[-3000:]}")
 
 
-def ingest(settings: Settings, messages: list[tuple[bytes | None, bytes]]) -> None:
-    asyncio.run(publish(settings, "articles.raw", messages))
+def ingest(
+    settings: Settings, messages: list[tuple[bytes | None, bytes]], timestamp_ms: int | None = None
+) -> None:
+    asyncio.run(publish(settings, "articles.raw", messages, timestamp_ms=timestamp_ms))
 
 
 def collect(

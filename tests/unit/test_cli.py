@@ -1,0 +1,158 @@
+"""The CLI's face: help with examples, one-line errors with a non-zero exit, stats and tail formatting.
+
+Error cases run ``newsflow`` as a subprocess, as a user would, so that a
+traceback or a library's log line on stderr fails the test.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+
+from streams import cli
+from streams.broker import free_port
+from streams.metrics import Observatory, observe_step
+from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, VERDICTS, Emit
+from tests.conftest import ROOT, SAMPLES
+from tests.unit.test_metrics import clean, dead, verdict
+
+COMMANDS = ("run", "worker", "ingest", "process", "tail", "graph", "stats", "schemas")
+
+
+def newsflow(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args], env={**base, **env}, cwd=ROOT,
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
+    assert lines[0].startswith("newsflow")
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_examples(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and f"newsflow {command}" in out
+
+
+def test_top_level_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert all(command in out for command in COMMANDS) and "examples:" in out
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["graph"], "article_id"),
+        (["frobnicate"], "invalid choice"),
+        (["graph", "x", "--depth", "0"], "at least 1"),
+        (["tail"], "topic"),
+        (["stats", "--watch", "soon"], "--watch"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(argv, needle):
+    assert_one_line_error(newsflow(*argv), 2, needle, "--help")
+
+
+def test_a_missing_file_is_one_line_and_exit_2():
+    result = newsflow("ingest", "no/such/file.jsonl", NEWSFLOW_BROKER=f"127.0.0.1:{free_port()}")
+    assert_one_line_error(result, 2, "no/such/file.jsonl")
+
+
+def test_an_unreachable_broker_is_one_line_and_exit_3():
+    address = f"127.0.0.1:{free_port()}"
+    assert_one_line_error(newsflow("ingest", str(SAMPLES), NEWSFLOW_BROKER=address), 3, address)
+    tail = newsflow("tail", "articles.clean", "--idle", "1", NEWSFLOW_BROKER=address)
+    assert_one_line_error(tail, 3, address)
+
+
+def test_an_unreachable_worker_is_one_line():
+    url = f"http://127.0.0.1:{free_port()}"
+    assert_one_line_error(newsflow("stats", "--url", url), 2, url, "no newsflow worker")
+    assert_one_line_error(newsflow("graph", "sample-ar-1", "--url", url), 2, url)
+
+
+def test_a_bad_setting_names_the_variable():
+    assert_one_line_error(newsflow("stats", NEWSFLOW_PARTITIONS="many"), 2, "NEWSFLOW_PARTITIONS")
+
+
+def test_an_unknown_topic_is_one_line():
+    result = newsflow("tail", "articles.nope", NEWSFLOW_BROKER=f"127.0.0.1:{free_port()}")
+    assert_one_line_error(result, 2, "articles.nope", "articles.clean")
+
+
+# --- what the commands print ------------------------------------------------------------------------
+
+
+def snapshot(worker: str) -> dict:
+    obs = Observatory(window_s=60, bucket_s=5, clock=lambda: 1000.0)
+    obs.worker["id"] = worker
+    now = 1000.0
+    for step, emits in (
+        ("clean", [Emit(CLEAN, "a", clean("a", "<b>Original</b> [red]markup[/]")),
+                   Emit(CLEAN, "b", clean("b", "Repost"))]),
+        ("clean", [Emit(DEAD_LETTER, "k", dead("invalid_json"))]),
+        ("dedup", [Emit(VERDICTS, "b", verdict("b", "a", "a")),
+                   Emit(DUPLICATES, "b", verdict("b", "a", "a"))]),
+    ):  # fmt: skip
+        observe_step(step, emits, seconds=0.001, input_timestamp_s=None, raw_timestamp_s=None, now=now,
+                     observatory=obs)  # fmt: skip
+    return orjson_roundtrip(obs.snapshot())
+
+
+def orjson_roundtrip(value: dict) -> dict:
+    import orjson
+
+    return orjson.loads(orjson.dumps(value))
+
+
+def test_stats_prints_counts_dead_letters_and_duplicates_from_two_workers_added_up():
+    merged = cli.merge_stats([snapshot("w1"), snapshot("w2")])
+    assert merged["topics"][CLEAN] == 4
+    assert merged["dead_letters"]["by_reason"] == [{"stage": "parse", "reason": "invalid_json", "count": 2}]
+    assert merged["duplicates"]["ratio"] == {"exact": 1.0, "near": 0.0}
+    out = io.StringIO()
+    cli.print_stats(Console(file=out, width=200, color_system=None), merged, ["http://w1", "http://w2"])
+    text = out.getvalue()
+    assert "2 workers" in text and "invalid_json" in text and "Repost" in text
+    # article text is printed as text, not interpreted as rich markup
+    assert "<b>Original</b> [red]markup[/]" in text
+
+
+def test_ingest_summary_gives_count_size_and_rate():
+    line = cli.ingest_summary(7, 31_948, 0.5, "articles.raw", 1)
+    assert line == ("[bold]ingest[/] 7 messages (31.2 KiB) from 1 path to articles.raw in 0.50 s: "
+                    "14 msg/s, 62.4 KiB/s")  # fmt: skip
+
+
+def test_graph_reasons_are_summarised():
+    assert cli.reason_summary(["story", "entity:place:US", "entity:place:RU", "keyword:x"]) == (
+        "story, entity ×2, keyword"
+    )
+
+
+def test_tail_prints_a_coloured_header_and_the_json_on_a_terminal():
+    printer = cli._PrettyPrinter()
+    printer.console = Console(file=io.StringIO(), width=120, force_terminal=True)
+    printer.print({"topic": DEAD_LETTER, "key": "k1", "value": {"stage": "parse", "reason": "invalid_json"}})
+    text = printer.console.file.getvalue()
+    assert "\x1b[" in text  # colour
+    assert "articles.dead-letter" in text and "parse: invalid_json" in text and '"reason"' in text

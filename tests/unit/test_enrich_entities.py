@@ -1,0 +1,72 @@
+"""Entity keys: clitics, spelling variants, nisbas, titles, short mentions, both languages."""
+
+from __future__ import annotations
+
+from streams.pipeline.enrich.entities import find_entities
+from streams.pipeline.enrich.tokens import tokenize
+from streams.text import normalize_text
+
+
+def _entities(text: str, language: str = "ar", use_tagger: bool = False) -> dict[str, set[str]]:
+    text = normalize_text(text)
+    found = find_entities(text, tokenize(text), language, use_tagger=use_tagger)
+    for entity in found:
+        for mention in entity.mentions:
+            assert text[mention.start : mention.end] == mention.text
+    return {e.key: {m.text for m in e.mentions} for e in found}
+
+
+def test_clitics_are_stripped_to_one_key() -> None:
+    keys = _entities("سافر بأوكرانيا ثم لكييف وواشنطن ثم إلى أوكرانيا")
+    assert keys["place:UA"] == {"بأوكرانيا", "أوكرانيا"}
+    assert "place:kyiv" in keys and "place:washington" in keys
+
+
+def test_spelling_variants_share_a_key() -> None:
+    keys = _entities("قال البنتاجون. وقال البنتاغون. وقالت وزارة الدفاع الأميركية")
+    assert keys["org:US/defence-ministry"] == {"البنتاجون", "البنتاغون", "وزارة الدفاع الأميركية"}
+
+
+def test_arabic_and_english_share_keys() -> None:
+    arabic = _entities("زار الوزير أوكرانيا والبنتاغون")
+    english = _entities("The minister visited Ukraine and the Pentagon", "en")
+    assert {"place:UA", "org:US/defence-ministry"} <= arabic.keys() & english.keys()
+
+
+def test_nisba_gives_an_institution_its_country_but_is_no_entity_alone() -> None:
+    keys = _entities("قالت وزارة الخارجية الروسية إن الأزمة الكوبية انتهت")
+    assert "org:RU/foreign-ministry" in keys
+    assert "place:CU" not in keys
+
+
+def test_nisba_after_a_title_mentions_a_country_named_in_the_article() -> None:
+    keys = _entities("هدد الرئيس الروسي فلاديمير بوتين أوكرانيا. وقالت روسيا إن")
+    assert "الروسي" in keys["place:RU"]
+
+
+def test_title_introduces_a_name_and_the_surname_is_the_same_person() -> None:
+    keys = _entities("أجرى وزير الدفاع الأمريكي لويد أوستن، اتصالاً. وقال أوستن إن")
+    people = [k for k in keys if k.startswith("person:")]
+    assert len(people) == 1 and keys[people[0]] == {"لويد أوستن", "أوستن"}
+
+
+def test_name_after_spokesman_of_a_quoted_institution() -> None:
+    text = 'قال المتحدث باسم وزارة الدفاع الأمريكية "البنتاجون"، بات رايدر، في بيان'
+    people = {k: v for k, v in _entities(text).items() if k.startswith("person:")}
+    assert list(people.values()) == [{"بات رايدر"}]
+
+
+def test_a_verb_after_a_comma_is_no_name() -> None:
+    keys = _entities("وأعلنت موسكو أن وزيري الدفاع الروسي، ونظيره الأمريكي، بحثا الوضع في أوكرانيا")
+    assert not [k for k in keys if k.startswith("person:")]
+
+
+def test_latin_name_inside_arabic_text() -> None:
+    keys = _entities("صرح مسؤول دفاعي لـ Task & Purpose بأن")
+    assert keys["org:task-and-purpose"] == {"Task & Purpose"}
+
+
+def test_english_with_spacy_and_gazetteer_keys() -> None:
+    keys = _entities("Defense Secretary Lloyd Austin spoke with Russia's defence minister.", "en", True)
+    assert "place:RU" in keys
+    assert any(k.startswith("person:") and "Lloyd Austin" in v for k, v in keys.items())

@@ -1,0 +1,28 @@
+"""Language detection with confidence and mixed-script spans; keywords merged with tags."""
+
+from __future__ import annotations
+
+from streams.pipeline.enrich.keywords import find_keywords, merge_tags
+from streams.pipeline.enrich.language import detect
+from streams.pipeline.enrich.tokens import tokenize
+
+
+def test_arabic_with_a_latin_name() -> None:
+    text = "صرح مسؤول دفاعي لموقع Task & Purpose بأن الولايات المتحدة ليس لديها قوات في ليبيا"
+    guess = detect(text)
+    assert guess.language == "ar" and guess.confidence > 0.5
+    assert [text[s.start : s.end] for s in guess.spans] == ["Task & Purpose"]
+
+
+def test_english() -> None:
+    assert detect("The Pentagon said the call was the first in more than a year.").language == "en"
+
+
+def test_tags_come_first_and_spellings_merge() -> None:
+    assert merge_tags(["الدفاع الأمريكي"], ["الدفاع الأميركي", "أوكرانيا"]) == ["الدفاع الأمريكي", "أوكرانيا"]
+
+
+def test_repeated_phrases_become_keywords() -> None:
+    text = "القاعدة الجوية في النيجر. أغلقت القاعدة الجوية. القاعدة الجوية 201 في النيجر."
+    keywords = find_keywords(text, tokenize(text), "ar", [])
+    assert "القاعدة الجوية" in keywords

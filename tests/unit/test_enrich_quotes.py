@@ -1,0 +1,38 @@
+"""Quote pairing, names in quote marks, and speakers across the clause."""
+
+from __future__ import annotations
+
+from streams.pipeline.enrich.entities import find_entities
+from streams.pipeline.enrich.quotes import find_quotes, quoted_spans
+from streams.pipeline.enrich.tokens import tokenize
+from streams.text import normalize_text
+
+
+def _quotes(text: str, language: str = "ar") -> list[tuple[str, str | None]]:
+    text = normalize_text(text)
+    tokens = tokenize(text)
+    entities = find_entities(text, tokens, language, use_tagger=False)
+    return [(q.text, q.speaker) for q in find_quotes(text, tokens, language, entities)]
+
+
+def test_every_quote_style_pairs() -> None:
+    text = 'أ «ب» ج “د” هـ „و“ ز "ح" ط'
+    assert [text[s:e] for s, e in quoted_spans(text)] == ["ب", "د", "و", "ح"]
+
+
+def test_speaker_across_the_clause_and_a_quoted_name_is_no_quote() -> None:
+    text = (
+        'في المقابل قال المتحدث باسم وزارة الدفاع الأمريكية "البنتاجون"، بات رايدر، '
+        'في بيان، إنّ أوستن "شدّد على أهمية الحفاظ على خطوط الاتصال".'
+    )
+    assert _quotes(text) == [("شدّد على أهمية الحفاظ على خطوط الاتصال", "بات رايدر")]
+
+
+def test_institution_speaks_when_no_person_does() -> None:
+    text = 'وقالت وزارة الدفاع الروسية، في بيان، إنّ "الوزيرين تبادلا وجهات النظر".'
+    assert _quotes(text) == [("الوزيرين تبادلا وجهات النظر", "وزارة الدفاع الروسية")]
+
+
+def test_english_speaker_after_the_quote() -> None:
+    text = '"We will not back down," Defense Secretary Lloyd Austin said on Tuesday.'
+    assert _quotes(text, "en") == [("We will not back down,", "Lloyd Austin")]

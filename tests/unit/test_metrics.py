@@ -1,0 +1,240 @@
+"""Metrics and the /stats ring buffers, fed the way the agents feed them; Grafana and Prometheus files.
+
+No broker, no loop: ``observe_step`` takes the step's emits as plain values.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import orjson
+import pytest
+import yaml
+
+from streams import metrics
+from streams.logs import JsonFormatter, TextFormatter, logging_config
+from streams.metrics import Observatory, PartitionPosition, observe_consumer, observe_step
+from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, ENRICHED, UNIQUE, VERDICTS, Emit
+from streams.records import CleanArticle, DeadLetter, EnrichedArticle, Entity, Fingerprints, Verdict
+from streams.settings import Settings
+from tests.conftest import ROOT
+
+GRAFANA = ROOT / "deploy" / "grafana" / "dashboards" / "newsflow.json"
+PROMETHEUS = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+
+
+def clean(article_id: str, title: str) -> CleanArticle:
+    return CleanArticle(
+        article_id=article_id, parent_id=None, url=None, source=None, published_at=None, fetched_at=None,
+        language="ar", title=title, paragraphs=["نص"], text="نص",
+    )  # fmt: skip
+
+
+def enriched(article_id: str, *entity_keys: str) -> EnrichedArticle:
+    base = clean(article_id, f"title of {article_id}")
+    entities = [Entity(type="place", name=key.title(), key=key) for key in entity_keys]
+    fields = {f: getattr(base, f) for f in base.__dataclass_fields__}
+    return EnrichedArticle(**fields, entities=entities, fingerprints=Fingerprints(exact="x", near=[]))
+
+
+def verdict(article_id: str, duplicate_of: str | None, story: str, kind: str | None = "exact") -> Verdict:
+    return Verdict(
+        article_id=article_id, status="duplicate" if duplicate_of else "unique", duplicate_of=duplicate_of,
+        kind=kind if duplicate_of else None, similarity=0.93 if duplicate_of else None, story_id=story,
+        rule="exact_fingerprint", published_at=None,
+    )  # fmt: skip
+
+
+def dead(reason: str, original: str = "{broken") -> DeadLetter:
+    return DeadLetter(
+        reason=reason, stage="parse", error="unexpected end of data", article_id=None,
+        original=original, original_encoding="utf-8", original_bytes=len(original),
+    )  # fmt: skip
+
+
+def sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+@pytest.fixture
+def clock():
+    now = [1_000_000.0]
+    return now
+
+
+@pytest.fixture
+def obs(clock) -> Observatory:
+    return Observatory(window_s=60, bucket_s=5, clock=lambda: clock[0])
+
+
+def feed(obs: Observatory, step: str, emits: list[Emit], now: float) -> None:
+    observe_step(step, emits, seconds=0.01, input_timestamp_s=now - 2, raw_timestamp_s=now - 5,
+                 now=now, observatory=obs)  # fmt: skip
+
+
+def test_a_step_counts_in_out_dead_letters_and_both_latencies(obs, clock):
+    before_in = sample("newsflow_messages_in_total", step="clean")
+    before_dead = sample("newsflow_dead_letters_total", stage="parse", reason="invalid_json")
+    before_e2e = sample("newsflow_end_to_end_latency_seconds_count", topic=CLEAN)
+    before_age = sample("newsflow_step_input_age_seconds_sum", step="clean")
+    feed(obs, "clean", [Emit(CLEAN, "a", clean("a", "A")), Emit(CLEAN, "a~e1", clean("a~e1", "B"))],
+         clock[0])  # fmt: skip
+    feed(obs, "clean", [Emit(DEAD_LETTER, "k", dead("invalid_json"))], clock[0])
+
+    assert sample("newsflow_messages_in_total", step="clean") - before_in == 2
+    assert sample("newsflow_dead_letters_total", stage="parse", reason="invalid_json") - before_dead == 1
+    assert sample("newsflow_end_to_end_latency_seconds_count", topic=CLEAN) - before_e2e == 2
+    assert sample("newsflow_step_input_age_seconds_sum", step="clean") - before_age == pytest.approx(4.0)
+    snap = obs.snapshot()
+    clean_step = next(s for s in snap["steps"] if s["step"] == "clean")
+    assert (clean_step["in"], clean_step["out"]) == (2, 3)
+    assert clean_step["series_in"][-1] == 2 and sum(clean_step["series_in"]) == 2
+    assert snap["topics"] == {CLEAN: 2, DEAD_LETTER: 1}
+    assert snap["dead_letters"]["by_reason"] == [{"stage": "parse", "reason": "invalid_json", "count": 1}]
+    assert snap["dead_letters"]["latest"][0]["excerpt"] == "{broken"
+
+
+def test_duplicates_come_with_both_titles_and_the_ratio_by_kind(obs, clock):
+    feed(obs, "clean", [Emit(CLEAN, "a", clean("a", "Original")), Emit(CLEAN, "b", clean("b", "Repost"))],
+         clock[0])  # fmt: skip
+    feed(obs, "dedup", [Emit(VERDICTS, "a", verdict("a", None, "a")), Emit(UNIQUE, "a", b"{}")], clock[0])
+    duplicate = verdict("b", "a", "a")
+    feed(obs, "dedup", [Emit(VERDICTS, "b", duplicate), Emit(DUPLICATES, "b", duplicate)], clock[0])
+    snap = obs.snapshot()
+    latest = snap["duplicates"]["latest"]
+    assert latest[0] | {"at": 0} == latest[0] | {
+        "at": 0, "article_id": "b", "title": "Repost", "duplicate_of": "a", "matched_title": "Original",
+        "kind": "exact", "similarity": 0.93,
+    }  # fmt: skip
+    assert snap["duplicates"]["ratio"] == {"exact": 0.5, "near": 0.0}
+    assert snap["top_stories"][0] == {"story_id": "a", "articles": 2, "title": "Original"}
+
+
+def test_top_entities_count_each_article_once_and_forget_what_left_the_window(obs, clock):
+    feed(obs, "enrich", [Emit(ENRICHED, "a", enriched("a", "cairo", "pentagon"))], clock[0])
+    feed(obs, "enrich", [Emit(ENRICHED, "a", enriched("a", "cairo", "pentagon"))], clock[0])  # re-delivered
+    feed(obs, "enrich", [Emit(ENRICHED, "b", enriched("b", "cairo"))], clock[0])
+    top = obs.snapshot()["top_entities"]
+    assert [(e["key"], e["articles"]) for e in top] == [("cairo", 2), ("pentagon", 1)]
+
+    clock[0] += 61
+    feed(obs, "enrich", [Emit(ENRICHED, "c", enriched("c", "riyadh"))], clock[0])
+    snap = obs.snapshot()
+    assert [e["key"] for e in snap["top_entities"]] == ["riyadh"]
+    enrich_step = next(s for s in snap["steps"] if s["step"] == "enrich")
+    assert sum(enrich_step["series_in"]) == 1 and enrich_step["in"] == 4  # window vs. since start
+
+
+def test_lag_is_highwater_minus_next_offset_and_changelogs_are_not_lag():
+    assert PartitionPosition("articles.raw", 0, highwater=10, next_offset=7).lag == 3
+    assert PartitionPosition("articles.raw", 0, highwater=10, next_offset=None).lag == 10
+    assert PartitionPosition("articles.raw", 0, highwater=None, next_offset=3).lag is None
+    assert PartitionPosition("x-changelog", 0, highwater=9, next_offset=1, consumed=False).lag is None
+
+
+def test_consumer_sample_replaces_the_previous_assignment(obs):
+    raw = [PartitionPosition("articles.raw", 0, 10, 4), PartitionPosition("articles.raw", 1, 5, 5)]
+    observe_consumer(raw, {"articles": 3}, (2, 5), observatory=obs)
+    assert sample("newsflow_consumer_lag_messages", topic="articles.raw", partition="0") == 6
+    assert sample("newsflow_partition_assigned", topic="articles.raw", partition="1") == 1
+    observe_consumer([PartitionPosition("articles.clean", 2, 1, 1)], {"articles": 3}, (2, 5), observatory=obs)
+    assert metrics.REGISTRY.get_sample_value(
+        "newsflow_partition_assigned", {"topic": "articles.raw", "partition": "1"}
+    ) is None  # fmt: skip
+    assert sample("newsflow_assigned_partitions") == 1
+    assert sample("newsflow_graph_edges") == 5 and sample("newsflow_table_keys", table="articles") == 3
+    snap = obs.snapshot()
+    assert snap["graph"] == {"nodes": 2, "edges": 5}
+    assert [p["topic"] for p in snap["partitions"]] == ["articles.clean"]
+
+
+def test_the_raw_timestamp_header_is_read_from_either_header_shape():
+    headers = [("other", b"1"), (metrics.RAW_TS_HEADER, b"1700000000123")]
+    assert metrics.raw_timestamp_ms(headers) == 1700000000123
+    assert metrics.raw_timestamp_ms({metrics.RAW_TS_HEADER: b"42"}) == 42
+    assert metrics.raw_timestamp_ms([(metrics.RAW_TS_HEADER, b"garbage")]) is None
+    assert metrics.raw_timestamp_ms(None) is None
+
+
+def test_metric_names_follow_prometheus_conventions():
+    for family in metrics.REGISTRY.collect():
+        assert family.name.startswith("newsflow_"), family.name
+        if family.type == "histogram":
+            assert family.name.endswith("_seconds"), f"{family.name}: a histogram of time has a unit"
+    assert {"newsflow_messages_in_total", "newsflow_dead_letters_total", "newsflow_consumer_lag_messages",
+            "newsflow_end_to_end_latency_seconds_bucket"} <= metrics.metric_names()  # fmt: skip
+
+
+# --- Grafana and Prometheus ------------------------------------------------------------------------
+
+PROMQL_WORDS = {"sum", "by", "rate", "increase", "histogram_quantile", "ignoring", "group_left", "le",
+                "without", "avg", "max", "min", "on"}  # fmt: skip
+
+
+def grafana_exprs() -> list[str]:
+    dashboard = json.loads(GRAFANA.read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+
+
+def test_every_metric_a_grafana_panel_queries_is_one_the_worker_exports():
+    exported = metrics.metric_names()
+    exprs = grafana_exprs()
+    assert len(exprs) >= 10
+    for expr in exprs:
+        queried = set(re.findall(r"\bnewsflow_[a-z0-9_]+", expr))
+        assert queried, f"panel queries no newsflow metric: {expr}"
+        assert queried <= exported, f"{expr}: not exported by the worker: {sorted(queried - exported)}"
+
+
+def test_every_label_a_grafana_panel_groups_or_filters_by_exists():
+    labels = {"le", "instance", "job"}
+    for family in metrics.REGISTRY.collect():
+        collector = metrics.REGISTRY._names_to_collectors[family.name if family.type != "counter"
+                                                          else family.name + "_total"]  # fmt: skip
+        labels |= set(collector._labelnames)
+    for expr in grafana_exprs():
+        used = {name for group in re.findall(r"(?:by|ignoring|without|on)\s*\(([^)]*)\)", expr)
+                for name in re.split(r"\s*,\s*", group.strip()) if name}  # fmt: skip
+        used |= set(re.findall(r"[{,]\s*([a-z_]+)\s*=~?", expr))
+        assert used <= labels, f"{expr}: unknown labels {sorted(used - labels)}"
+
+
+def test_prometheus_scrapes_the_workers_metrics_path():
+    config = yaml.safe_load(PROMETHEUS.read_text())
+    job = config["scrape_configs"][0]
+    assert job["metrics_path"] == "/metrics"
+    assert job["dns_sd_configs"][0]["names"] == ["worker"] and job["dns_sd_configs"][0]["port"] == 6066
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    mount = "./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro"
+    assert mount in compose["prometheus"]["volumes"]
+    mounted = {v.split(":")[0] for v in compose["grafana"]["volumes"]}
+    assert {"./deploy/grafana/provisioning", "./deploy/grafana/dashboards"} <= mounted
+
+
+# --- logs -------------------------------------------------------------------------------------------
+
+
+def record(message: str, **extra: object) -> logging.LogRecord:
+    rec = logging.LogRecord("newsflow.agents", logging.WARNING, __file__, 1, message, None, None)
+    rec.__dict__.update(extra)
+    return rec
+
+
+def test_json_logs_are_one_object_per_line_with_the_dead_letter_fields():
+    line = JsonFormatter().format(record("dead letter: stage=parse", stage="parse", reason="invalid_json",
+                                         article_id=None, key="k1", value={"text": "the body"}))  # fmt: skip
+    assert "\n" not in line
+    parsed = orjson.loads(line)
+    assert parsed | {"ts": None} == {
+        "ts": None, "level": "warning", "logger": "newsflow.agents", "message": "dead letter: stage=parse",
+        "stage": "parse", "reason": "invalid_json", "article_id": None, "key": "k1",
+    }  # fmt: skip
+
+
+def test_text_logs_are_human_readable_and_the_format_follows_the_setting():
+    line = TextFormatter().format(record("dead letter: stage=parse reason=invalid_json"))
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING newsflow.agents dead letter", line)
+    assert logging_config(Settings(log_format="json"))["handlers"]["default"]["formatter"] == "json"
+    assert logging_config(Settings())["handlers"]["default"]["formatter"] == "text"

@@ -61,3 +61,20 @@ model: install
 # Entity P/R/F1 per type: held-out NewsFANE and the English hand-annotated set in tests/data/enrich/en.
 eval-enrich: install
 	$(PY) scripts/eval_enrich.py $(EVAL_DATA)
+
+# Body shingle P/R/F1 on the HTML extraction benchmark, newsflow beside trafilatura, same run.
+eval-clean: install
+	$(PY) scripts/eval_clean.py $(EVAL_DATA)
+
+# Exact copies found, near-duplicate recall/precision against a brute-force reference.
+eval-dedup: install
+	$(PY) scripts/eval_dedup.py $(EVAL_DATA)
+
+# Throughput against the broker's ceiling, 1 -> 2 workers, ms per stage, latency, state, profiles.
+# Writes bench/results/<date>.json (-quick.json); reads EVAL_DATA's HTML pages when they are there.
+BENCH_EVAL = $(if $(wildcard $(EVAL_DATA)/html-extraction-aeb/html),--eval-data $(EVAL_DATA))
+bench: install
+	$(PY) -m bench.run $(BENCH_EVAL)
+
+bench-quick: install
+	$(PY) -m bench.run --quick

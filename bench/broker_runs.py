@@ -10,6 +10,7 @@ app id, and Tansu never deletes anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -150,7 +151,8 @@ def start_workers(settings: Settings, count: int, timeout_s: float = 120) -> lis
         port = free_port()
         data = Path(settings.data_dir) / f"worker-{index}"
         data.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **settings.as_env(), "NEWSFLOW_WEB_PORT": str(port), "NEWSFLOW_DATA_DIR": str(data)}
+        env = {**os.environ, **settings.as_env(),
+               "NEWSFLOW_WEB_PORT": str(port), "NEWSFLOW_DATA_DIR": str(data)}  # fmt: skip
         log = Path(settings.data_dir) / f"worker-{index}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "streams.cli", "worker"],
@@ -210,10 +212,8 @@ class OutputWatcher:
     async def __aexit__(self, *exc: object) -> None:
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         await self._consumer.stop()
 
     async def _read(self) -> None:
@@ -238,7 +238,9 @@ class OutputWatcher:
         return False
 
 
-async def publish_pages(settings: Settings, pages: Sequence[Page], rate_per_s: float | None = None) -> dict[str, int]:
+async def publish_pages(
+    settings: Settings, pages: Sequence[Page], rate_per_s: float | None = None
+) -> dict[str, int]:
     """Send pages to ``articles.raw`` (as ``newsflow ingest`` does); ``{key: timestamp_ms}``.
 
     With ``rate_per_s`` the pages are paced evenly; without, sent as fast as the
@@ -283,19 +285,27 @@ class PipelineRun:
 
 @dataclass
 class PipelinePlan:
+    """What one pipeline run publishes, and how long it may take.
+
+    With ``page_count`` unset, the run first times ``calibration_pages`` and
+    takes as many of ``pages`` as it can do in ``budget_s`` (the count it chose
+    is in the result, for the next run to reuse).
+    """
+
     pages: Sequence[Page]
     warm_pages: Sequence[Page]
-    expected_keys: set[str]  # verdict or dead-letter keys the pages must produce
-    warm_keys: set[str]
-    latency_pages: Sequence[Page] = ()
-    latency_keys: set[str] = field(default_factory=set)
-    profile_pages: Sequence[Page] = ()
-    profile_keys: set[str] = field(default_factory=set)
-    timeout_s: float = 300
+    expected_keys: Callable[[int], set[str]]  # verdict / dead-letter keys of the first n pages
+    budget_s: float
+    page_count: int | None = None
+    calibration_pages: Sequence[Page] = ()
+    latency_s: float = 0.0
+    latency_page_source: Callable[[int], Sequence[Page]] | None = None
+    profile_s: float = 0.0
+    profile_page_source: Callable[[int], Sequence[Page]] | None = None
 
 
 def run_pipeline(address: str, worker_count: int, plan: PipelinePlan, label: str) -> PipelineRun:
-    """Start ``worker_count`` workers, warm them, time the pages; then latency and profile if planned."""
+    """Start ``worker_count`` workers, warm them, time the pages; then profile and latency if planned."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"newsflow-bench-{label}-"))
     settings = bench_settings(address, data_dir, label)
     workers = start_workers(settings, worker_count)
@@ -311,42 +321,74 @@ def _answered(keys: set[str]) -> Callable[[Seen], bool]:
     return lambda seen: keys <= (seen.keys[VERDICTS] | seen.keys[DEAD_LETTER])
 
 
+def page_keys(pages: Sequence[Page]) -> set[str]:
+    """Each page's own article is keyed (and so answered) by the page id."""
+    return {p.key.decode() for p in pages}
+
+
+async def _timed_batch(
+    settings: Settings, watcher: OutputWatcher, pages: Sequence[Page], keys: set[str], timeout_s: float
+) -> tuple[float, bool, dict[str, int]]:
+    """Publish ``pages`` at once, wait for ``keys``; pages/s from first input to last output."""
+    mark = len(watcher.seen.records)
+    stamps = await publish_pages(settings, pages)
+    complete = await watcher.wait(_answered(keys), settle_s=2.0, timeout_s=timeout_s)
+    first_input = min(stamps.values())
+    outputs = [r for r in watcher.seen.records[mark:] if r[2] >= first_input]
+    if complete:
+        last_output = max((r[2] for r in outputs), default=first_input)
+        done = len(pages)
+    else:  # the rate of the pages answered so far: say so, do not hide it
+        answered = [r for r in outputs if r[0] in (VERDICTS, DEAD_LETTER) and r[1] in stamps]
+        last_output = max((r[2] for r in answered), default=first_input)
+        done = len({r[1] for r in answered})
+    counts: dict[str, int] = {}
+    for topic, _, _ in outputs:
+        counts[topic] = counts.get(topic, 0) + 1
+    return done / (max(last_output - first_input, 1) / 1000), complete, counts
+
+
 async def _drive(settings: Settings, workers: list[Worker], plan: PipelinePlan) -> PipelineRun:
     async with OutputWatcher(settings) as watcher:
         await publish_pages(settings, plan.warm_pages)
-        if not await watcher.wait(_answered(plan.warm_keys), settle_s=1.0, timeout_s=120):
+        if not await watcher.wait(_answered(page_keys(plan.warm_pages)), settle_s=1.0, timeout_s=120):
             raise RuntimeError("the warm-up pages got no verdicts within 120 s: see the worker logs")
-        mark = len(watcher.seen.records)
-        stamps = await publish_pages(settings, plan.pages)
-        complete = await watcher.wait(_answered(plan.expected_keys), settle_s=2.0, timeout_s=plan.timeout_s)
-        first_input = min(stamps.values())
-        outputs = [r for r in watcher.seen.records[mark:] if r[2] >= first_input]
-        last_output = max((r[2] for r in outputs), default=first_input)
-        seconds = max(last_output - first_input, 1) / 1000
-        counts: dict[str, int] = {}
-        for topic, _, _ in outputs:
-            counts[topic] = counts.get(topic, 0) + 1
+        count = plan.page_count
+        if count is None:
+            rate, _, _ = await _timed_batch(
+                settings, watcher, plan.calibration_pages, page_keys(plan.calibration_pages), 120
+            )
+            count = max(10, min(len(plan.pages), int(rate * plan.budget_s)))
+        pages = plan.pages[:count]
+        rate, complete, counts = await _timed_batch(
+            settings, watcher, pages, plan.expected_keys(count), timeout_s=2.5 * plan.budget_s + 30
+        )
         run = PipelineRun(
-            workers=len(workers), pages=len(plan.pages), articles_per_s=len(plan.pages) / seconds,
-            complete=complete, seconds=seconds, outputs=counts, peak_rss_mb=[],
+            workers=len(workers), pages=count, articles_per_s=rate, complete=complete,
+            seconds=count / rate, outputs=counts, peak_rss_mb=[],
         )  # fmt: skip
-        if plan.profile_pages:
-            run.profile = await _profile_worker(settings, workers[0], watcher, plan)
-        if plan.latency_pages:
+        drained = complete or await watcher.wait(lambda seen: True, settle_s=3.0, timeout_s=plan.budget_s)
+        if drained and plan.profile_page_source and plan.profile_s:
+            profile_pages = plan.profile_page_source(max(5, int(rate * plan.profile_s)))
+            run.profile = await _profile_worker(settings, workers[0], watcher, profile_pages)
+        if drained and plan.latency_page_source and plan.latency_s:
             await _measure_latency(settings, watcher, plan, run)
     run.peak_rss_mb = [round(w.peak_rss_mb(), 1) for w in workers]
     return run
 
 
-async def _measure_latency(settings: Settings, watcher: OutputWatcher, plan: PipelinePlan, run: PipelineRun) -> None:
+async def _measure_latency(
+    settings: Settings, watcher: OutputWatcher, plan: PipelinePlan, run: PipelineRun
+) -> None:
     """Raw -> ``articles.unique`` at half the rate this run sustained, by record timestamps."""
+    assert plan.latency_page_source is not None
     rate = run.articles_per_s / 2
+    pages = plan.latency_page_source(max(10, int(rate * plan.latency_s)))
     mark = len(watcher.seen.records)
-    stamps = await publish_pages(settings, plan.latency_pages, rate_per_s=rate)
-    await watcher.wait(_answered(plan.latency_keys), settle_s=1.0, timeout_s=plan.timeout_s)
-    latencies = sorted(
-        ts - stamps[key] for topic, key, ts in watcher.seen.records[mark:] if topic == UNIQUE and key in stamps
-    )
+    stamps = await publish_pages(settings, pages, rate_per_s=rate)
+    await watcher.wait(_answered(page_keys(pages)), settle_s=1.0, timeout_s=plan.latency_s + plan.budget_s)
+    records = watcher.seen.records[mark:]
+    latencies = sorted(ts - stamps[key] for topic, key, ts in records if topic == UNIQUE and key in stamps)
     run.latency_rate_per_s = round(rate, 2)
     run.latency_samples = len(latencies)
     if latencies:
@@ -362,7 +404,9 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
     return float(sorted_values[rank - 1])
 
 
-async def _profile_worker(settings: Settings, worker: Worker, watcher: OutputWatcher, plan: PipelinePlan) -> str | None:
+async def _profile_worker(
+    settings: Settings, worker: Worker, watcher: OutputWatcher, pages: Sequence[Page]
+) -> str | None:
     """py-spy (sampling, non-blocking) on one worker while it works through the profile pages.
 
     Returns the collapsed stacks, or None when py-spy is missing or may not attach.
@@ -377,8 +421,8 @@ async def _profile_worker(settings: Settings, worker: Worker, watcher: OutputWat
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     await asyncio.sleep(1.0)  # attached
-    await publish_pages(settings, plan.profile_pages)
-    await watcher.wait(_answered(plan.profile_keys), settle_s=0.5, timeout_s=plan.timeout_s)
+    await publish_pages(settings, pages)
+    await watcher.wait(_answered(page_keys(pages)), settle_s=0.5, timeout_s=120)
     recorder.send_signal(2)  # SIGINT: py-spy writes what it has and exits
     _, err = await recorder.communicate()
     if not out.exists():

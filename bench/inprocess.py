@@ -118,10 +118,21 @@ class InProcessResult:
     step_ms: dict[str, float]
     part_ms: dict[str, dict[str, float]]
     outputs: Counter[str]
-    # (topic, key) of every verdict, edge and dead letter: what the broker run must also emit.
-    expected: dict[str, set[str]]
+    # Verdict and dead-letter keys each page caused: what the broker run must also emit.
+    answered_by_page: list[set[str]]
+    # Seconds from the start to the end of each page: the rate over any first n pages.
+    elapsed_by_page: list[float]
     state_bytes: dict[str, int]
     state_entries: dict[str, int]
+
+
+    def rate_over_first(self, count: int) -> float:
+        """Pages per second over the first ``count`` pages: the same pages a broker run took."""
+        count = max(1, min(count, len(self.elapsed_by_page)))
+        return count / self.elapsed_by_page[count - 1]
+
+    def answered_keys(self, count: int) -> set[str]:
+        return set().union(*self.answered_by_page[:count])
 
 
 def new_pipeline(step_list: Sequence[Step] = STEPS) -> InProcessPipeline:
@@ -151,7 +162,8 @@ def run_in_process(
     step_timings.seconds.clear()
     step_timings.calls.clear()
     outputs: Counter[str] = Counter()
-    expected: dict[str, set[str]] = defaultdict(set)
+    answered_by_page: list[set[str]] = []
+    elapsed_by_page: list[float] = []
     with contextlib.ExitStack() as stack:
         for name in PART_MODULES:
             module = importlib.import_module(name)
@@ -160,12 +172,15 @@ def run_in_process(
         count = 0
         started = time.perf_counter()
         for page in pages:
+            answered = set()
             for emit in pipeline.feed(page.value, page.key):
                 outputs[emit.topic] += 1
-                if emit.topic in (steps_module.VERDICTS, steps_module.DEAD_LETTER, steps_module.UNIQUE):
-                    expected[emit.topic].add(emit.key or "")
+                if emit.topic in (steps_module.VERDICTS, steps_module.DEAD_LETTER):
+                    answered.add(emit.key or "")
+            answered_by_page.append(answered)
             count += 1
-            if time.perf_counter() - started > budget_s:
+            elapsed_by_page.append(time.perf_counter() - started)
+            if elapsed_by_page[-1] > budget_s:
                 break
         elapsed = time.perf_counter() - started
     step_ms = step_timings.ms_per(count)
@@ -192,7 +207,8 @@ def run_in_process(
         step_ms=step_ms,
         part_ms=dict(parts),
         outputs=outputs,
-        expected=dict(expected),
+        answered_by_page=answered_by_page,
+        elapsed_by_page=elapsed_by_page,
         state_bytes=table_bytes(pipeline),
         state_entries={name: len(table) for name, table in pipeline.tables.items()},
     )

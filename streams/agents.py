@@ -3,19 +3,24 @@
 Agents hold no logic. ``Step.__call__`` never raises (failures come back as
 dead letters), so no message is acked without an output: Faust acks a message
 whose agent raised and never processes it again.
+
+Expiry runs inside the stream too: at most every ``expiry_interval_s``, the
+message of a partition also sweeps that partition's table entries through the
+table's ``EXPIRY`` function, so deletions go to the right changelog partition.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
 import orjson
 
 from streams import metrics
-from streams.pipeline.steps import DEAD_LETTER, RAW, STEPS, Message, Step, StepContext, encode
+from streams.pipeline.steps import DEAD_LETTER, EXPIRY, RAW, STEPS, Message, Step, StepContext, encode
 
 log = logging.getLogger("newsflow.agents")
 
@@ -25,18 +30,30 @@ def register_agents(
     topics: dict[str, faust.TopicT],
     tables: dict[str, faust.Table],
     ctx: StepContext,
+    expiry_interval_s: float,
 ) -> None:
     for step in STEPS:
         table = tables[step.table] if step.table else None
-        app.agent(topics[step.source], name=step.name)(_agent_for(step, topics, table, ctx))
+        sweeper = (
+            _Sweeper(app, table, step.table, ctx, expiry_interval_s)
+            if table is not None and step.table in EXPIRY
+            else None
+        )
+        app.agent(topics[step.source], name=step.name)(_agent_for(step, topics, table, ctx, sweeper))
 
 
 def _agent_for(
-    step: Step, topics: dict[str, faust.TopicT], table: faust.Table | None, ctx: StepContext
+    step: Step,
+    topics: dict[str, faust.TopicT],
+    table: faust.Table | None,
+    ctx: StepContext,
+    sweeper: _Sweeper | None,
 ) -> Any:
     async def agent(stream: faust.StreamT) -> None:
         async for event in stream.events():
             message = event.message
+            if sweeper is not None:
+                sweeper.maybe_sweep(message.topic, message.partition)
             started = time.perf_counter()
             raw_ts_ms = _raw_timestamp_ms(step, message)
             headers = [(metrics.RAW_TS_HEADER, str(raw_ts_ms).encode())] if raw_ts_ms else None
@@ -84,3 +101,29 @@ def _raw_timestamp_ms(step: Step, message: Any) -> int | None:
 
 def _decode_state(stored: bytes | None) -> Any:
     return orjson.loads(stored) if stored is not None else None
+
+
+class _Sweeper:
+    """Expires one table's entries of a partition, from within that partition's stream."""
+
+    def __init__(
+        self, app: faust.App, table: faust.Table, name: str, ctx: StepContext, interval_s: float
+    ):
+        self.app, self.table, self.ctx, self.interval_s = app, table, ctx, interval_s
+        self.expire = EXPIRY[name]
+        self.last_sweep: dict[int, float] = {}
+
+    def maybe_sweep(self, topic: str, partition: int) -> None:
+        now = time.monotonic()
+        if now - self.last_sweep.get(partition, 0.0) < self.interval_s:
+            return
+        self.last_sweep[partition] = now
+        wall_clock = datetime.now(UTC)
+        for key, stored in list(self.table.items()):
+            if self.app.producer.key_partition(topic, key).partition != partition:
+                continue  # another partition's entry: swept by its own stream
+            kept = self.expire(orjson.loads(stored), wall_clock, self.ctx)
+            if kept is None:
+                del self.table[key]
+            elif (encoded := encode(kept)) != stored:
+                self.table[key] = encoded

@@ -80,6 +80,7 @@ class CleanArticle:
     fetched_at: str | None
     language: str | None
     title: str | None
+    author: str | None = None
     paragraphs: list[str]
     text: str
     attributions: list[str] = field(default_factory=list)

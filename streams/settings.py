@@ -58,6 +58,8 @@ class Settings:
     dedup_sketch_size: int = 512
     dedup_max_candidates: int = 64
     graph_top_k: int = 50
+    # How often (at most) a partition's table entries are swept for expiry.
+    expiry_interval_s: float = 60.0
     log_level: str = "info"
     log_format: str = "text"
     # Kafka security, passed to Faust and to every CLI client (streams/security.py).

@@ -35,6 +35,8 @@ _DISPLAY_TABLE = str.maketrans(
 # Other C0/C1 control characters have no place in an article.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SPACE_RUN = re.compile(r" {2,}")
+# Combining marks of the Latin, Greek and Cyrillic scripts (accents), dropped from the matching form.
+_COMBINING_MARKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -60,6 +62,9 @@ def _fold_table() -> dict[int, str | None]:
         for lo, hi in data["remove_ranges"]:
             for code in range(ord(lo), ord(hi) + 1):
                 table[code] = None
+    for lo, hi in _COMBINING_MARKS:
+        for code in range(lo, hi + 1):
+            table[code] = None
     for c in _INVISIBLE:
         table[ord(c)] = None
     for c in _ODD_SPACES:
@@ -92,9 +97,10 @@ def matching_form(text: str) -> str:
     >>> matching_form("البنتاجون") == matching_form("البنتاغون")
     True
     """
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c) or "\u0600" <= c <= "\u06ff")
-    text = unicodedata.normalize("NFC", text).translate(_fold_table())
+    # NFKD splits accents (and Arabic hamza / madda) off their letters; the fold
+    # table then drops the marks and folds the letters in one C-level pass.
+    text = unicodedata.normalize("NFKD", text.casefold()).translate(_fold_table())
+    text = unicodedata.normalize("NFC", text)
     return _SPACE_RUN.sub(" ", text).strip()
 
 

@@ -529,8 +529,11 @@ def expire_bucket(
 def expire_node(state: NodeState, now: datetime, config: DedupConfig = DEFAULT_CONFIG) -> NodeState | None:
     """``None`` (delete the key) when the article was seen before the window.
 
-    Undated articles never expire here; give them a ``fetched_at`` upstream.
+    Undated articles never expire here; give them a ``fetched_at`` upstream. A node
+    still waiting for its first verdict is kept, or its answers would never come.
     """
+    if not state.get("decided"):
+        return state
     return None if _expired(state["article"]["observed_at"], _cutoff(now, config)) else state
 
 

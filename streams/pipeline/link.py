@@ -98,6 +98,12 @@ def rarity_weight(articles_with_key: int) -> float:
     return round(1.0 / math.sqrt(max(articles_with_key - 1, 1)), 4)
 
 
+def expire_index(state: IndexState, cutoff: str) -> IndexState | None:
+    """Forget members seen before ``cutoff`` (ISO time); ``None`` when none is left."""
+    members = [m for m in state.get("members", []) if not m["at"] or m["at"] >= cutoff]
+    return {**state, "members": members} if members else None
+
+
 def title_key(title: str | None) -> str | None:
     """Headlines match on folded words, so spelling variants of one title meet."""
     tokens = [fold_inner_vowels(t) for t in match_tokens(title or "")]

@@ -32,7 +32,7 @@ _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|
 _HTML_TAGS = re.compile(rb"<(?:p|div|article|section|span|br|h[1-6])[\s/>]", re.I)
 _TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)$", re.I)
 _ENVELOPE_STRINGS = (
-    "id", "url", "source", "published_at", "fetched_at", "title", "text", "html",
+    "id", "url", "source", "published_at", "fetched_at", "title", "author", "text", "html",
     "language", "content_type", "charset",
 )  # fmt: skip
 
@@ -51,6 +51,7 @@ class RawPage:
     published_at: str | None
     fetched_at: str | None
     title: str | None
+    author: str | None = None
     language: str | None
     body: str
     body_format: Literal["text", "html"]
@@ -191,6 +192,7 @@ def _page(
         published_at=_iso(envelope, "published_at", article_id),
         fetched_at=_iso(envelope, "fetched_at", article_id) or fetched_at,
         title=(envelope.get("title") or "").strip() or None,
+        author=(envelope.get("author") or "").strip() or None,
         language=(envelope.get("language") or "").strip().lower() or None,
         body=body,
         body_format=body_format,

@@ -21,6 +21,7 @@ import base64
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import orjson
@@ -216,6 +217,26 @@ STEPS: tuple[Step, ...] = (
 )
 
 TABLES: tuple[str, ...] = tuple(step.table for step in STEPS if step.table)
+
+
+def _cutoff(now: datetime, ctx: StepContext) -> str:
+    return (now - timedelta(days=ctx.dedup.window_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _expire_catalog(state: State, now: datetime, ctx: StepContext) -> State | None:
+    seen = state.get("fetched_at") or state.get("published_at")
+    return None if seen and seen < _cutoff(now, ctx) else state
+
+
+# How each table forgets what is older than the window (``None``: delete the key).
+# The Faust layer sweeps a partition's keys when a tick message reaches it.
+EXPIRY: dict[str, Callable[[State, datetime, StepContext], State | None]] = {
+    "dedup_nodes": lambda state, now, ctx: dedup.expire_node(state, now, ctx.dedup),
+    "dedup_buckets": lambda state, now, ctx: dedup.expire_bucket(state, now, ctx.dedup),
+    "graph_index": lambda state, now, ctx: link.expire_index(state, _cutoff(now, ctx)),
+    "articles": _expire_catalog,
+    "verdicts": _expire_catalog,
+}
 
 
 def encode(value: Any) -> bytes:

@@ -10,7 +10,16 @@ import pytest
 
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import (
-    CLEAN, DEAD_LETTER, DUPLICATES, EDGES, ENRICHED, PUBLIC_TOPICS, RAW, UNIQUE, VERDICTS, StepContext,
+    CLEAN,
+    DEAD_LETTER,
+    DUPLICATES,
+    EDGES,
+    ENRICHED,
+    PUBLIC_TOPICS,
+    RAW,
+    UNIQUE,
+    VERDICTS,
+    StepContext,
 )  # fmt: skip
 from streams.settings import Settings
 from streams.sources import iter_messages

@@ -45,8 +45,8 @@ class CleanLimits:
 def clean_page(page: RawPage, limits: CleanLimits | None = None) -> list[CleanArticle]:
     """The articles of one page: the page's own first, then the embedded ones."""
     limits = limits or CleanLimits()
-    body, title, published_at, url, language = (
-        page.body, page.title, page.published_at, page.url, page.language,
+    body, title, published_at, url, language, author = (
+        page.body, page.title, page.published_at, page.url, page.language, page.author,
     )  # fmt: skip
     related: list[str] = []
     if page.body_format == "html":
@@ -56,6 +56,7 @@ def clean_page(page: RawPage, limits: CleanLimits | None = None) -> list[CleanAr
         published_at = published_at or found.published_at
         url = url or found.url
         language = language or found.language
+        author = author or found.author
     drafts = read_articles(
         display_lines(body[: limits.max_text_chars], limits), page_rules(), limits.structure,
         page_title=_one_line(title),
@@ -66,7 +67,7 @@ def clean_page(page: RawPage, limits: CleanLimits | None = None) -> list[CleanAr
             "no_content", STAGE, "no article text left after removing boilerplate",
             article_id=page.article_id,
         )  # fmt: skip
-    base = _Base(page, url, published_at, language)
+    base = _Base(page, url, published_at, language, author)
     articles = [base.article(d, index) for index, d in enumerate(drafts) if d.paragraphs]
     return articles
 
@@ -79,6 +80,7 @@ class _Base:
     url: str | None
     published_at: str | None
     language: str | None
+    author: str | None
 
     def article(self, draft: Draft, index: int) -> CleanArticle:
         paragraphs = [p.text for p in draft.paragraphs]
@@ -93,6 +95,7 @@ class _Base:
             fetched_at=self.page.fetched_at,
             language=detect_language(text, self.language),
             title=draft.title,
+            author=None if embedded else self.author,
             paragraphs=paragraphs,
             text=text,
             attributions=draft.attributions,

@@ -37,7 +37,7 @@ def enrich(
     quantities = find_quantities(text, tokens, language, date_tokens, stopwords(language or "ar"))
     quotes = find_quotes(text, tokens, language, entities)
     keywords = find_keywords(text, tokens, language, article.tags)
-    fields = {k: v for k, v in asdict(article).items()}
+    fields = asdict(article)
     fields["language"] = language
     return EnrichedArticle(
         **fields,

@@ -18,29 +18,15 @@ named in the article too (الرئيس الروسي -> روسيا).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
-from streams import lang
 from streams.pipeline.enrich import tagger
 from streams.pipeline.enrich.gazetteer import Gazetteer, gazetteer
-from streams.pipeline.enrich.nisba import country_of
+from streams.pipeline.enrich.institutions import latin_runs, national_orgs
 from streams.pipeline.enrich.people import TitledName, titled_names
-from streams.pipeline.enrich.phrases import PhraseSet
-from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+from streams.pipeline.enrich.spans import Span
+from streams.pipeline.enrich.tokens import Token, key_form
 from streams.records import Entity, Mention
 from streams.text import matching_form
-
-
-@dataclass(slots=True)
-class Span:
-    first: int
-    last: int
-    type: str
-    key: str | None = None  # None: built from the words
-    rank: int = 0  # lower wins a tie in length
-
-    def overlaps(self, other: Span) -> bool:
-        return self.first <= other.last and other.first <= self.last
 
 
 @dataclass(slots=True)
@@ -49,64 +35,6 @@ class _Found:
     key: str
     name: str
     mentions: list[Mention] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class _National:
-    heads: PhraseSet
-    ids: dict[tuple[str, ...], str]
-    nisba_before: bool
-
-
-@cache
-def _national(language: str) -> _National | None:
-    data = lang.load(language, "orgs")
-    if not data or "national" not in data:
-        return None
-    ids = {phrase_forms(h): ident for ident, heads in data["national"]["heads"].items() for h in heads}
-    phrases = [h for heads in data["national"]["heads"].values() for h in heads]
-    return _National(PhraseSet(phrases), ids, data["national"]["nisba_position"] == "before")
-
-
-def national_orgs(tokens: list[Token], language: str) -> list[Span]:
-    """``وزارة الدفاع الروسية`` / ``Russian Defence Ministry`` -> ``org:RU/defence-ministry``."""
-    rules = _national(language)
-    if rules is None:
-        return []
-    spans = []
-    for i in range(len(tokens)):
-        end = rules.heads.match_at(tokens, i)
-        if end is None:
-            continue
-        head = tuple(t.form for t in tokens[i : end + 1])
-        ident = rules.ids.get(head) or rules.ids.get((tokens[i].readings[-1], *head[1:]))
-        nisba_at = i - 1 if rules.nisba_before else end + 1
-        if ident is None or not 0 <= nisba_at < len(tokens):
-            continue
-        code = country_of(tokens[nisba_at])
-        if code:
-            first, last = (nisba_at, end) if rules.nisba_before else (i, nisba_at)
-            spans.append(Span(first, last, "org", f"org:{code}/{ident}"))
-    return spans
-
-
-def latin_runs(text: str, tokens: list[Token]) -> list[Span]:
-    """Capitalised Latin words inside a non-Latin text: a name, most often an outlet."""
-    if sum(t.latin for t in tokens) * 2 > len(tokens):
-        return []
-    spans, i = [], 0
-    while i < len(tokens):
-        if not (tokens[i].latin and tokens[i].capitalised):
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(tokens) and tokens[j + 1].latin and not between(
-            text, tokens[j], tokens[j + 1]
-        ).strip(" &'-"):
-            j += 1
-        spans.append(Span(i, j, "org", rank=3))
-        i = j + 1
-    return spans
 
 
 def find_entities(
@@ -130,6 +58,7 @@ def find_entities(
     ]
     candidates += latin_runs(text, tokens)
     chosen = _resolve_overlaps(candidates)
+    chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
     found = _group(text, tokens, chosen, gaz, language)
     _add_nested_places(text, tokens, chosen, found, gaz, language)
     _add_short_mentions(tokens, chosen, found)
@@ -139,6 +68,32 @@ def find_entities(
         for f in found.values()
     ]
     return sorted(entities, key=lambda e: e.mentions[0].start)
+
+
+def _repeats(tokens: list[Token], chosen: list[Span]) -> list[Span]:
+    """Other occurrences of a name found once (one sense per article).
+
+    The tagger sees one sentence's context; a name it found in one place is
+    the same name where the context was weaker. Only names without a known
+    key (tagger, title, Latin run) are repeated; the gazetteer already sees all.
+    """
+    found: dict[tuple[str, ...], Span] = {}
+    for span in chosen:
+        if span.key is None and span.type in ("person", "org"):
+            words = tokens[span.first : span.last + 1]
+            found.setdefault(tuple(t.form for t in words), span)
+    if not found:
+        return []
+    longest = max(len(k) for k in found)
+    repeats = []
+    for i, token in enumerate(tokens):
+        for n in range(1, longest + 1):
+            forms = tuple(t.form for t in tokens[i : i + n])
+            heads = {(r, *forms[1:]) for r in token.readings}
+            hit = next((found[h] for h in heads if h in found), None)
+            if hit and (hit.first, hit.last) != (i, i + n - 1):
+                repeats.append(Span(i, i + n - 1, hit.type, rank=4))
+    return repeats
 
 
 def _resolve_overlaps(candidates: list[Span]) -> list[Span]:

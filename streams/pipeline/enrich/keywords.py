@@ -46,19 +46,25 @@ def _word_key(token: Token) -> str:
 
 def find_keywords(text: str, tokens: list[Token], language: str | None, tags: list[str]) -> list[str]:
     stop = stopwords(language or "ar")
+    keys = [_word_key(t) for t in tokens]
+    usable = [t.form not in stop and not t.text[:1].isdigit() for t in tokens]
+    joined = [
+        i + 1 < len(tokens) and not between(text, tokens[i], tokens[i + 1]).strip()
+        for i in range(len(tokens))
+    ]
     counts: Counter[tuple[str, ...]] = Counter()
     surfaces: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     for i in range(len(tokens)):
         for n in range(1, MAX_WORDS + 1):
-            span = tokens[i : i + n]
-            if len(span) < n or _breaks(text, span):
+            last = i + n - 1
+            if last >= len(tokens) or not usable[last] or (n > 1 and not joined[last - 1]):
                 break
-            if any(t.form in stop or t.text[:1].isdigit() for t in span):
-                continue
-            key = tuple(_word_key(t) for t in span)
+            if not usable[i]:
+                break
+            key = tuple(keys[i : last + 1])
             counts[key] += 1
-            surfaces[key][text[span[0].start : span[-1].end]] += 1
-    ranked = sorted(counts, key=lambda k: (-counts[k] * (1 + 0.5 * (len(k) - 1)), -len(k)))
+            surfaces[key][text[tokens[i].start : tokens[last].end]] += 1
+    ranked = sorted(counts, key=lambda k: (-counts[k] * len(k), -len(k)))
     chosen: list[tuple[str, ...]] = []
     for key in ranked:
         if counts[key] < 2 or len(chosen) >= TOP:
@@ -67,10 +73,6 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
             continue
         chosen.append(key)
     return merge_tags(tags, [surfaces[k].most_common(1)[0][0] for k in chosen])
-
-
-def _breaks(text: str, span: list[Token]) -> bool:
-    return any(between(text, a, b).strip() for a, b in zip(span, span[1:], strict=False))
 
 
 def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:

@@ -156,21 +156,20 @@ def _trim(
     (given name, father's name, ...) is.
     """
     first, last = name
-    hinted = first
-    while hinted + 1 <= last and hinted + 1 in person_hint:
-        hinted += 1
-    if rules.capitalised or last - first < 2:
-        ruled = last
-    elif all(tokens[k].form in rules.given_names for k in (first, first + 1)):
-        ruled = last
-    else:
-        ruled = first + 1
-        while ruled < last and tokens[ruled].form in rules.particles:
-            ruled += 1  # خالد بن حمد، عبد الله غول
-        ruled = min(ruled + (tokens[ruled].form in rules.particles), last)
-    if first in person_hint and not all(tokens[k].form in rules.given_names for k in (first, first + 1)):
-        return first, hinted
-    return first, max(ruled, hinted if first in person_hint else first)
+    given_chain = last - first >= 1 and all(
+        tokens[k].form in rules.given_names for k in (first, first + 1)
+    )
+    if rules.capitalised or given_chain or last - first < 2:
+        return name
+    if first in person_hint:
+        end = first
+        while end + 1 <= last and end + 1 in person_hint:
+            end += 1
+        return first, end
+    end = first + 1
+    while end < last and tokens[end].form in rules.particles:
+        end += 1  # خالد بن حمد، عبد الله غول
+    return first, min(end + (tokens[end].form in rules.particles), last)
 
 
 def _name_at(

@@ -1,0 +1,79 @@
+"""Organisations no list names one by one.
+
+* National institutions: a head followed (Arabic) or preceded (English) by a
+  nisba: ``وزارة الدفاع الروسية`` / ``Russian Defence Ministry`` ->
+  ``org:RU/defence-ministry``. Heads are data (``orgs.json`` "national").
+* Latin-script runs inside a text of another script (``Task & Purpose`` in an
+  Arabic article): in Arabic news these are outlets and companies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from streams import lang
+from streams.pipeline.enrich.nisba import country_of
+from streams.pipeline.enrich.phrases import PhraseSet
+from streams.pipeline.enrich.spans import Span
+from streams.pipeline.enrich.tokens import Token, between, phrase_forms
+
+
+@dataclass(frozen=True, slots=True)
+class National:
+    heads: PhraseSet
+    ids: dict[tuple[str, ...], str]
+    nisba_before: bool
+
+
+@cache
+def _national(language: str) -> National | None:
+    data = lang.load(language, "orgs")
+    if not data or "national" not in data:
+        return None
+    ids = {phrase_forms(h): ident for ident, heads in data["national"]["heads"].items() for h in heads}
+    phrases = [h for heads in data["national"]["heads"].values() for h in heads]
+    return National(PhraseSet(phrases), ids, data["national"]["nisba_position"] == "before")
+
+
+def national_orgs(tokens: list[Token], language: str) -> list[Span]:
+    """``وزارة الدفاع الروسية`` / ``Russian Defence Ministry`` -> ``org:RU/defence-ministry``."""
+    rules = _national(language)
+    if rules is None:
+        return []
+    spans = []
+    for i in range(len(tokens)):
+        end = rules.heads.match_at(tokens, i)
+        if end is None:
+            continue
+        head = tuple(t.form for t in tokens[i : end + 1])
+        ident = rules.ids.get(head) or rules.ids.get((tokens[i].readings[-1], *head[1:]))
+        nisba_at = i - 1 if rules.nisba_before else end + 1
+        if ident is None or not 0 <= nisba_at < len(tokens):
+            continue
+        code = country_of(tokens[nisba_at])
+        if code:
+            first, last = (nisba_at, end) if rules.nisba_before else (i, nisba_at)
+            spans.append(Span(first, last, "org", f"org:{code}/{ident}"))
+    return spans
+
+
+def latin_runs(text: str, tokens: list[Token]) -> list[Span]:
+    """Capitalised Latin words inside a non-Latin text: a name, most often an outlet."""
+    if sum(t.latin for t in tokens) * 2 > len(tokens):
+        return []
+    spans, i = [], 0
+    while i < len(tokens):
+        if not (tokens[i].latin and tokens[i].capitalised):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens) and tokens[j + 1].latin and not between(
+            text, tokens[j], tokens[j + 1]
+        ).strip(" &'-"):
+            j += 1
+        spans.append(Span(i, j, "org", rank=3))
+        i = j + 1
+    return spans
+
+

@@ -1,0 +1,17 @@
+"""A candidate name: a run of tokens with a type, and maybe a known key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Span:
+    first: int
+    last: int
+    type: str
+    key: str | None = None  # None: built from the words
+    rank: int = 0  # lower wins a tie in length
+
+    def overlaps(self, other: Span) -> bool:
+        return self.first <= other.last and other.first <= self.last

@@ -10,7 +10,7 @@ PIP_QUIET := 2> >(grep -v "^WARNING: Location" >&2)
 STAMP := $(VENV)/.installed
 EVAL_DATA ?= ../shared/eval
 
-.PHONY: help install browser run test test-unit test-integration lint schemas bench bench-quick \
+.PHONY: help install browser run test test-unit test-integration test-faults test-nightly audit lint schemas bench bench-quick \
         eval-clean eval-enrich eval-dedup model clean
 
 help:
@@ -44,6 +44,18 @@ test-unit: install
 
 test-integration: install browser
 	$(PY) -m pytest -q tests/integration
+
+test-faults: install
+	$(PY) -m pytest -q -s tests/faults
+
+# Broker stall and the 50,000-message flood: minutes each, printed figures.
+test-nightly: install
+	$(PY) -m pytest -q -s -m nightly tests/faults
+
+# Known vulnerabilities in the installed dependencies. Needs the PyPI advisory
+# service (network): not part of 'make test'.
+audit: install
+	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
 
 lint: install
 	$(VENV)/bin/ruff check streams tests scripts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import shutil
 import subprocess
@@ -134,10 +135,14 @@ def _proc_status_kb(pid: int, field_name: str) -> float:
     return 0.0
 
 
-def bench_settings(address: str, data_dir: Path, label: str) -> Settings:
-    """The Tansu profile of the issue: session timeout 6 s, heartbeat 1 s, own topic prefix."""
+def bench_settings(address: str, data_dir: Path, label: str, broker_profile: str = "tansu") -> Settings:
+    """The Tansu profile of the issue: session timeout 6 s, heartbeat 1 s, own topic prefix.
+
+    ``broker_profile="kafka"`` lifts the one-record batches of the Tansu profile:
+    an experiment that shows what those batches cost, not a safe way to run Tansu.
+    """
     return replace(
-        Settings(), broker=address, broker_profile="tansu", topic_prefix=_prefix(label),
+        Settings(), broker=address, broker_profile=broker_profile, topic_prefix=_prefix(label),
         session_timeout_s=6.0, heartbeat_interval_s=1.0, data_dir=str(data_dir),
         partitions=PARTITIONS, log_level="warning",
     )  # fmt: skip
@@ -304,10 +309,12 @@ class PipelinePlan:
     profile_page_source: Callable[[int], Sequence[Page]] | None = None
 
 
-def run_pipeline(address: str, worker_count: int, plan: PipelinePlan, label: str) -> PipelineRun:
+def run_pipeline(
+    address: str, worker_count: int, plan: PipelinePlan, label: str, broker_profile: str = "tansu"
+) -> PipelineRun:
     """Start ``worker_count`` workers, warm them, time the pages; then profile and latency if planned."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"newsflow-bench-{label}-"))
-    settings = bench_settings(address, data_dir, label)
+    settings = bench_settings(address, data_dir, label, broker_profile)
     workers = start_workers(settings, worker_count)
     try:
         return asyncio.run(_drive(settings, workers, plan))
@@ -400,7 +407,7 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not sorted_values:
         raise ValueError("no values")
-    rank = max(1, min(len(sorted_values), round(pct / 100 * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(pct / 100 * len(sorted_values))))
     return float(sorted_values[rank - 1])
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.articles import Page
 from bench.inprocess import new_pipeline, warm_up
@@ -46,12 +47,13 @@ def profile_in_process(pages: Sequence[Page], warm_pages: Sequence[Page], budget
     self_time: Counter[str] = Counter()
     total_time: Counter[str] = Counter()
 
-    def walk(frame: object, on_stack: frozenset[str]) -> None:
+    def walk(frame: Any, on_stack: frozenset[str]) -> None:
         name = _frame_name(frame)
-        self_time[name] += frame.total_self_time  # type: ignore[attr-defined]
-        if name not in on_stack:  # recursion: count a function once per stack
-            total_time[name] += frame.time  # type: ignore[attr-defined]
-        for child in frame.children:  # type: ignore[attr-defined]
+        if frame.function:  # the root and synthetic frames have none
+            self_time[name] += frame.time - sum(child.time for child in frame.children)
+            if name not in on_stack:  # recursion: count a function once per stack
+                total_time[name] += frame.time
+        for child in frame.children:
             walk(child, on_stack | {name})
 
     root = session.root_frame()

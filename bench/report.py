@@ -45,7 +45,8 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     console = console or Console()
     m = result["machine"]
     console.print(
-        f"[bold]newsflow bench[/] {result['date']} ({result['budget']}): {m['cores']} cores, {m['cpu']}, "
+        f"[bold]newsflow bench[/] {result['date']} ({result['budget']}, workers on the "
+        f"{result.get('broker_profile', 'tansu')} broker profile): {m['cores']} cores, {m['cpu']}, "
         f"Python {m['python']}, faust-streaming {m['packages'].get('faust-streaming')}, "
         f"aiokafka {m['packages'].get('aiokafka')}; {result['pages']} pages of "
         f"{result['page_bytes_mean']} B on average {result['page_kinds']}"

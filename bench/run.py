@@ -72,8 +72,8 @@ class Budget:
     clean_s: float
 
 
-FULL = Budget("full", max_pages=3000, in_process_s=70, ceiling_messages=20_000, pipeline_s=90,
-              latency_s=25, state_pages=100_000, state_s=70, profile_s=15, worker_profile_s=20,
+FULL = Budget("full", max_pages=3000, in_process_s=60, ceiling_messages=20_000, pipeline_s=60,
+              latency_s=20, state_pages=100_000, state_s=50, profile_s=12, worker_profile_s=15,
               clean_s=3)  # fmt: skip
 QUICK = Budget("quick", max_pages=400, in_process_s=10, ceiling_messages=4_000, pipeline_s=12,
                latency_s=6, state_pages=5_000, state_s=6, profile_s=0, worker_profile_s=0,
@@ -118,7 +118,7 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(budget: Budget, eval_data: Path | None) -> dict[str, Any]:
+def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -> dict[str, Any]:
     started = time.monotonic()
     pool = generate_pages(budget.max_pages, seed=1, id_prefix="page")
     warm = generate_pages(12, seed=99, id_prefix="warm")
@@ -131,6 +131,7 @@ def run(budget: Budget, eval_data: Path | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
         "budget": budget.name,
+        "broker_profile": broker_profile,
         "machine": machine(),
         "pages": len(pages),
         "page_bytes_mean": round(sum(len(p.value) for p in pages) / len(pages)),
@@ -162,7 +163,7 @@ def run(budget: Budget, eval_data: Path | None) -> dict[str, Any]:
                 plan.latency_s = budget.latency_s
                 plan.latency_page_source = lambda n: generate_pages(n, seed=3, id_prefix="lat")
             log(f"pipeline: {workers} worker(s)")
-            pipeline_runs[workers] = run_pipeline(address, workers, plan, label=f"w{workers}")
+            pipeline_runs[workers] = run_pipeline(address, workers, plan, f"w{workers}", broker_profile)
             done = pipeline_runs[workers]
             log(f"pipeline: {workers} worker(s): {done.pages} pages, {done.articles_per_s:.1f} pages/s"
                 f"{'' if done.complete else ' (INCOMPLETE: timed out)'}")  # fmt: skip
@@ -239,9 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes: under 2 minutes")
     parser.add_argument("--eval-data", type=Path, help="folder with html-extraction-aeb/ (optional)")
     parser.add_argument("--output", type=Path, help="result file (default bench/results/<date>.json)")
+    parser.add_argument("--broker-profile", choices=("tansu", "kafka"), default="tansu",
+                        help="workers' broker profile; 'kafka' lifts Tansu's one-record batches "
+                             "(an experiment: table recovery on Tansu needs them)")  # fmt: skip
     args = parser.parse_args(argv)
     budget = QUICK if args.quick else FULL
-    result = run(budget, args.eval_data)
+    result = run(budget, args.eval_data, args.broker_profile)
     suffix = "-quick" if args.quick else ""
     output = args.output or RESULTS / f"{result['date']}{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)

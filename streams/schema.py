@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import orjson
 
-from streams.records import SCHEMA_VERSION, TOPIC_RECORDS
+from streams.records import SCHEMA_VERSION, TOPIC_RECORDS, EnrichedArticle, Verdict
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -71,14 +71,56 @@ def _type_schema(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema mapping for {hint!r}")
 
 
-def render_all() -> dict[str, bytes]:
-    """``{file name: content}`` for every topic schema."""
+def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
     return {
-        f"{topic}.schema.json": orjson.dumps(
-            schema_for(cls, topic), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-        )
-        + b"\n"
-        for topic, cls in TOPIC_RECORDS.items()
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+_STR, _NSTR = {"type": "string"}, {"type": ["string", "null"]}
+_SCORE = {"type": "number", "minimum": 0, "maximum": 1}
+_NEIGHBOUR = _obj(
+    {"article_id": _STR, "score": _SCORE, "reasons": {"type": "array", "items": _STR}, "via": _NSTR},
+    required=["article_id", "score", "reasons"],
+)
+
+
+def http_schemas() -> dict[str, dict[str, Any]]:
+    """The bodies the HTTP API answers with (``schemas/http.<name>.schema.json``)."""
+    article = _object_schema(EnrichedArticle)
+    verdict = _object_schema(Verdict)
+    entity = _obj({"key": _STR, "name": _STR, "type": _STR, "mentions": {"type": "integer"}})
+    member = _obj({"article_id": _STR, "title": _NSTR, "source": _NSTR, "language": _NSTR,
+                   "published_at": _NSTR})  # fmt: skip
+    bodies = {
+        "article": _obj({"article": article, "verdict": {"anyOf": [verdict, {"type": "null"}]}}),
+        "related": _obj({"article_id": _STR, "depth": {"enum": [1, 2]},
+                         "related": {"type": "array", "items": _NEIGHBOUR}}),  # fmt: skip
+        "story": _obj({
+            "story_id": _STR, "first_seen": _NSTR, "members": {"type": "array", "items": member},
+            "outlets": {"type": "array", "items": _STR}, "languages": {"type": "array", "items": _STR},
+            "top_entities": {"type": "array", "items": entity},
+        }),  # fmt: skip
+        "entity": _obj({"key": _STR, "seen": {"type": "integer"}, "articles": {"type": "array", "items": _obj(
+            {"article_id": _STR, "at": _NSTR, "language": _NSTR})}}),  # fmt: skip
+        "error": _obj({"error": _STR, "status": {"type": "integer"}}),
+    }
+    return {
+        name: {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": f"HTTP {name}", **body}
+        for name, body in bodies.items()
+    }
+
+
+def render_all() -> dict[str, bytes]:
+    """``{file name: content}`` for every topic schema and HTTP body schema."""
+    rendered = {f"{topic}.schema.json": schema_for(cls, topic) for topic, cls in TOPIC_RECORDS.items()}
+    rendered |= {f"http.{name}.schema.json": body for name, body in http_schemas().items()}
+    return {
+        name: orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        for name, schema in rendered.items()
     }
 
 

@@ -73,13 +73,17 @@ def validate_security(settings: Settings) -> None:
         raise SettingsError(f"{PREFIX}SECURITY_PROTOCOL must be one of {', '.join(PROTOCOLS)}")
     if settings.sasl_mechanism not in MECHANISMS:
         raise SettingsError(f"{PREFIX}SASL_MECHANISM must be one of {', '.join(MECHANISMS)}")
+    password = sasl_password(settings)  # also: not both the variable and the file
     if settings.security_protocol.startswith("SASL_"):
         if not settings.sasl_username:
-            raise SettingsError(f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs "
-                                f"{PREFIX}SASL_USERNAME")  # fmt: skip
-        if not sasl_password(settings):
-            raise SettingsError(f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs "
-                                f"{PREFIX}SASL_PASSWORD or {PREFIX}SASL_PASSWORD_FILE")  # fmt: skip
+            raise SettingsError(
+                f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs {PREFIX}SASL_USERNAME"
+            )
+        if not password:
+            raise SettingsError(
+                f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs "
+                f"{PREFIX}SASL_PASSWORD or {PREFIX}SASL_PASSWORD_FILE"
+            )
     for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
         path = getattr(settings, name)
         if path and not Path(path).is_file():
@@ -154,11 +158,13 @@ def bearer_token_middleware(token: str) -> Any:
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8"), expected):
             return await handler(request)
         return web.json_response(
-            {"error": "missing or wrong bearer token (Authorization: Bearer <NEWSFLOW_WEB_TOKEN>)",
-             "status": 401},
+            {
+                "error": "missing or wrong bearer token (Authorization: Bearer <NEWSFLOW_WEB_TOKEN>)",
+                "status": 401,
+            },
             status=401,
             headers={"WWW-Authenticate": 'Bearer realm="newsflow"'},
-        )  # fmt: skip
+        )
 
     return require_bearer_token
 

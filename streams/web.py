@@ -14,9 +14,12 @@ script at all, on top of the page never putting article text into HTML.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 from faust.web import Request, Response, View
@@ -25,6 +28,7 @@ from prometheus_client import generate_latest
 from streams import metrics
 from streams.pipeline.link import neighbours
 from streams.pipeline.steps import STEPS
+from streams.pipeline.stories import story_view
 
 if TYPE_CHECKING:
     import faust
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from streams.app import Newsflow
 
 MAX_ID_LENGTH = 512
+MAX_LIMIT = 500
 SAMPLE_INTERVAL_S = 5.0
 GRAPH_TABLE = "related_graph"
 SOURCE_TOPICS = frozenset(step.source for step in STEPS)
@@ -90,20 +95,49 @@ def register_views(newsflow: Newsflow) -> None:
     async def article(view: View, request: Request, article_id: str) -> Response:
         if len(article_id) > MAX_ID_LENGTH:
             return _error(view, 400, f"article id longer than {MAX_ID_LENGTH} characters")
-        found = _load("articles", article_id)
-        if found is None:
+        entry = _load("articles", article_id)
+        if entry is None or "article" not in entry:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        return _json(view, {"article": found, "verdict": _load("verdicts", article_id)})
+        return _json(view, {"article": entry["article"], "verdict": entry.get("verdict")})
 
     @app.page("/articles/{article_id}/related")
     @app.table_route(table=tables["related_graph"], match_info="article_id")
     async def related(view: View, request: Request, article_id: str) -> Response:
-        if len(article_id) > MAX_ID_LENGTH:
-            return _error(view, 400, f"article id longer than {MAX_ID_LENGTH} characters")
+        try:
+            query = RelatedQuery.parse(article_id, request.query)
+        except ValueError as exc:
+            return _error(view, 400, str(exc))
         state = _load("related_graph", article_id)
         if state is None and _load("articles", article_id) is None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        return _json(view, {"article_id": article_id, "related": neighbours(state)})
+        items = [n for n in neighbours(state) if n["score"] >= query.min_score][: query.limit]
+        if query.depth == 2:
+            items = await _second_hop(app, settings.advertised_url, article_id, items, query)
+        return _json(view, {"article_id": article_id, "depth": query.depth, "related": items})
+
+    @app.page("/stories/{story_id}")
+    @app.table_route(table=tables["stories"], match_info="story_id")
+    async def story(view: View, request: Request, story_id: str) -> Response:
+        if len(story_id) > MAX_ID_LENGTH:
+            return _error(view, 400, f"story id longer than {MAX_ID_LENGTH} characters")
+        state = _load("stories", story_id)
+        if state is None:
+            return _error(view, 404, f"no story {story_id!r} on this deployment")
+        return _json(view, story_view(story_id, state))
+
+    @app.page("/entities/{entity_key:.+}/articles")
+    @app.table_route(table=tables["graph_index"], match_info="entity_key")
+    async def entity_articles(view: View, request: Request, entity_key: str) -> Response:
+        if len(entity_key) > MAX_ID_LENGTH:
+            return _error(view, 400, f"entity key longer than {MAX_ID_LENGTH} characters")
+        state = _load("graph_index", entity_key)
+        if state is None or not entity_key.startswith(("entity:", "keyword:")):
+            return _error(view, 404, f"no recent article names {entity_key!r}")
+        articles = [
+            {"article_id": m["id"], "at": m["at"] or None, "language": m["lang"] or None}
+            for m in reversed(state["members"])
+        ]
+        return _json(view, {"key": entity_key, "seen": state["seen"], "articles": articles})
 
     @app.page("/healthz")
     async def healthz(view: View, request: Request) -> Response:
@@ -135,6 +169,59 @@ def register_views(newsflow: Newsflow) -> None:
         if name not in DASHBOARD_FILES:
             return _error(view, 404, f"no dashboard file {name!r}")
         return _asset(view, name)
+
+
+@dataclass(frozen=True)
+class RelatedQuery:
+    depth: int
+    min_score: float
+    limit: int
+
+    @classmethod
+    def parse(cls, article_id: str, query: Any) -> RelatedQuery:
+        """``depth`` 1 or 2, ``min_score`` in [0, 1], ``limit`` 1..500; ValueError says which is wrong."""
+        if len(article_id) > MAX_ID_LENGTH:
+            raise ValueError(f"article id longer than {MAX_ID_LENGTH} characters")
+        try:
+            depth = int(query.get("depth", "1"))
+            min_score = float(query.get("min_score", "0"))
+            limit = int(query.get("limit", "50"))
+        except ValueError as exc:
+            raise ValueError(f"depth and limit are whole numbers, min_score a number: {exc}") from exc
+        if depth not in (1, 2):
+            raise ValueError("depth must be 1 or 2")
+        if not 0.0 <= min_score <= 1.0:
+            raise ValueError("min_score must be between 0 and 1")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+        return cls(depth, min_score, limit)
+
+
+async def _second_hop(
+    app: faust.App, base_url: str, root: str, first: list[dict[str, Any]], query: RelatedQuery
+) -> list[dict[str, Any]]:
+    """Neighbours of neighbours, asked of whichever worker owns each (scores multiply)."""
+
+    async def fetch(item: dict[str, Any]) -> list[dict[str, Any]]:
+        url = f"{base_url}/articles/{quote(item['article_id'], safe='')}/related?limit={query.limit}"
+        async with app.http_client.get(url) as response:
+            if response.status != 200:
+                return []
+            body = orjson.loads(await response.read())
+        return [
+            {**n, "score": round(n["score"] * item["score"], 4), "via": item["article_id"]}
+            for n in body["related"]
+        ]
+
+    known = {root} | {item["article_id"] for item in first}
+    hops: dict[str, dict[str, Any]] = {}
+    for found in await asyncio.gather(*(fetch(item) for item in first)):
+        for n in found:
+            better = n["article_id"] not in hops or n["score"] > hops[n["article_id"]]["score"]
+            if n["article_id"] not in known and n["score"] >= query.min_score and better:
+                hops[n["article_id"]] = n
+    second = sorted(hops.values(), key=lambda n: (-n["score"], n["article_id"]))
+    return [*({**item, "via": None} for item in first), *second][: query.limit]
 
 
 def _asset(view: View, name: str) -> Response:

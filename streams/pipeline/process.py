@@ -46,6 +46,8 @@ class InProcessPipeline:
         state, emits = step(orjson.loads(stored) if stored is not None else None, message, self.ctx)
         if state is not None:
             table[key] = orjson.dumps(state)
+        else:  # a stateful step returns None to forget the key
+            table.pop(key, None)
         return emits
 
 

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from streams.pipeline import dedup, link
+from streams.pipeline import dedup, link, stories
 from streams.pipeline.clean import clean_page
 from streams.pipeline.enrich import enrich
 from streams.pipeline.errors import PipelineError
@@ -39,6 +39,7 @@ CLEAN = "articles.clean"
 ENRICHED = "articles.enriched"
 BY_INDEX_KEY = "graph.by-key"
 BY_TITLE = "graph.by-title"
+BY_STORY = "graph.by-story"
 VERDICTS = "articles.verdicts"
 DUPLICATES = "articles.duplicates"
 UNIQUE = "articles.unique"
@@ -47,7 +48,7 @@ DEAD_LETTER = "articles.dead-letter"
 
 # Topics a user reads; the rest are through-topics that repartition state.
 PUBLIC_TOPICS = (RAW, CLEAN, ENRICHED, UNIQUE, DUPLICATES, VERDICTS, EDGES, DEAD_LETTER)
-INTERNAL_TOPICS = (dedup.NODES_TOPIC, dedup.BUCKETS_TOPIC, BY_INDEX_KEY, BY_TITLE)
+INTERNAL_TOPICS = (dedup.NODES_TOPIC, dedup.BUCKETS_TOPIC, BY_INDEX_KEY, BY_TITLE, BY_STORY)
 
 
 class Emit(NamedTuple):
@@ -197,9 +198,18 @@ def _graph(state: State, message: Message, ctx: StepContext) -> tuple[State, lis
     return link.apply_edge(state, edge, top_k=ctx.graph_top_k), []
 
 
-def _keep(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """Catalog steps: the latest value per key, served over HTTP."""
-    return orjson.loads(message.value), []
+def _catalog_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    new_state, announcements = stories.catalog_article(state, orjson.loads(message.value))
+    return new_state, [Emit(BY_STORY, story_id, value) for story_id, value in announcements]
+
+
+def _catalog_verdict(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    new_state, announcements = stories.catalog_verdict(state, orjson.loads(message.value))
+    return new_state, [Emit(BY_STORY, story_id, value) for story_id, value in announcements]
+
+
+def _story(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    return stories.observe_story(state, orjson.loads(message.value)), []
 
 
 STEPS: tuple[Step, ...] = (
@@ -212,11 +222,13 @@ STEPS: tuple[Step, ...] = (
     Step("link-title", BY_TITLE, _link_title, table="graph_titles"),
     Step("link-story", VERDICTS, _link_verdict),
     Step("graph", EDGES, _graph, table="related_graph"),
-    Step("catalog", ENRICHED, _keep, table="articles"),
-    Step("catalog-verdict", VERDICTS, _keep, table="verdicts"),
+    # One catalog entry per article, fed by two copartitioned topics.
+    Step("catalog", ENRICHED, _catalog_article, table="articles"),
+    Step("catalog-verdict", VERDICTS, _catalog_verdict, table="articles"),
+    Step("story", BY_STORY, _story, table="stories"),
 )
 
-TABLES: tuple[str, ...] = tuple(step.table for step in STEPS if step.table)
+TABLES: tuple[str, ...] = tuple(dict.fromkeys(step.table for step in STEPS if step.table))
 
 
 def _cutoff(now: datetime, ctx: StepContext) -> str:
@@ -224,7 +236,8 @@ def _cutoff(now: datetime, ctx: StepContext) -> str:
 
 
 def _expire_catalog(state: State, now: datetime, ctx: StepContext) -> State | None:
-    seen = state.get("fetched_at") or state.get("published_at")
+    article = state.get("article") or {}
+    seen = article.get("fetched_at") or article.get("published_at")
     return None if seen and seen < _cutoff(now, ctx) else state
 
 
@@ -235,7 +248,6 @@ EXPIRY: dict[str, Callable[[State, datetime, StepContext], State | None]] = {
     "dedup_buckets": lambda state, now, ctx: dedup.expire_bucket(state, now, ctx.dedup),
     "graph_index": lambda state, now, ctx: link.expire_index(state, _cutoff(now, ctx)),
     "articles": _expire_catalog,
-    "verdicts": _expire_catalog,
 }
 
 

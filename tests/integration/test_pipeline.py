@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -112,17 +113,64 @@ def test_the_sample_page_is_split_the_repost_flagged_and_the_garbage_dead_letter
     assert dead and all(d["reason"] and d["stage"] and d["original"] for d in dead)
 
 
-def test_http_serves_the_article_and_its_related_articles(samples_run, pipeline_worker):
-    status, body = pipeline_worker.get("/articles/sample-ar-1")
+def eventually_get(worker: WorkerProcess, path: str, ready=lambda status, body: status == 200):
+    """The tables trail the topics by a moment: ask again until the answer is there."""
+    deadline = time.monotonic() + 30
+    while True:
+        status, body = worker.get(path)
+        if ready(status, body) or time.monotonic() > deadline:
+            return status, body
+        time.sleep(0.2)
+
+
+def test_http_serves_articles_related_articles_stories_and_entities(samples_run, pipeline_worker, validators):
+    status, body = eventually_get(pipeline_worker, "/articles/sample-ar-1")
     assert status == 200
+    assert_valid(validators, "http.article", body)
     assert body["article"]["article_id"] == "sample-ar-1" and body["verdict"]["status"] == "unique"
+
     status, body = pipeline_worker.get("/articles/sample-ar-1/related")
     assert status == 200
+    assert_valid(validators, "http.related", body)
     related = {item["article_id"]: item["reasons"] for item in body["related"]}
     assert "embedded" in related["sample-ar-1~e1"]
     assert "story" in related["sada-2024-06-25-0193"]
-    status, body = pipeline_worker.get("/articles/no-such-article")
-    assert status == 404 and "no-such-article" in body["error"]
+    assert "story" in related["alsharq-today-88412"]  # the near-duplicate re-publication
+
+    status, body = pipeline_worker.get("/articles/sample-ar-1~e1/related?depth=2&limit=20")
+    assert status == 200
+    assert_valid(validators, "http.related", body)
+    second_hop = [item for item in body["related"] if item["via"]]
+    assert {item["via"] for item in second_hop} <= related.keys() | {"sample-ar-1"}
+
+    status, body = eventually_get(
+        pipeline_worker, "/stories/sample-ar-1", lambda s, b: s == 200 and len(b["members"]) == 3
+    )
+    assert status == 200
+    assert_valid(validators, "http.story", body)
+    assert [m["article_id"] for m in body["members"]][0] == "sample-ar-1"
+    assert len(body["outlets"]) == 3 and body["languages"] == ["ar"]
+
+    entity_key = next(k for k in _entity_keys(samples_run) if k.endswith("place:UA"))
+    status, body = pipeline_worker.get(f"/entities/{entity_key}/articles")
+    assert status == 200
+    assert_valid(validators, "http.entity", body)
+    assert "sample-ar-1" in {a["article_id"] for a in body["articles"]}
+
+    for path, status_wanted in (("/articles/no-such-article", 404), ("/stories/nope", 404),
+                                ("/articles/sample-ar-1/related?depth=3", 400),
+                                ("/articles/sample-ar-1/related?limit=abc", 400),
+                                ("/articles/sample-ar-1/related?min_score=2", 400),
+                                ("/entities/entity:nobody/articles", 404)):  # fmt: skip
+        status, body = pipeline_worker.get(path)
+        assert status == status_wanted, path
+        assert_valid(validators, "http.error", body)
+
+
+def _entity_keys(samples_run) -> list[str]:
+    _, received = samples_run
+    return [f"entity:{e['key']}" for t, k, v in received if t == ENRICHED and k == "sample-ar-1"
+            for e in v["entities"]]  # fmt: skip
 
 
 def test_garbage_on_the_raw_topic_does_not_stop_the_next_article(pipeline_worker):

@@ -70,3 +70,9 @@ def test_english_with_spacy_and_gazetteer_keys() -> None:
     keys = _entities("Defense Secretary Lloyd Austin spoke with Russia's defence minister.", "en", True)
     assert "place:RU" in keys
     assert any(k.startswith("person:") and "Lloyd Austin" in v for k, v in keys.items())
+
+
+def test_a_lone_surname_is_the_person_whatever_the_tagger_says() -> None:
+    text = "Gen. Michael Langley spoke in Gaborone. Langley said the talks went well."
+    keys = _entities(text, "en", True)
+    assert keys["person:michael langley"] == {"Michael Langley", "Langley"}

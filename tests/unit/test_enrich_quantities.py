@@ -40,3 +40,7 @@ def test_a_name_that_ends_like_a_dual_is_no_quantity() -> None:
 
 def test_a_number_before_a_conjunct_has_no_unit() -> None:
     assert not any(q[0].startswith("101") for q in _quantities("القاعدة الجوية 101 والقاعدة"))
+
+
+def test_a_demonym_is_not_the_unit() -> None:
+    assert ("1,000 American troops", 1000, "troops") in _quantities("about 1,000 American troops left", "en")

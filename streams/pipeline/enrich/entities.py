@@ -112,17 +112,21 @@ def _group(
     text: str, tokens: list[Token], spans: list[Span], gaz: Gazetteer, language: str
 ) -> dict[str, _Found]:
     found: dict[str, _Found] = {}
-    last_names: dict[str, str] = {}
+    # Surnames of the full names in the article: a lone surname is that person,
+    # whatever type the tagger gave it (spaCy reads "Langley said" as an org).
+    last_names: dict[str, tuple[str, str]] = {}
+    for span in spans:
+        if span.key is None and span.type == "person" and span.last > span.first:
+            words = tokens[span.first : span.last + 1]
+            last_names.setdefault(key_form(words[-1].form), (_person_key(words), "person"))
     for span in spans:
         words = tokens[span.first : span.last + 1]
         surface = text[words[0].start : words[-1].end]
         key = span.key
-        if key is None and span.type == "person":
+        if key is None and len(words) == 1 and key_form(words[0].form) in last_names:
+            key, span.type = last_names[key_form(words[0].form)]
+        elif key is None and span.type == "person":
             key = _person_key(words)
-            if len(words) == 1 and key_form(words[0].form) in last_names:
-                key = last_names[key_form(words[0].form)]
-            elif len(words) > 1:
-                last_names.setdefault(key_form(words[-1].form), key)
         elif key is None:
             bare = [min(words[0].readings, key=len)] + [t.form for t in words[1:]]
             key = f"{span.type}:" + key_form(" ".join(bare))

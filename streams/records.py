@@ -61,6 +61,15 @@ class Quote:
 
 
 @dataclass(slots=True, kw_only=True)
+class LanguageSpan:
+    """A run of text in another script or language than the article's (a Latin name in Arabic)."""
+
+    start: int
+    end: int
+    language: str
+
+
+@dataclass(slots=True, kw_only=True)
 class Fingerprints:
     """``exact``: hash of the body's matching form; ``near``: the near-duplicate signature."""
 
@@ -98,6 +107,9 @@ class EnrichedArticle(CleanArticle):
     quantities: list[Quantity] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    # How sure the language identification is (0..1), and the spans in another language.
+    language_confidence: float | None = None
+    language_spans: list[LanguageSpan] = field(default_factory=list)
     fingerprints: Fingerprints
 
 
@@ -170,6 +182,7 @@ _NESTED: dict[tuple[str, str], type[Any]] = {
     ("EnrichedArticle", "quantities"): Quantity,
     ("EnrichedArticle", "quotes"): Quote,
     ("EnrichedArticle", "fingerprints"): Fingerprints,
+    ("EnrichedArticle", "language_spans"): LanguageSpan,
 }
 
 # topic name (without prefix) -> record type of its values

@@ -18,7 +18,7 @@ from streams.pipeline.enrich.language import detect
 from streams.pipeline.enrich.quantities import find_quantities
 from streams.pipeline.enrich.quotes import find_quotes
 from streams.pipeline.enrich.tokens import tokenize
-from streams.records import CleanArticle, EnrichedArticle
+from streams.records import CleanArticle, EnrichedArticle, LanguageSpan
 
 __all__ = ["enrich"]
 
@@ -29,7 +29,8 @@ def enrich(
     """Enrich one article. Relative dates resolve against ``reference_date``,
     else ``published_at``, else ``fetched_at`` (ISO 8601; today if none)."""
     text = article.text
-    language = article.language or detect(text).language
+    guess = detect(text)
+    language = article.language or guess.language
     tokens = tokenize(text)
     reference = parse_reference(reference_date or article.published_at or article.fetched_at)
     entities = find_entities(text, tokens, language, use_tagger=use_tagger)
@@ -46,5 +47,7 @@ def enrich(
         quantities=quantities,
         quotes=quotes,
         keywords=keywords,
+        language_confidence=guess.confidence if guess.language == language else None,
+        language_spans=[LanguageSpan(start=s.start, end=s.end, language=s.language) for s in guess.spans],
         fingerprints=fingerprints(text),
     )

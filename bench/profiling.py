@@ -24,9 +24,14 @@ class HotSpot:
     total_pct: float
 
 
-def profile_in_process(pages: Sequence[Page], warm_pages: Sequence[Page], budget_s: float,
-                       html_path: Path | None = None) -> tuple[list[HotSpot], int]:  # fmt: skip
-    """Profile ``newsflow process`` on ``pages`` (until ``budget_s``); hot spots and pages done."""
+def profile_in_process(
+    pages: Sequence[Page], warm_pages: Sequence[Page], budget_s: float, html_path: Path | None = None
+) -> tuple[list[HotSpot], list[HotSpot], int]:
+    """Profile ``newsflow process`` on ``pages`` (until ``budget_s``).
+
+    Returns the hot spots by self time, the project's functions by inclusive
+    time, and the number of pages done.
+    """
     from pyinstrument import Profiler
 
     pipeline = new_pipeline()
@@ -48,19 +53,26 @@ def profile_in_process(pages: Sequence[Page], warm_pages: Sequence[Page], budget
     total_time: Counter[str] = Counter()
 
     def walk(frame: Any, on_stack: frozenset[str]) -> None:
-        name = _frame_name(frame)
-        if frame.function:  # the root and synthetic frames have none
-            self_time[name] += frame.time - sum(child.time for child in frame.children)
+        # pyinstrument keeps a frame's own time in synthetic "[self]" children
+        real = [child for child in frame.children if not child.is_synthetic]
+        if not frame.is_synthetic:
+            name = _frame_name(frame)
+            self_time[name] += frame.time - sum(child.time for child in real)
             if name not in on_stack:  # recursion: count a function once per stack
                 total_time[name] += frame.time
-        for child in frame.children:
-            walk(child, on_stack | {name})
+            on_stack = on_stack | {name}
+        for child in real:
+            walk(child, on_stack)
 
     root = session.root_frame()
     if root is None:
-        return [], done
+        return [], [], done
     walk(root, frozenset())
-    return _top(self_time, total_time, root.time), done
+    own = sorted((n for n in total_time if "(streams/" in n), key=lambda n: -total_time[n])[:12]
+    whole = root.time
+    by_total = [HotSpot(n, round(100 * self_time[n] / whole, 1), round(100 * total_time[n] / whole, 1))
+                for n in own]  # fmt: skip
+    return _top(self_time, total_time, root.time), by_total, done
 
 
 def _frame_name(frame: object) -> str:

@@ -105,6 +105,7 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     console.print(other)
 
     for key, title in (("in_process_hot_spots", "hot spots, in-process (pyinstrument, self time)"),
+                       ("in_process_stage_time", "project functions, in-process (pyinstrument, inclusive)"),
                        ("worker_hot_spots", "hot spots, 1 worker (py-spy, self time, idle included)"),
                        ("worker_stage_time", "project functions, 1 worker (py-spy, inclusive)")):  # fmt: skip
         if result.get(key):

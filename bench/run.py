@@ -206,12 +206,13 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
 
     if budget.profile_s:
         log(f"profile: pyinstrument on the in-process path for {budget.profile_s:.0f} s")
-        html = RESULTS / "profiles" / f"{result['date']}-in-process.html"
+        html = ROOT / ".newsflow" / "bench" / f"{result['date']}-in-process.html"  # large: not committed
         html.parent.mkdir(parents=True, exist_ok=True)
-        spots, profiled = profile_in_process(
+        spots, own, profiled = profile_in_process(
             generate_pages(2000, seed=5, id_prefix="pyi"), warm, budget.profile_s, html
         )
         result["in_process_hot_spots"] = [asdict(s) for s in spots]
+        result["in_process_stage_time"] = [asdict(s) for s in own]
         result["in_process_profile_pages"] = profiled
 
     sample = SAMPLE_PAGE.read_bytes()

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsfane import read, split  # noqa: E402
 
+from streams.pipeline.enrich import tagger  # noqa: E402
 from streams.pipeline.enrich.entities import find_entities  # noqa: E402
 from streams.pipeline.enrich.tokens import tokenize  # noqa: E402
 from streams.text import normalize_text  # noqa: E402
@@ -64,13 +65,13 @@ def report(title: str, counts: Counter, items: int, seconds: float) -> None:
         print(f"{kind:8} {p:6.3f} {r:6.3f} {f:6.3f} {tp + fn:6d}")
 
 
-def eval_newsfane(folder: Path, use_tagger: bool, per_item: int) -> None:
+def eval_newsfane(folder: Path, use_tagger: bool, per_item: int, dev: bool = False) -> None:
     """Score ``per_item`` consecutive held-out sentences at a time, as one text.
 
     1 is the strict setting; more is closer to real use, where a name found
     once in an article is found again wherever it recurs.
     """
-    _, held_out = split(read(folder))
+    _, held_out = split(read(folder), dev=dev)
     counts: Counter = Counter()
     started = time.perf_counter()
     items = [held_out[i : i + per_item] for i in range(0, len(held_out), per_item)]
@@ -82,7 +83,8 @@ def eval_newsfane(folder: Path, use_tagger: bool, per_item: int) -> None:
             offset = len(text)
         score(counts, gold, predicted(text, "ar", use_tagger))
     tagger = "with CRF tagger" if use_tagger else "gazetteers and titles only"
-    title = f"NewsFANE held-out, {per_item} sentence(s) per text ({tagger})"
+    part = "dev part of training (model trained with --dev)" if dev else "held-out"
+    title = f"NewsFANE {part}, {per_item} sentence(s) per text ({tagger})"
     report(title, counts, len(items), time.perf_counter() - started)
 
 
@@ -114,10 +116,17 @@ def main() -> None:
     parser.add_argument("--no-tagger", action="store_true")
     parser.add_argument("--english", type=Path, default=ENGLISH_SET)
     parser.add_argument("--sentences-per-text", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--dev", action="store_true",
+                        help="score on the dev blocks of the training part (experiments), not the held-out part")
+    parser.add_argument("--model", type=Path, help="another Arabic CRF file (experiments)")
+    parser.add_argument("--no-english", action="store_true")
     args = parser.parse_args()
+    if args.model:
+        tagger.model_path = lambda language: args.model
     for per_item in args.sentences_per_text:
-        eval_newsfane(args.data / "ar-ner-newsfane", not args.no_tagger, per_item)
-    eval_english(args.english, not args.no_tagger)
+        eval_newsfane(args.data / "ar-ner-newsfane", not args.no_tagger, per_item, args.dev)
+    if not args.no_english:
+        eval_english(args.english, not args.no_tagger)
 
 
 if __name__ == "__main__":

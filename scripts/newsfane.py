@@ -81,8 +81,20 @@ def _repair_bio(sentences: list[Sentence]) -> list[Sentence]:
     return sentences
 
 
-def split(sentences: list[Sentence]) -> tuple[list[Sentence], list[Sentence]]:
-    train, held_out = [], []
+def split(sentences: list[Sentence], *, dev: bool = False) -> tuple[list[Sentence], list[Sentence]]:
+    """``(train, held_out)``: every fifth block of 100 sentences is held out.
+
+    ``dev=True`` splits the training part again, the same way (the block before
+    each held-out one), for choosing features and parameters without looking
+    at the held-out part: ``(train minus dev, dev)``.
+    """
+    train, held_out, development = [], [], []
     for i, sentence in enumerate(sentences):
-        (held_out if (i // BLOCK) % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 else train).append(sentence)
-    return train, held_out
+        block = (i // BLOCK) % HELD_OUT_EVERY
+        if block == HELD_OUT_EVERY - 1:
+            held_out.append(sentence)
+        elif dev and block == HELD_OUT_EVERY - 2:
+            development.append(sentence)
+        else:
+            train.append(sentence)
+    return (train, development) if dev else (train, held_out)

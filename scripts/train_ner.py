@@ -51,17 +51,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", type=Path, help="folder holding NewsFANE_Gold_2014_170K.txt")
     parser.add_argument("--out", type=Path, default=model_path("ar"))
+    parser.add_argument("--dev", action="store_true",
+                        help="train without the dev blocks (newsfane.split(dev=True)), for experiments")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="override a training parameter (experiments), e.g. c1=0.1")
     args = parser.parse_args()
-    train, held_out = split(read(args.data))
+    train, held_out = split(read(args.data), dev=args.dev)
+    params = dict(PARAMS)
+    for item in args.set:
+        key, _, value = item.partition("=")
+        params[key] = type(PARAMS.get(key, 0.0))(value) if key in PARAMS else float(value)
     trainer = pycrfsuite.Trainer(verbose=False)
-    trainer.set_params(PARAMS)
+    trainer.set_params(params)
     started = time.perf_counter()
     for sentence in train:
         tokens = tokenize(sentence.text)
         if tokens:
             trainer.append(features(sentence.text, tokens, "ar"), token_labels(sentence, tokens))
     trainer.train(str(args.out))
-    print(f"trained on {len(train)} sentences ({len(held_out)} held out) "
+    print(f"trained on {len(train)} sentences ({len(held_out)} {'dev' if args.dev else 'held out'}) "
           f"in {time.perf_counter() - started:.0f} s -> {args.out} "
           f"({args.out.stat().st_size / 1e6:.1f} MB)")
 

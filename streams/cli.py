@@ -233,7 +233,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             sent = _ingest(settings, args.ingest, console)
             _print_summary(settings, console, expected_inputs=sent, idle_s=args.summary_wait)
         urls = ", ".join(f"http://{settings.web_host}:{settings.web_port + i}" for i in range(len(workers)))
-        console.print(f"[bold]http[/] {urls}  (/articles/ID, /articles/ID/related, /metrics, /readyz)")
+        console.print(f"[bold]http[/] {urls}  (/dashboard, /articles/ID, /articles/ID/related, /stories/ID, /metrics)")
         if args.exit_after_summary:
             return 0
         console.print("running; Ctrl-C to stop")
@@ -493,12 +493,11 @@ def _print_summary(settings: Settings, console: Any, expected_inputs: int, idle_
                          f"{value['similarity']:.2f}", value["rule"])  # fmt: skip
     console.print(verdicts)
 
-    edges = Table(title="graph edges")
-    for column in ("src", "dst", "score", "reasons"):
+    edges = Table(title="related articles (graph.edges folded as in related_graph)")
+    for column in ("article", "related", "score", "reasons"):
         edges.add_column(column)
-    for topic, value in records:
-        if topic == "graph.edges":
-            edges.add_row(value["src"], value["dst"], f"{value['score']:.2f}", ", ".join(value["reasons"]))
+    for article_id, related, score, reasons in _relations(records):
+        edges.add_row(article_id, related, f"{score:.2f}", reasons)
     console.print(edges)
 
     dead = Table(title="dead letters")
@@ -508,6 +507,33 @@ def _print_summary(settings: Settings, console: Any, expected_inputs: int, idle_
         if topic == "articles.dead-letter":
             dead.add_row(value["stage"], value["reason"], value["error"][:70], str(value["original_bytes"]))
     console.print(dead)
+
+
+def _relations(records: list[tuple[str, Any]], per_article: int = 3) -> Iterator[tuple[str, str, float, str]]:
+    """Each article's best related articles, one row per pair, reasons summarised."""
+    from streams.pipeline.link import apply_edge, neighbours
+    from streams.records import Edge, from_dict
+
+    graph: dict[str, Any] = {}
+    for topic, value in records:
+        if topic == "graph.edges":
+            edge = from_dict(Edge, value)
+            graph[edge.src] = apply_edge(graph.get(edge.src), edge, top_k=50)
+    shown: set[frozenset[str]] = set()
+    for article_id in sorted(graph):
+        for item in neighbours(graph[article_id])[:per_article]:
+            pair = frozenset((article_id, item["article_id"]))
+            if pair not in shown:
+                shown.add(pair)
+                yield article_id, item["article_id"], item["score"], _summarise(item["reasons"])
+
+
+def _summarise(reasons: list[str]) -> str:
+    """``embedded, story, 5 entities, 2 keywords`` rather than every key."""
+    plural = {"entity": "entities", "keyword": "keywords"}
+    keyed = Counter(reason.split(":", 1)[0] for reason in reasons if ":" in reason)
+    plain = [reason for reason in reasons if ":" not in reason]
+    return ", ".join(plain + [f"{n} {plural.get(kind, kind)}" for kind, n in sorted(keyed.items())])
 
 
 def _latest(records: list[tuple[str, Any]], topic: str) -> Iterator[Any]:

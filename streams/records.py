@@ -136,6 +136,10 @@ class Edge:
     dst: str
     score: float
     reasons: list[str]
+    # When each end was first seen (fetched_at, else published_at): the graph forgets
+    # an article, in its own entry and in its neighbours', once it leaves the window.
+    src_at: str | None = None
+    dst_at: str | None = None
     schema_version: int = SCHEMA_VERSION
 
 

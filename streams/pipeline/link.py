@@ -3,57 +3,77 @@
 Relations are found where the articles meet, each on its own partition key:
 
 * ``embedded``: a page and each article it embedded (known from ``parent_id``);
-* ``story``: two articles of one dedup story (from the verdicts);
+* ``story``: the members of one dedup story meet in the index entry
+  ``story:<story_id>`` (fed by the catalog's story announcements);
 * ``entity:<key>`` / ``keyword:<phrase>``: articles that share a salient entity
-  or key phrase meet in an index entry keyed by that key (``graph.by-entity``),
-  weighted by rarity: an entity in thousands of articles counts little;
+  or key phrase meet in an index entry keyed by that key (``graph.by-key``),
+  weighted by how rare the key is in the window: an entity in hundreds of
+  articles counts little, one that two articles share counts a lot;
 * ``explicit``: a page's related headlines meet the articles that carry those
   titles in an index entry keyed by the title's matching form
   (``graph.by-title``), whichever arrives first;
 * ``cross-lingual``: a shared entity between articles in two languages.
 
 Every relation becomes two edges (one per direction), each keyed by its
-``src`` so that ``apply_edge`` folds it into the ``related_graph`` entry of its
+``src`` so that ``fold_edge`` folds it into the ``related_graph`` entry of its
 owner. An edge carries one reason and that reason's score; a neighbour keeps
 the best score per reason and combines them, so applying an edge twice (a
-re-delivered message) changes nothing.
+re-delivered message) changes nothing, and an index entry ignores an article
+it already holds, so a replayed article adds no weight.
+
+The graph stays symmetric and bounded: an entry that drops a neighbour from its
+top-k tells that neighbour which reasons it dropped (a ``forget`` edge: a reason
+added meanwhile survives on both sides), and every edge carries the time
+of both ends, so the expiry of an entry removes the article itself and, in the
+entries of its neighbours, every neighbour that left the window. No message has
+to travel when an article expires.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
-from streams.records import Edge, EnrichedArticle, Verdict
+from streams.records import Edge, EnrichedArticle
 from streams.text import fold_inner_vowels, match_tokens
 
 NodeState = dict[str, Any]
 IndexState = dict[str, Any]
+Ref = dict[str, Any]
 
+EMBEDDED_SCORE = 1.0
+STORY_SCORE = 0.95
 EXPLICIT_SCORE = 0.9
 # One shared rare entity is a hint, not proof: it scores at most ENTITY_FACTOR.
 ENTITY_FACTOR = 0.5
 KEYWORD_FACTOR = 0.25
-# An index entry relates a new article to its most recent members only, and not
-# at all once the key is so common that its weight would say nothing.
+# A new member is related to the most recent members of an index entry only, and
+# not at all once the key is so common that its weight would say nothing.
 MAX_INDEX_MEMBERS = 50
 MIN_WEIGHT = 0.02
 MAX_KEYWORDS = 5
+# An entry counts its members in the window (the rarity) up to this many: beyond
+# it the weight is under MIN_WEIGHT whatever the exact count.
+MAX_COUNTED_MEMBERS = 1000
+MAX_TITLE_MEMBERS = 50
+# The first reason of an edge that removes the reasons after it (all of them: the
+# neighbour) from ``src``'s entry for ``dst``.
+FORGET = "forget"
+
+
+def seen_at(article: EnrichedArticle | dict[str, Any]) -> str:
+    """When an article entered the window: the same clock dedup and the catalog expire by."""
+    get = article.get if isinstance(article, dict) else lambda name: getattr(article, name)
+    return get("fetched_at") or get("published_at") or ""
 
 
 def edges_for_article(article: EnrichedArticle) -> list[Edge]:
-    """A page and each article it embeds are related, both ways."""
+    """A page and each article it embeds are related, both ways (fetched together)."""
     if not article.parent_id:
         return []
-    return both_ways(article.parent_id, article.article_id, 1.0, "embedded")
-
-
-def edges_for_verdict(verdict: Verdict) -> list[Edge]:
-    """Two articles of one story are related, both ways."""
-    if verdict.status != "duplicate" or not verdict.duplicate_of:
-        return []
-    score = verdict.similarity if verdict.similarity is not None else 1.0
-    return both_ways(verdict.article_id, verdict.duplicate_of, score, "story")
+    at = seen_at(article)
+    return both_ways(article.parent_id, article.article_id, EMBEDDED_SCORE, "embedded", at, at)
 
 
 def index_keys(article: EnrichedArticle) -> list[str]:
@@ -71,26 +91,50 @@ def index_keys(article: EnrichedArticle) -> list[str]:
     return sorted(set(k for k in keys if not k.endswith(":")))
 
 
-def member_ref(article: EnrichedArticle) -> dict[str, Any]:
-    return {"id": article.article_id, "at": article.published_at or article.fetched_at or "",
-            "lang": article.language or ""}  # fmt: skip
+def member_ref(article: EnrichedArticle | dict[str, Any]) -> Ref:
+    get = article.get if isinstance(article, dict) else lambda name: getattr(article, name)
+    return {"id": get("article_id"), "at": seen_at(article), "lang": get("language") or ""}
 
 
-def observe_index(state: IndexState | None, ref: dict[str, Any], key: str) -> tuple[IndexState, list[Edge]]:
-    """An article joins the index entry of ``key``: relate it to the members already there."""
-    members: list[dict[str, Any]] = list((state or {}).get("members", []))
-    seen = int((state or {}).get("seen", 0))
+def story_refs(story_id: str, announcement: dict[str, Any]) -> list[tuple[str, Ref]]:
+    """A catalog announcement (``join`` / ``leave`` a story) as a message to the story's index entry."""
+    key = f"story:{story_id}"
+    if "join" in announcement:
+        return [(key, member_ref(announcement["join"]))]
+    return [(key, {"leave": announcement["leave"]})]
+
+
+def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState | None, list[Edge]]:
+    """An article joins the index entry of ``key``: relate it to the recent members already there.
+
+    ``members`` (oldest first) are the key's articles in the window, so their
+    number is the key's rarity; ``seen`` repeats it for readers of the entry.
+    """
+    members: list[Ref] = list((state or {}).get("members", []))
+    if "leave" in ref:  # left the story: no new relation through it
+        members = [m for m in members if m["id"] != ref["leave"]]
+        return ({"members": members, "seen": len(members)} if members else None), []
     if any(m["id"] == ref["id"] for m in members):
-        return {"members": members, "seen": seen}, []  # re-delivered: nothing new
-    seen += 1
-    weight = rarity_weight(seen) * (KEYWORD_FACTOR if key.startswith("keyword:") else ENTITY_FACTOR)
+        return state, []  # re-delivered or replayed: nothing new
+    recent = members[-MAX_INDEX_MEMBERS:]
+    bisect.insort(members, ref, key=lambda m: (m["at"], m["id"]))
+    members = members[-MAX_COUNTED_MEMBERS:]
+    weight = key_weight(key, len(members))
+    reason = "story" if key.startswith("story:") else key
     edges: list[Edge] = []
-    for other in members if weight >= MIN_WEIGHT else []:
-        edges += both_ways(ref["id"], other["id"], weight, key)
+    for other in recent if weight >= MIN_WEIGHT else []:
+        edges += both_ways(ref["id"], other["id"], weight, reason, ref["at"], other["at"])
         if ref["lang"] and other["lang"] and ref["lang"] != other["lang"] and key.startswith("entity:"):
-            edges += both_ways(ref["id"], other["id"], weight, "cross-lingual")
-    members = sorted([*members, ref], key=lambda m: (m["at"], m["id"]))[-MAX_INDEX_MEMBERS:]
-    return {"members": members, "seen": seen}, edges
+            edges += both_ways(ref["id"], other["id"], weight, "cross-lingual", ref["at"], other["at"])
+    return {"members": members, "seen": len(members)}, edges
+
+
+def key_weight(key: str, articles_with_key: int) -> float:
+    """What sharing ``key`` is worth when ``articles_with_key`` articles in the window have it."""
+    if key.startswith("story:"):
+        return STORY_SCORE
+    factor = KEYWORD_FACTOR if key.startswith("keyword:") else ENTITY_FACTOR
+    return round(factor * rarity_weight(articles_with_key), 4)
 
 
 def rarity_weight(articles_with_key: int) -> float:
@@ -100,8 +144,8 @@ def rarity_weight(articles_with_key: int) -> float:
 
 def expire_index(state: IndexState, cutoff: str) -> IndexState | None:
     """Forget members seen before ``cutoff`` (ISO time); ``None`` when none is left."""
-    members = [m for m in state.get("members", []) if not m["at"] or m["at"] >= cutoff]
-    return {**state, "members": members} if members else None
+    members = [m for m in state.get("members", []) if not _before(m["at"], cutoff)]
+    return {"members": members, "seen": len(members)} if members else None
 
 
 def title_key(title: str | None) -> str | None:
@@ -110,52 +154,116 @@ def title_key(title: str | None) -> str | None:
     return " ".join(tokens) if len(tokens) >= 3 else None
 
 
-def title_refs(article: EnrichedArticle) -> list[tuple[str, dict[str, str]]]:
+def title_refs(article: EnrichedArticle) -> list[tuple[str, Ref]]:
     """(title key, ref): the article's own title, and each headline it links to."""
-    refs: list[tuple[str, dict[str, str]]] = []
+    at = seen_at(article)
+    refs: list[tuple[str, Ref]] = []
     own = title_key(article.title)
     if own:
-        refs.append((own, {"titled": article.article_id}))
+        refs.append((own, {"titled": article.article_id, "at": at}))
     for headline in article.related_headlines:
         key = title_key(headline)
         if key and key != own:
-            refs.append((key, {"linked_from": article.article_id}))
+            refs.append((key, {"linked_from": article.article_id, "at": at}))
     return refs
 
 
-def observe_title(state: IndexState | None, ref: dict[str, str]) -> tuple[IndexState, list[Edge]]:
-    """Pages that link to a headline meet the articles that carry it, in either order."""
-    titled = list((state or {}).get("titled", []))
-    linked_from = list((state or {}).get("linked_from", []))
-    edges: list[Edge] = []
-    if "titled" in ref and ref["titled"] not in titled:
-        edges = [e for page in linked_from for e in _explicit(page, ref["titled"])]
-        titled = [*titled, ref["titled"]][-MAX_INDEX_MEMBERS:]
-    elif "linked_from" in ref and ref["linked_from"] not in linked_from:
-        edges = [e for art in titled for e in _explicit(ref["linked_from"], art)]
-        linked_from = [*linked_from, ref["linked_from"]][-MAX_INDEX_MEMBERS:]
-    return {"titled": titled, "linked_from": linked_from}, edges
+def observe_title(state: IndexState | None, ref: Ref) -> tuple[IndexState, list[Edge]]:
+    """Pages that link to a headline meet the articles that carry it, in either order.
 
-
-def _explicit(page: str, article: str) -> list[Edge]:
-    return both_ways(page, article, EXPLICIT_SCORE, "explicit")
-
-
-def apply_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> NodeState:
-    """Fold ``edge`` into ``src``'s neighbours: the best score per reason, combined.
-
-    Only the ``top_k`` best neighbours are kept, ties broken by id so that every
-    replica of the state keeps the same ones.
+    Each side is a list of ``{id, at}``, the most recent ``MAX_TITLE_MEMBERS``.
     """
-    table: dict[str, dict[str, float]] = {
-        dst: dict(reasons) for dst, reasons in (state or {}).get("neighbours", {}).items()
-    }
+    sides = {side: list((state or {}).get(side, [])) for side in ("titled", "linked_from")}
+    side = "titled" if "titled" in ref else "linked_from"
+    member = {"id": ref[side], "at": ref.get("at") or ""}
+    if any(m["id"] == member["id"] for m in sides[side]):
+        return {**sides}, []
+    others = sides["linked_from" if side == "titled" else "titled"]
+    edges = [e for other in others for e in both_ways(member["id"], other["id"], EXPLICIT_SCORE,
+                                                      "explicit", member["at"], other["at"])]  # fmt: skip
+    sides[side] = sorted([*sides[side], member], key=lambda m: (m["at"], m["id"]))[-MAX_TITLE_MEMBERS:]
+    return sides, edges
+
+
+def expire_titles(state: IndexState, cutoff: str) -> IndexState | None:
+    """Forget titles and links seen before ``cutoff``; ``None`` when both sides are empty."""
+    sides = {side: [m for m in state.get(side, []) if not _before(m["at"], cutoff)]
+             for side in ("titled", "linked_from")}  # fmt: skip
+    return sides if any(sides.values()) else None
+
+
+def fold_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> tuple[NodeState | None, list[Edge]]:
+    """Fold ``edge`` into ``src``'s entry; the ``forget`` edges that keep the graph symmetric.
+
+    The entry keeps the best score per reason and neighbour, the ``top_k`` best
+    neighbours (ties broken by id, so every replica keeps the same ones), and
+    when each article was first seen (``at`` for itself, ``times`` for its
+    neighbours), which its expiry reads. A neighbour dropped from the top-k is
+    told to drop the same reasons for ``src``; a ``forget`` edge removes them and
+    tells no one (``None``: the entry has no neighbour left, delete it).
+    """
+    state = state or {}
+    table = {dst: dict(reasons) for dst, reasons in state.get("neighbours", {}).items()}
+    times = dict(state.get("times", {}))
+    at = _earliest(state.get("at"), edge.src_at)
+    if edge.reasons[:1] == [FORGET]:
+        kept = {r: v for r, v in table.get(edge.dst, {}).items() if r not in edge.reasons[1:]}
+        if kept:
+            table[edge.dst] = kept
+        else:
+            table.pop(edge.dst, None)
+            times.pop(edge.dst, None)
+        return (_node(at, table, times) if table else None), []
     reasons = table.setdefault(edge.dst, {})
     for reason in edge.reasons:
         reasons[reason] = max(reasons.get(reason, 0.0), edge.score)
+    if _earliest(times.get(edge.dst), edge.dst_at):
+        times[edge.dst] = _earliest(times.get(edge.dst), edge.dst_at)
+    forgets: list[Edge] = []
     if len(table) > top_k:
-        table = dict(sorted(table.items(), key=lambda item: (-combined(item[1]), item[0]))[:top_k])
-    return {"neighbours": table}
+        ranked = sorted(table, key=lambda dst: (-combined(table[dst]), dst))
+        forgets = [Edge(src=dst, dst=edge.src, score=0.0, reasons=[FORGET, *sorted(table[dst])])
+                   for dst in ranked[top_k:]]  # fmt: skip
+        table = {dst: table[dst] for dst in ranked[:top_k]}
+        times = {dst: t for dst, t in times.items() if dst in table}
+    return _node(at, table, times), forgets
+
+
+def apply_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> NodeState | None:
+    """``fold_edge`` without the messages it sends: what ``src``'s entry becomes."""
+    return fold_edge(state, edge, top_k=top_k)[0]
+
+
+def expire_node(state: NodeState, cutoff: str) -> NodeState | None:
+    """Forget the article once it left the window, and every neighbour that left it.
+
+    ``None`` (delete the entry) when the article is gone or has no neighbour left.
+    An article with no known time never expires (as in dedup).
+    """
+    if _before(state.get("at"), cutoff):
+        return None
+    times = state.get("times", {})
+    gone = {dst for dst in state.get("neighbours", {}) if _before(times.get(dst), cutoff)}
+    if not gone:
+        return state
+    table = {dst: r for dst, r in state["neighbours"].items() if dst not in gone}
+    kept = {dst: t for dst, t in times.items() if dst not in gone}
+    return _node(state.get("at"), table, kept) if table else None
+
+
+def _node(at: str | None, table: dict[str, dict[str, float]], times: dict[str, str]) -> NodeState:
+    return {"at": at, "neighbours": table, "times": times}
+
+
+def _earliest(a: str | None, b: str | None) -> str | None:
+    """First seen wins: the same whatever order the edges arrive in, and on every replay."""
+    known = [t for t in (a, b) if t]
+    return min(known) if known else None
+
+
+def _before(at: str | None, cutoff: str) -> bool:
+    """Times are UTC ``YYYY-MM-DDTHH:MM:SSZ`` (or a prefix of it): they compare as strings."""
+    return bool(at) and at < cutoff
 
 
 def combined(reasons: dict[str, float]) -> float:
@@ -173,9 +281,9 @@ def neighbours(state: NodeState | None) -> list[dict[str, Any]]:
     return [{"article_id": dst, "score": combined(r), "reasons": sorted(r)} for dst, r in ranked]
 
 
-def both_ways(a: str, b: str, score: float, reason: str) -> list[Edge]:
+def both_ways(a: str, b: str, score: float, reason: str, a_at: str | None, b_at: str | None) -> list[Edge]:
     score = round(score, 4)
     return [
-        Edge(src=a, dst=b, score=score, reasons=[reason]),
-        Edge(src=b, dst=a, score=score, reasons=[reason]),
+        Edge(src=a, dst=b, score=score, reasons=[reason], src_at=a_at or None, dst_at=b_at or None),
+        Edge(src=b, dst=a, score=score, reasons=[reason], src_at=b_at or None, dst_at=a_at or None),
     ]

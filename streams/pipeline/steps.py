@@ -13,6 +13,8 @@ file replayed either way gives the same records.
                                    │ dedup                            │ graph
                                    ▼                                  ▼
              articles.verdicts, articles.duplicates, articles.unique  table related_graph
+
+    catalog ─▶ graph.by-story ─link-story─▶ graph.by-key (index entry ``story:<id>``)
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from streams.pipeline.clean import clean_page
 from streams.pipeline.enrich import enrich
 from streams.pipeline.errors import PipelineError
 from streams.pipeline.parse import Limits, parse_raw
-from streams.records import CleanArticle, DeadLetter, Edge, EnrichedArticle, Verdict, from_dict
+from streams.records import CleanArticle, DeadLetter, Edge, EnrichedArticle, from_dict
 from streams.settings import Settings
 
 RAW = "articles.raw"
@@ -188,14 +190,18 @@ def _link_title(state: State, message: Message, ctx: StepContext) -> tuple[State
     return new_state, [Emit(EDGES, edge.src, edge) for edge in edges]
 
 
-def _link_verdict(message: Message, ctx: StepContext) -> list[Emit]:
-    verdict = from_dict(Verdict, orjson.loads(message.value))
-    return [Emit(EDGES, edge.src, edge) for edge in link.edges_for_verdict(verdict)]
+def _link_story(message: Message, ctx: StepContext) -> list[Emit]:
+    """Story members meet in the index entry of their story, which knows when each was seen."""
+    story_id = (message.key or b"").decode()
+    refs = link.story_refs(story_id, orjson.loads(message.value))
+    return [Emit(BY_INDEX_KEY, key, ref) for key, ref in refs]
 
 
 def _graph(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    """Fold an edge into its source's entry; tell the neighbours it drops from its top-k."""
     edge = from_dict(Edge, orjson.loads(message.value))
-    return link.apply_edge(state, edge, top_k=ctx.graph_top_k), []
+    new_state, forgets = link.fold_edge(state, edge, top_k=ctx.graph_top_k)
+    return new_state, [Emit(EDGES, forget.src, forget) for forget in forgets]
 
 
 def _catalog_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
@@ -220,7 +226,7 @@ STEPS: tuple[Step, ...] = (
     Step("link", ENRICHED, _link_article),
     Step("link-index", BY_INDEX_KEY, _link_index, table="graph_index"),
     Step("link-title", BY_TITLE, _link_title, table="graph_titles"),
-    Step("link-story", VERDICTS, _link_verdict),
+    Step("link-story", BY_STORY, _link_story),
     Step("graph", EDGES, _graph, table="related_graph"),
     # One catalog entry per article, fed by two copartitioned topics.
     Step("catalog", ENRICHED, _catalog_article, table="articles"),
@@ -247,6 +253,8 @@ EXPIRY: dict[str, Callable[[State, datetime, StepContext], State | None]] = {
     "dedup_nodes": lambda state, now, ctx: dedup.expire_node(state, now, ctx.dedup),
     "dedup_buckets": lambda state, now, ctx: dedup.expire_bucket(state, now, ctx.dedup),
     "graph_index": lambda state, now, ctx: link.expire_index(state, _cutoff(now, ctx)),
+    "graph_titles": lambda state, now, ctx: link.expire_titles(state, _cutoff(now, ctx)),
+    "related_graph": lambda state, now, ctx: link.expire_node(state, _cutoff(now, ctx)),
     "articles": _expire_catalog,
 }
 

@@ -1,16 +1,28 @@
 from streams.pipeline.link import (
+    FORGET,
     apply_edge,
-    edges_for_verdict,
+    expire_index,
+    expire_node,
+    expire_titles,
+    fold_edge,
+    key_weight,
     neighbours,
     observe_index,
     observe_title,
+    story_refs,
     title_key,
 )  # fmt: skip
-from streams.records import Edge, Verdict
+from streams.records import Edge
+
+DAY1, DAY2, DAY3 = "2024-01-01T10:00:00Z", "2024-01-02T10:00:00Z", "2024-01-03T10:00:00Z"
 
 
-def _edge(src, dst, score=1.0, reason="embedded"):
-    return Edge(src=src, dst=dst, score=score, reasons=[reason])
+def _edge(src, dst, score=1.0, reason="embedded", src_at=DAY2, dst_at=DAY2):
+    return Edge(src=src, dst=dst, score=score, reasons=[reason], src_at=src_at, dst_at=dst_at)
+
+
+def _ref(article_id, at="", lang="ar"):
+    return {"id": article_id, "at": at, "lang": lang}
 
 
 def test_applying_an_edge_twice_changes_nothing():
@@ -28,50 +40,123 @@ def test_reasons_accumulate_and_two_weak_reasons_beat_one():
     ]
 
 
-def test_only_the_top_k_neighbours_are_kept():
-    state = None
+def test_only_the_top_k_neighbours_are_kept_and_the_dropped_ones_are_told():
+    state, told = None, []
     for i, score in enumerate([0.1, 0.9, 0.5, 0.7]):
-        state = apply_edge(state, _edge("a", f"n{i}", score), top_k=2)
+        state, forgets = fold_edge(state, _edge("a", f"n{i}", score), top_k=2)
+        told += forgets
     assert [n["article_id"] for n in neighbours(state)] == ["n1", "n3"]
+    assert {(e.src, e.dst, *e.reasons) for e in told} == {("n0", "a", FORGET, "embedded"),
+                                                          ("n2", "a", FORGET, "embedded")}  # fmt: skip
+    assert set(state["times"]) == {"n1", "n3"}
 
 
-def test_a_duplicate_links_both_ways_to_its_canonical():
-    verdict = Verdict(
-        article_id="b", status="duplicate", duplicate_of="a", kind="exact", similarity=1.0,
-        story_id="a", rule="exact_fingerprint", published_at=None,
-    )
-    edges = edges_for_verdict(verdict)
-    assert {(e.src, e.dst) for e in edges} == {("a", "b"), ("b", "a")}
-    assert all(e.reasons == ["story"] for e in edges)
+def _forget(src, dst, *reasons):
+    return Edge(src=src, dst=dst, score=0.0, reasons=[FORGET, *reasons])
+
+
+def test_a_forget_edge_removes_the_dropped_reasons_and_keeps_one_added_meanwhile():
+    state = apply_edge(None, _edge("b", "a"), top_k=5)
+    state = apply_edge(state, _edge("b", "a", 0.3, "keyword:x"), top_k=5)
+    state = apply_edge(state, _edge("b", "c"), top_k=5)
+    state, told = fold_edge(state, _forget("b", "a", "embedded"), top_k=5)
+    assert neighbours(state)[1] == {"article_id": "a", "score": 0.3, "reasons": ["keyword:x"]} and not told
+    state = apply_edge(state, _forget("b", "a", "keyword:x"), top_k=5)
+    assert [n["article_id"] for n in neighbours(state)] == ["c"] and set(state["times"]) == {"c"}
+    assert apply_edge(state, _forget("b", "c", "embedded"), top_k=5) is None  # no neighbour left
+
+
+def test_an_entry_remembers_when_each_end_was_first_seen_whatever_the_order():
+    later = _edge("a", "b", src_at=DAY2, dst_at=DAY3)
+    earlier = _edge("a", "b", 0.5, "entity:x", src_at=DAY1, dst_at=DAY2)
+    one = apply_edge(apply_edge(None, later, top_k=5), earlier, top_k=5)
+    other = apply_edge(apply_edge(None, earlier, top_k=5), later, top_k=5)
+    assert one == other and one["at"] == DAY1 and one["times"] == {"b": DAY2}
+
+
+def test_expiry_forgets_the_article_and_the_neighbours_that_left_the_window():
+    state = apply_edge(None, _edge("a", "old", src_at=DAY3, dst_at=DAY1), top_k=5)
+    state = apply_edge(state, _edge("a", "new", 0.3, "keyword:x", src_at=DAY3, dst_at=DAY3), top_k=5)
+    assert expire_node(state, DAY1) == state
+    kept = expire_node(state, DAY2)
+    assert [n["article_id"] for n in neighbours(kept)] == ["new"] and set(kept["times"]) == {"new"}
+    assert expire_node(state, "2024-01-04") is None  # the article itself is gone
+    only_old = apply_edge(None, _edge("b", "old", src_at=DAY3, dst_at=DAY1), top_k=5)
+    assert expire_node(only_old, DAY2) is None  # no neighbour left
+
+
+def test_an_undated_article_never_expires():
+    state = apply_edge(None, _edge("a", "b", src_at=None, dst_at=None), top_k=5)
+    assert expire_node(state, "2099-01-01") == state
+
+
+def test_story_members_meet_in_their_story_entry_and_score_above_rare_entities():
+    join = {"join": {"article_id": "b", "fetched_at": DAY2, "published_at": DAY1, "language": "ar"}}
+    assert story_refs("s1", join) == [("story:s1", {"id": "b", "at": DAY2, "lang": "ar"})]
+    state, _ = observe_index(None, _ref("a", DAY1), "story:s1")
+    state, edges = observe_index(state, _ref("b", DAY2), "story:s1")
+    assert {(e.src, e.dst, e.reasons[0], e.score) for e in edges} == {("a", "b", "story", 0.95),
+                                                                      ("b", "a", "story", 0.95)}  # fmt: skip
+    assert {(e.src, e.src_at, e.dst_at) for e in edges} == {("a", DAY1, DAY2), ("b", DAY2, DAY1)}
+    [(key, leave)] = story_refs("s1", {"leave": "a"})
+    state, edges = observe_index(state, leave, key)
+    assert [m["id"] for m in state["members"]] == ["b"] and not edges
+    several_rare = 1 - (1 - key_weight("entity:x", 3)) ** 3
+    assert key_weight("story:s1", 2) > several_rare > key_weight("entity:x", 3) > key_weight("entity:y", 200)
 
 
 def test_a_rare_shared_entity_weighs_more_than_a_common_one():
     state, edges = None, []
     for i in range(40):
-        state, edges = observe_index(state, {"id": f"a{i}", "at": f"2024-01-{i + 1:02d}", "lang": "ar"},
-                                     "entity:place:US")  # fmt: skip
+        state, edges = observe_index(state, _ref(f"a{i}", f"2024-01-{i % 28 + 1:02d}"), "entity:place:US")
     common = edges[0].score
-    rare_state, rare_edges = observe_index(None, {"id": "x", "at": "", "lang": "ar"}, "entity:person:langley")
-    _, rare_edges = observe_index(rare_state, {"id": "y", "at": "", "lang": "en"}, "entity:person:langley")
+    rare_state, rare_edges = observe_index(None, _ref("x"), "entity:person:langley")
+    _, rare_edges = observe_index(rare_state, _ref("y", lang="en"), "entity:person:langley")
     assert rare_edges[0].score > 5 * common
     assert {e.reasons[0] for e in rare_edges} == {"entity:person:langley", "cross-lingual"}
 
 
-def test_an_index_entry_ignores_a_redelivered_article():
-    state, _ = observe_index(None, {"id": "a", "at": "", "lang": "en"}, "keyword:storm")
-    state, edges = observe_index(state, {"id": "b", "at": "", "lang": "en"}, "keyword:storm")
-    again, no_edges = observe_index(state, {"id": "b", "at": "", "lang": "en"}, "keyword:storm")
-    assert edges and not no_edges and again == state
+def test_an_index_entry_ignores_a_replayed_article_even_once_it_is_no_longer_recent():
+    state, _ = observe_index(None, _ref("first", DAY1), "keyword:storm")
+    for i in range(60):  # more than MAX_INDEX_MEMBERS: "first" is no longer among the recent
+        state, _ = observe_index(state, _ref(f"n{i:02d}", DAY2), "keyword:storm")
+    again, no_edges = observe_index(state, _ref("first", DAY1), "keyword:storm")
+    assert again == state and not no_edges and state["seen"] == 61
+
+
+def test_rarity_counts_the_articles_in_the_window():
+    state = None
+    for i in range(10):
+        state, _ = observe_index(state, _ref(f"old{i}", DAY1), "entity:x")
+    state, _ = observe_index(state, _ref("new", DAY3), "entity:x")
+    state = expire_index(state, DAY2)
+    assert [m["id"] for m in state["members"]] == ["new"] and state["seen"] == 1
+    state, edges = observe_index(state, _ref("newer", DAY3), "entity:x")
+    assert edges[0].score == key_weight("entity:x", 2)  # as rare as a key two articles share
+    assert expire_index(state, "2024-01-04") is None
 
 
 def test_a_related_headline_links_to_the_article_whatever_arrives_first():
     headline = "موسكو تهدد بـمواجهة مباشرة جراء مسيرات أميركية في البحر الأسود"
     variant = "موسكو تهدد بـمواجهة مباشرة جراء مسيرات أمريكية في البحر الأسود"
     assert title_key(headline) == title_key(variant)
-    for order in ([{"linked_from": "page"}, {"titled": "art"}], [{"titled": "art"}, {"linked_from": "page"}]):
+    for order in ([{"linked_from": "page", "at": DAY1}, {"titled": "art", "at": DAY2}],
+                  [{"titled": "art", "at": DAY2}, {"linked_from": "page", "at": DAY1}]):  # fmt: skip
         state, edges = None, []
         for ref in order:
             state, new_edges = observe_title(state, ref)
             edges += new_edges
-        assert {(e.src, e.dst, e.reasons[0]) for e in edges} == {("page", "art", "explicit"),
-                                                                 ("art", "page", "explicit")}  # fmt: skip
+        assert {(e.src, e.dst, e.reasons[0], e.src_at) for e in edges} == {
+            ("page", "art", "explicit", DAY1), ("art", "page", "explicit", DAY2)}  # fmt: skip
+        again, no_edges = observe_title(state, order[0])
+        assert again == state and not no_edges
+
+
+def test_titles_and_links_leave_the_window():
+    state, _ = observe_title(None, {"linked_from": "page", "at": DAY1})
+    state, _ = observe_title(state, {"titled": "art", "at": DAY3})
+    assert expire_titles(state, DAY2) == {"titled": [{"id": "art", "at": DAY3}], "linked_from": []}
+    assert expire_titles(state, "2024-01-04") is None
+    # An article titled like the headline after the page expired is not linked to it.
+    state, edges = observe_title(expire_titles(state, DAY2), {"titled": "art2", "at": DAY3})
+    assert not edges

@@ -30,7 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.articles import Page
-from streams.broker import free_port
+from streams.broker import free_port, stop_processes
 from streams.kafka_io import ensure_topics, producer
 from streams.pipeline.steps import DEAD_LETTER, EDGES, RAW, UNIQUE, VERDICTS
 from streams.settings import Settings
@@ -116,13 +116,7 @@ class Worker:
         return _proc_status_kb(self.process.pid, "VmHWM") / 1024
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_processes(self.process)
 
 
 def _proc_status_kb(pid: int, field_name: str) -> float:
@@ -363,18 +357,19 @@ async def _drive(settings: Settings, workers: list[Worker], plan: PipelinePlan) 
         count = plan.page_count
         if count is None:
             rate, _, _ = await _timed_batch(
-                settings, watcher, plan.calibration_pages, page_keys(plan.calibration_pages), 120
+                settings, watcher, plan.calibration_pages, page_keys(plan.calibration_pages), 60
             )
-            count = max(10, min(len(plan.pages), int(rate * plan.budget_s)))
+            # early pages are cheaper (the link index is still small): aim at half the budget
+            count = max(10, min(len(plan.pages), int(rate * plan.budget_s / 2)))
         pages = plan.pages[:count]
         rate, complete, counts = await _timed_batch(
-            settings, watcher, pages, plan.expected_keys(count), timeout_s=2.5 * plan.budget_s + 30
+            settings, watcher, pages, plan.expected_keys(count), timeout_s=1.5 * plan.budget_s + 20
         )
         run = PipelineRun(
             workers=len(workers), pages=count, articles_per_s=rate, complete=complete,
             seconds=count / rate, outputs=counts, peak_rss_mb=[],
         )  # fmt: skip
-        drained = complete or await watcher.wait(lambda seen: True, settle_s=3.0, timeout_s=plan.budget_s)
+        drained = complete or await watcher.wait(lambda seen: True, settle_s=3.0, timeout_s=plan.budget_s / 2)
         if drained and plan.profile_page_source and plan.profile_s:
             profile_pages = plan.profile_page_source(max(5, int(rate * plan.profile_s)))
             run.profile = await _profile_worker(settings, workers[0], watcher, profile_pages)

@@ -15,7 +15,7 @@ from typing import Any
 from bench.inprocess import new_pipeline
 
 
-def compare_with_trafilatura(eval_data: Path, rounds: int = 2) -> dict[str, Any] | None:
+def compare_with_trafilatura(eval_data: Path, rounds: int = 1) -> dict[str, Any] | None:
     folder = eval_data / "html-extraction-aeb" / "html"
     paths = sorted(folder.glob("*.html.gz")) if folder.is_dir() else []
     if not paths:

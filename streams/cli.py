@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -213,7 +212,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
-    from streams.broker import EmbeddedBroker
+    from streams.broker import EmbeddedBroker, stop_processes
     from streams.kafka_io import ensure_topics
 
     console = Console(stderr=False)
@@ -245,7 +244,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         console.print("stopping")
         return 0
     finally:
-        _stop(workers)
+        stop_processes(*workers)
         if broker is not None:
             broker.stop()
 
@@ -286,18 +285,6 @@ def _http_ok(url: str) -> bool:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
-
-
-def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 # --- ingest, process, tail ---------------------------------------------------------------

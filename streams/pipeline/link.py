@@ -50,8 +50,8 @@ ENTITY_FACTOR = 0.5
 KEYWORD_FACTOR = 0.25
 # A new member is related to the most recent members of an index entry only, and
 # not at all once the key is so common that its weight would say nothing.
-MAX_INDEX_MEMBERS = 50
-MIN_WEIGHT = 0.02
+MAX_INDEX_MEMBERS = 10
+MIN_WEIGHT = 0.1
 MAX_KEYWORDS = 5
 # An entry counts its members in the window (the rarity) up to this many: beyond
 # it the weight is under MIN_WEIGHT whatever the exact count.
@@ -203,7 +203,7 @@ def fold_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> tuple[NodeS
     tells no one (``None``: the entry has no neighbour left, delete it).
     """
     state = state or {}
-    table = {dst: dict(reasons) for dst, reasons in state.get("neighbours", {}).items()}
+    table = dict(state.get("neighbours", {}))  # only the entry of ``dst`` is changed: copied below
     times = dict(state.get("times", {}))
     at = _earliest(state.get("at"), edge.src_at)
     if edge.reasons[:1] == [FORGET]:
@@ -214,7 +214,7 @@ def fold_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> tuple[NodeS
             table.pop(edge.dst, None)
             times.pop(edge.dst, None)
         return (_node(at, table, times) if table else None), []
-    reasons = table.setdefault(edge.dst, {})
+    reasons = table[edge.dst] = dict(table.get(edge.dst, {}))
     for reason in edge.reasons:
         reasons[reason] = max(reasons.get(reason, 0.0), edge.score)
     if _earliest(times.get(edge.dst), edge.dst_at):

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 import pytest
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.broker import EmbeddedBroker, free_port, stop_processes
 from streams.kafka_io import ensure_topics, publish, read_topics, strip_prefix
 from streams.settings import Settings
 
@@ -54,13 +54,7 @@ class WorkerProcess:
             return exc.code, orjson.loads(exc.read() or b"null")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_processes(self.process)
 
 
 def make_settings(broker: str, tmp_path: Path, **overrides: Any) -> Settings:

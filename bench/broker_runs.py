@@ -280,6 +280,7 @@ class PipelineRun:
     latency_rate_per_s: float | None = None
     latency_samples: int = 0
     profile: str | None = None
+    http_ms: dict[str, float] | None = None
 
 
 @dataclass
@@ -296,6 +297,8 @@ class PipelinePlan:
     expected_keys: Callable[[int], set[str]]  # verdict / dead-letter keys of the first n pages
     budget_s: float
     page_count: int | None = None
+    # ``/articles/{id}/related`` requests, from HTTP_CLIENTS concurrent clients, after the run.
+    http_requests: int = 0
     calibration_pages: Sequence[Page] = ()
     latency_s: float = 0.0
     latency_page_source: Callable[[int], Sequence[Page]] | None = None
@@ -375,6 +378,9 @@ async def _drive(settings: Settings, workers: list[Worker], plan: PipelinePlan) 
             run.profile = await _profile_worker(settings, workers[0], watcher, profile_pages)
         if drained and plan.latency_page_source and plan.latency_s:
             await _measure_latency(settings, watcher, plan, run)
+        if plan.http_requests:
+            ids = sorted(page_keys(pages))
+            run.http_ms = await measure_related_latency(workers, ids, plan.http_requests)
     run.peak_rss_mb = [round(w.peak_rss_mb(), 1) for w in workers]
     return run
 
@@ -396,6 +402,42 @@ async def _measure_latency(
     if latencies:
         run.latency_ms = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
                           "max": float(latencies[-1])}  # fmt: skip
+
+
+HTTP_CLIENTS = 50
+
+
+async def measure_related_latency(workers: Sequence[Worker], ids: Sequence[str], requests: int) -> dict[str, float]:
+    """p50 / p99 of ``/articles/{id}/related`` with HTTP_CLIENTS clients at once, spread over workers.
+
+    Each request goes to one worker in turn, whether it owns the article or
+    forwards it, as a load balancer in front of the workers would send it.
+    """
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(requests):
+        queue.put_nowait(n)
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        while not queue.empty():
+            n = queue.get_nowait()
+            url = f"{workers[n % len(workers)].web_url}/articles/{ids[n % len(ids)]}/related?limit=20"
+            started = time.perf_counter()
+            async with session.get(url) as response:
+                await response.read()
+                errors += response.status >= 500
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await asyncio.gather(*(client(session) for _ in range(HTTP_CLIENTS)))
+    latencies.sort()
+    return {"p50": round(percentile(latencies, 50), 1), "p99": round(percentile(latencies, 99), 1),
+            "requests": float(len(latencies)), "server_errors": float(errors)}  # fmt: skip
 
 
 def percentile(sorted_values: Sequence[float], pct: float) -> float:

@@ -89,6 +89,12 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     other.add_row(f"latency raw -> unique, p50 (2 workers, {result['latency_rate_per_s']}/s, "
                   f"{result['latency_samples']} samples)", _ms(result["latency_p50_ms"]))  # fmt: skip
     other.add_row("latency raw -> unique, p99", _ms(result["latency_p99_ms"]))
+    if "http_related" in result:
+        http = result["http_related"]
+        other.add_row(f"HTTP /articles/ID/related, 50 clients, 2 workers, {http['requests']:.0f} requests: p50",
+                      _ms(http["p50"]))  # fmt: skip
+        other.add_row(f"HTTP /articles/ID/related p99 ({http['server_errors']:.0f} server errors)",
+                      _ms(http["p99"]))  # fmt: skip
     reached = "" if result["state_reached_target"] else " (budget ended first)"
     other.add_row(f"state bytes per article, dedup + graph, after {result['state_pages']:,} pages{reached}",
                   f"{result['state_bytes_per_article']:,.0f}")  # fmt: skip

@@ -70,14 +70,15 @@ class Budget:
     profile_s: float  # pyinstrument on the in-process path; 0: none
     worker_profile_s: float  # py-spy on the 1-worker run; 0: none
     clean_s: float
+    http_requests: int  # /articles/{id}/related under 50 concurrent clients, on the 2-worker run
 
 
 FULL = Budget("full", max_pages=3000, in_process_s=60, ceiling_messages=20_000, pipeline_s=60,
               latency_s=20, state_pages=100_000, state_s=50, profile_s=12, worker_profile_s=15,
-              clean_s=3)  # fmt: skip
+              clean_s=3, http_requests=2000)  # fmt: skip
 QUICK = Budget("quick", max_pages=400, in_process_s=10, ceiling_messages=4_000, pipeline_s=12,
                latency_s=6, state_pages=5_000, state_s=6, profile_s=0, worker_profile_s=0,
-               clean_s=1)  # fmt: skip
+               clean_s=1, http_requests=300)  # fmt: skip
 
 
 def machine() -> dict[str, Any]:
@@ -161,6 +162,7 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
             if workers == 2:
                 plan.profile_s, plan.page_count = 0.0, pipeline_runs[1].pages
                 plan.latency_s = budget.latency_s
+                plan.http_requests = budget.http_requests
                 plan.latency_page_source = lambda n: generate_pages(n, seed=3, id_prefix="lat")
             log(f"pipeline: {workers} worker(s)")
             pipeline_runs[workers] = run_pipeline(address, workers, plan, f"w{workers}", broker_profile)
@@ -186,6 +188,10 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
     result["latency_p50_ms"] = two.latency_ms["p50"] if two.latency_ms else None
     result["latency_p99_ms"] = two.latency_ms["p99"] if two.latency_ms else None
     result["latency_max_ms"] = two.latency_ms["max"] if two.latency_ms else None
+    if two.http_ms:
+        result["http_related_p50_ms"] = two.http_ms["p50"]
+        result["http_related_p99_ms"] = two.http_ms["p99"]
+        result["http_related"] = {**two.http_ms, "clients": 50, "workers": 2}
     result["peak_rss_mb"] = max(one.peak_rss_mb + two.peak_rss_mb)
     result["peak_rss_mb_by_worker_count"] = {str(w): r.peak_rss_mb for w, r in pipeline_runs.items()}
     if one.profile:

@@ -198,10 +198,11 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     import faust
 
     from streams.app import create_app
+    from streams.logs import logging_config
+    from streams.pipeline.steps import warm_up
 
     (settings.data_path() / "faust").mkdir(parents=True, exist_ok=True)
-    from streams.logs import logging_config
-
+    warm_up()
     newsflow = create_app(settings)
     faust.Worker(
         newsflow.app, loglevel=settings.log_level, quiet=True, logging_config=logging_config(settings)

@@ -1,5 +1,6 @@
 from streams.pipeline.link import (
     FORGET,
+    MIN_WEIGHT,
     apply_edge,
     expire_index,
     expire_node,
@@ -105,11 +106,12 @@ def test_story_members_meet_in_their_story_entry_and_score_above_rare_entities()
     assert key_weight("story:s1", 2) > several_rare > key_weight("entity:x", 3) > key_weight("entity:y", 200)
 
 
-def test_a_rare_shared_entity_weighs_more_than_a_common_one():
+def test_a_rare_shared_entity_weighs_more_than_a_common_one_which_links_nothing():
     state, edges = None, []
     for i in range(40):
         state, edges = observe_index(state, _ref(f"a{i}", f"2024-01-{i % 28 + 1:02d}"), "entity:place:US")
-    common = edges[0].score
+    common = key_weight("entity:place:US", 40)
+    assert not edges and common < MIN_WEIGHT  # too common to say anything
     rare_state, rare_edges = observe_index(None, _ref("x"), "entity:person:langley")
     _, rare_edges = observe_index(rare_state, _ref("y", lang="en"), "entity:person:langley")
     assert rare_edges[0].score > 5 * common

@@ -46,7 +46,7 @@ class Settings:
     heartbeat_interval_s: float = 1.0
     # Input limits: larger raw messages are dead letters with reason "too_large".
     max_message_bytes: int = 5 * 1024 * 1024
-    max_text_chars: int = 1_000_000
+    max_text_chars: int = 200_000
     # How long dedup and graph state remember an article.
     window_days: float = 7.0
     # Near-duplicates: MinHash-LSH over word shingles of the matching form, verified

@@ -40,13 +40,27 @@ _COMBINING_MARKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# A letter carries at most a few marks (Arabic: shadda + a haraka); longer runs are
+# noise or an attack (Unicode normalisation is quadratic in the length of a run).
+_MARK = (
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0670"
+    "\u06d6-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+_MARK_RUN = re.compile(f"({_MARK}{{4}}){_MARK}+")
+
+
+def cap_mark_runs(text: str) -> str:
+    """Keep at most four combining marks in a row."""
+    return _MARK_RUN.sub(r"\1", text)
+
+
 def normalize_text(text: str) -> str:
     """Display form: NFC, plain spaces, no invisible controls; lines kept.
 
     >>> normalize_text("لين\u00a0تريسي\u200f")
     'لين تريسي'
     """
-    text = text.replace("\r\n", "\n")
+    text = cap_mark_runs(text.replace("\r\n", "\n"))
     text = unicodedata.normalize("NFC", text).translate(_DISPLAY_TABLE)
     text = _CONTROL.sub("", text)
     lines = (_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n"))
@@ -99,7 +113,7 @@ def matching_form(text: str) -> str:
     """
     # NFKD splits accents (and Arabic hamza / madda) off their letters; the fold
     # table then drops the marks and folds the letters in one C-level pass.
-    text = unicodedata.normalize("NFKD", text.casefold()).translate(_fold_table())
+    text = unicodedata.normalize("NFKD", cap_mark_runs(text).casefold()).translate(_fold_table())
     text = unicodedata.normalize("NFC", text)
     return _SPACE_RUN.sub(" ", text).strip()
 

@@ -329,11 +329,15 @@ def on_node_message(
 def _admit(state: NodeState | None, message: dict[str, Any], config: DedupConfig) -> NodeResult:
     article = message["article"]
     if state is not None and state["article"]["exact"] == article["exact"]:
-        # Re-delivery: nothing changes; say again what was said.
-        return NodeResult(state, [], [_verdict(state, config)] if state["decided"] else [])
+        # Re-delivery: nothing changes; say again what was said. A node still
+        # waiting asks again whoever has not answered: after a crash, the first
+        # asks may never have left (asking twice is harmless, answers are matched).
+        if state["decided"]:
+            return NodeResult(state, [], [_verdict(state, config)])
+        return NodeResult(state, _asks(state, state["awaiting"]), [])
     if state is None:
         state = {"article": article, "story": None, "neighbors": {}, "checked": [],
-                 "pending": 0, "decided": False, "revised": False}  # fmt: skip
+                 "awaiting": [], "decided": False, "revised": False}  # fmt: skip
     else:
         # Revision: same id, new body. Edges found for the old body stay (the
         # story only ever grows, which keeps it order-independent); the new body
@@ -341,34 +345,44 @@ def _admit(state: NodeState | None, message: dict[str, Any], config: DedupConfig
         kept = {"id": state["article"]["id"], "published_at": state["article"]["published_at"]}
         state = {**state, "article": {**article, **kept}, "revised": True, "decided": False}
     state["record"] = message["record"]
-    member = {k: article[k] for k in ("id", "published_at", "observed_at")}
-    sends = [
-        Send(BUCKETS_TOPIC, key, {"type": "join", "bucket": key, "member": member}) for key in message["keys"]
-    ]
-    state["pending"] += len(sends)
-    return _settle(state, sends, [], config)
+    tokens = [f"b:{key}" for key in message["keys"]]
+    state["awaiting"] = sorted(set(state["awaiting"]) | set(tokens))
+    return _settle(state, _asks(state, tokens), [], config)
+
+
+def _asks(state: NodeState, tokens: Iterable[str]) -> list[Send]:
+    """The messages that ask for the awaited answers: ``b:<bucket>`` joins, ``v:<id>`` verifies."""
+    me = state["article"]
+    member = {k: me[k] for k in ("id", "published_at", "observed_at")}
+    sends = []
+    for token in tokens:
+        kind, target = token.split(":", 1)
+        if kind == "b":
+            sends.append(Send(BUCKETS_TOPIC, target, {"type": "join", "bucket": target, "member": member}))
+        else:
+            value = {"type": "verify", "to": target, "from": _story_ref(me), "story": _story(state)}
+            sends.append(Send(NODES_TOPIC, target, value))
+    return sends
 
 
 def _candidates(state: NodeState | None, message: dict[str, Any], config: DedupConfig) -> NodeResult:
     if state is None:  # expired meanwhile
         return NodeResult(None, [], [])
+    token = f"b:{message['bucket']}"
+    if token not in state["awaiting"]:
+        return NodeResult(state, [], [])  # an answer heard before (a re-delivery)
     checked = set(state["checked"])
-    me = state["article"]
-    sends = []
-    for other in message["ids"]:
-        if other == me["id"] or other in checked:
-            continue
-        checked.add(other)
-        value = {"type": "verify", "from": _story_ref(me), "story": _story(state)}
-        sends.append(Send(NODES_TOPIC, other, value))
-    state = {**state, "checked": sorted(checked), "pending": state["pending"] - 1 + len(sends)}
-    return _settle(state, sends, [], config)
+    new = [other for other in message["ids"] if other != state["article"]["id"] and other not in checked]
+    asks = [f"v:{other}" for other in new]
+    awaiting = (set(state["awaiting"]) - {token}) | set(asks)
+    state = {**state, "checked": sorted(checked | set(new)), "awaiting": sorted(awaiting)}
+    return _settle(state, _asks(state, asks), [], config)
 
 
 def _verify(state: NodeState | None, message: dict[str, Any], config: DedupConfig) -> NodeResult:
     asker = message["from"]
-    if state is None:
-        reply = {"type": "verified", "from": None, "similarity": 0.0, "rule": None, "story": None}
+    if state is None:  # expired meanwhile: no link
+        reply = {"type": "verified", "from": message.get("to"), "similarity": 0.0, "rule": None, "story": None}
         return NodeResult(None, [Send(NODES_TOPIC, asker["id"], reply)], [])
     similarity, rule = link_rule(state["article"], asker, config)
     sends: list[Send] = []
@@ -384,7 +398,7 @@ def _verify(state: NodeState | None, message: dict[str, Any], config: DedupConfi
 def _verified(state: NodeState | None, message: dict[str, Any], config: DedupConfig) -> NodeResult:
     if state is None:
         return NodeResult(None, [], [])
-    state = {**state, "pending": state["pending"] - 1}
+    state = {**state, "awaiting": [t for t in state["awaiting"] if t != f"v:{message['from']}"]}
     sends: list[Send] = []
     verdicts: list[Verdict] = []
     if message["rule"] is not None:
@@ -461,7 +475,7 @@ def _learn_story(
 
 def _settle(state: NodeState, sends: list[Send], verdicts: list[Verdict], config: DedupConfig) -> NodeResult:
     """Give the first verdict once every bucket and verification has answered."""
-    if state["pending"] > 0 or state["decided"]:
+    if state["awaiting"] or state["decided"]:
         return NodeResult(state, sends, verdicts)
     record = state.get("record")
     state = {k: v for k, v in state.items() if k != "record"} | {"decided": True}

@@ -114,12 +114,17 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
     if "leave" in ref:  # left the story: no new relation through it
         members = [m for m in members if m["id"] != ref["leave"]]
         return ({"members": members, "seen": len(members)} if members else None), []
-    if any(m["id"] == ref["id"] for m in members):
-        return state, []  # re-delivered or replayed: nothing new
-    recent = members[-MAX_INDEX_MEMBERS:]
-    bisect.insort(members, ref, key=lambda m: (m["at"], m["id"]))
-    members = members[-MAX_COUNTED_MEMBERS:]
-    weight = key_weight(key, len(members))
+    position = next((i for i, m in enumerate(members) if m["id"] == ref["id"]), None)
+    if position is not None:
+        # Processed before (a replay, or a re-delivery after a crash that may have lost
+        # the edges sent then): send again the edges to the members that came before it.
+        recent = members[max(0, position - MAX_INDEX_MEMBERS) : position]
+        weight = key_weight(key, position + 1)
+    else:
+        recent = members[-MAX_INDEX_MEMBERS:]
+        bisect.insort(members, ref, key=lambda m: (m["at"], m["id"]))
+        members = members[-MAX_COUNTED_MEMBERS:]
+        weight = key_weight(key, len(members))
     reason = "story" if key.startswith("story:") else key
     edges: list[Edge] = []
     for other in recent if weight >= MIN_WEIGHT else []:

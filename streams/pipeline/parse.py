@@ -40,7 +40,7 @@ _ENVELOPE_STRINGS = (
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_message_bytes: int = 5 * 1024 * 1024
-    max_text_chars: int = 1_000_000
+    max_text_chars: int = 200_000
 
 
 @dataclass(slots=True, kw_only=True)
@@ -173,6 +173,13 @@ def _page(
 ) -> RawPage:
     article_id = (envelope.get("id") or "").strip() or None
     url = (envelope.get("url") or "").strip() or None
+    if url:
+        try:
+            urlsplit(url)
+        except ValueError as exc:  # e.g. a broken IPv6 host: "http://[::1:bad/"
+            raise PipelineError(
+                "invalid_envelope", STAGE, f"field 'url' is not a URL: {exc}", article_id=article_id
+            ) from exc
     if body_format == "text" and len(body) > limits.max_text_chars:
         raise PipelineError(
             "too_large", STAGE,

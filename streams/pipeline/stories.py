@@ -29,11 +29,13 @@ def catalog_verdict(state: State | None, verdict: dict[str, Any]) -> tuple[State
 
 
 def _announce(state: State) -> tuple[State, list[Announcement]]:
+    """Announce the article to its story every time: joining twice is harmless, and a
+    message processed again after a crash must send again what it sent before."""
     article, verdict = state.get("article"), state.get("verdict")
-    if article is None or verdict is None or state.get("story") == verdict["story_id"]:
+    if article is None or verdict is None:
         return state, []
     announcements: list[Announcement] = []
-    if state.get("story"):
+    if state.get("story") and state["story"] != verdict["story_id"]:
         announcements.append((state["story"], {"leave": article["article_id"]}))
     announcements.append((verdict["story_id"], {"join": member_summary(article)}))
     return {**state, "story": verdict["story_id"]}, announcements

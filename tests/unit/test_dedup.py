@@ -195,7 +195,8 @@ def test_state_and_messages_survive_json_as_on_topics_and_tables():
 def test_a_transition_leaves_its_input_state_alone():
     state = dedup.on_node_message(None, dedup.admit(from_data(DEFENSE)).value).state
     frozen = copy.deepcopy(state)
-    result = dedup.on_node_message(state, {"type": "candidates", "bucket": "x:1", "ids": ["other"]})
+    bucket = state["awaiting"][0].removeprefix("b:")
+    result = dedup.on_node_message(state, {"type": "candidates", "bucket": bucket, "ids": ["other"]})
     assert state == frozen
     assert [(s.topic, s.key, s.value["type"]) for s in result.sends] == [
         (dedup.NODES_TOPIC, "other", "verify"),
@@ -230,3 +231,27 @@ def test_arrival_order_and_interleaving_do_not_change_stories(order, seed):
     assert sequential.stories() == concurrent.stories() == expected_stories(rows)
     for row in rows:
         assert sequential.verdict(row["id"]) == concurrent.verdict(row["id"])
+
+
+def test_a_re_delivered_answer_is_not_counted_twice():
+    copy_ = from_data(DEFENSE, article_id="copy")
+    deduplicator = dedup.Deduplicator()
+    deduplicator.process(from_data(DEFENSE))
+    state = dedup.on_node_message(None, dedup.admit(copy_).value).state
+    exact = next(t for t in state["awaiting"] if t.startswith("b:x:")).removeprefix("b:")
+    band = next(t for t in state["awaiting"] if t.startswith("b:b")).removeprefix("b:")
+    # The band bucket answers twice (its join was processed again after a crash):
+    # the node must still wait for the exact bucket, and then verify the original.
+    for _ in range(2):
+        state = dedup.on_node_message(state, {"type": "candidates", "bucket": band, "ids": []}).state
+    assert not state["decided"] and f"b:{exact}" in state["awaiting"]
+    result = dedup.on_node_message(state, {"type": "candidates", "bucket": exact, "ids": [DEFENSE["id"]]})
+    assert [s.value["type"] for s in result.sends] == ["verify"] and not result.verdicts
+
+
+def test_a_re_delivered_admit_asks_again_whoever_has_not_answered():
+    admit = dedup.admit(from_data(DEFENSE)).value
+    first = dedup.on_node_message(None, admit)
+    again = dedup.on_node_message(first.state, admit)
+    assert again.state == first.state and not again.verdicts
+    assert sorted((s.topic, s.key) for s in again.sends) == sorted((s.topic, s.key) for s in first.sends)

@@ -18,13 +18,11 @@ from streams.pipeline.steps import CLEAN, DEAD_LETTER, StepContext
 from streams.settings import Settings
 from tests.faults.hostile import BIG, corpus, mutations, raw_messages
 
-# Known pathological inputs, measured in-process (reported on issue 8): a run of
-# 200,000 combining marks spends ~84 s in unicodedata.normalize (quadratic in the
-# run's length), a 1.8 MB Arabic article ~47 s in enrich, and 20,000 HTML entities
-# over 5 minutes in the entity n-gram matcher (enrich/entities.py). Skipped here so
-# the unit tier stays fast; the fix belongs at the door (parse: cap combining
-# runs, a lower max_text_chars).
-SLOW = {"combining-flood", "giant-text-arabic", "html-entity-flood"}
+# A known pathological input, measured in-process: 20,000 HTML entities spend over
+# 5 minutes in the entity n-gram matcher (enrich/entities.py). Left out until that
+# matcher is bounded. (Runs of combining marks are capped at the door, and text
+# bodies over NEWSFLOW_MAX_TEXT_CHARS are dead letters: both used to take minutes.)
+SLOW = {"html-entity-flood"}
 SECONDS_PER_CASE = 30.0
 
 
@@ -57,12 +55,12 @@ def test_every_big_case_gives_output_or_a_dead_letter_in_bounded_time(pipeline, 
         assert [body["reason"] for topic, body in emitted if topic == DEAD_LETTER] == ["too_large"]
 
 
-def test_a_thousand_mutations_of_good_messages(pipeline):
-    for value in mutations(1000, seed=1):
+def test_five_hundred_mutations_of_good_messages(pipeline):
+    for value in mutations(500, seed=1):
         _check(pipeline, value)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw_messages)
 def test_random_messages(pipeline, value):
     _check(pipeline, value)

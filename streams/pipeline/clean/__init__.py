@@ -35,7 +35,7 @@ class CleanLimits:
     """Bounds that keep hostile pages cheap; the lead maps them to settings."""
 
     # Text read from a page (text pages, or what the extractor kept).
-    max_text_chars: int = 1_000_000
+    max_text_chars: int = 200_000
     max_lines: int = 20_000
     max_line_chars: int = 200_000
     structure: StructureLimits = field(default_factory=StructureLimits)

@@ -9,6 +9,11 @@ full entity finder (gazetteers, titles, CRF). A mention counts when its
 character span and type equal a gold one. English: the hand-annotated
 articles in ``tests/data/enrich/en/`` (``{"text", "entities": [[type, surface], ...]}``;
 every whole-word occurrence of a surface is a gold mention).
+
+1-sentence texts are also scored with NewsFANE's split clitics attached again, as
+news writes them (``بألمانيا`` for ``ب المانيا``). ``--dev --model FILE`` scores
+a model trained with ``train_ner.py --dev`` on the dev blocks of the training
+part, for choosing features and parameters without the held-out part.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from newsfane import read, split  # noqa: E402
+from newsfane import joined, read, split  # noqa: E402
 
 from streams.pipeline.enrich import tagger  # noqa: E402
 from streams.pipeline.enrich.entities import find_entities  # noqa: E402
@@ -65,13 +70,17 @@ def report(title: str, counts: Counter, items: int, seconds: float) -> None:
         print(f"{kind:8} {p:6.3f} {r:6.3f} {f:6.3f} {tp + fn:6d}")
 
 
-def eval_newsfane(folder: Path, use_tagger: bool, per_item: int, dev: bool = False) -> None:
+def eval_newsfane(
+    folder: Path, use_tagger: bool, per_item: int, dev: bool = False, join: bool = False
+) -> None:
     """Score ``per_item`` consecutive held-out sentences at a time, as one text.
 
     1 is the strict setting; more is closer to real use, where a name found
     once in an article is found again wherever it recurs.
     """
     _, held_out = split(read(folder), dev=dev)
+    if join:
+        held_out = [joined(s) for s in held_out]
     counts: Counter = Counter()
     started = time.perf_counter()
     items = [held_out[i : i + per_item] for i in range(0, len(held_out), per_item)]
@@ -84,6 +93,7 @@ def eval_newsfane(folder: Path, use_tagger: bool, per_item: int, dev: bool = Fal
         score(counts, gold, predicted(text, "ar", use_tagger))
     tagger = "with CRF tagger" if use_tagger else "gazetteers and titles only"
     part = "dev part of training (model trained with --dev)" if dev else "held-out"
+    part += ", clitics joined as news writes them" if join else ""
     title = f"NewsFANE {part}, {per_item} sentence(s) per text ({tagger})"
     report(title, counts, len(items), time.perf_counter() - started)
 
@@ -117,14 +127,18 @@ def main() -> None:
     parser.add_argument("--english", type=Path, default=ENGLISH_SET)
     parser.add_argument("--sentences-per-text", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--dev", action="store_true",
-                        help="score on the dev blocks of the training part (experiments), not the held-out part")
+                        help="score on the dev blocks of the training part (experiments), not held-out")
     parser.add_argument("--model", type=Path, help="another Arabic CRF file (experiments)")
     parser.add_argument("--no-english", action="store_true")
+    parser.add_argument("--no-joined", dest="joined", action="store_false",
+                        help="skip the 1-sentence scores with clitics joined (بألمانيا, not ب المانيا)")
     args = parser.parse_args()
     if args.model:
         tagger.model_path = lambda language: args.model
     for per_item in args.sentences_per_text:
         eval_newsfane(args.data / "ar-ner-newsfane", not args.no_tagger, per_item, args.dev)
+        if args.joined and per_item == 1:
+            eval_newsfane(args.data / "ar-ner-newsfane", not args.no_tagger, per_item, args.dev, join=True)
     if not args.no_english:
         eval_english(args.english, not args.no_tagger)
 

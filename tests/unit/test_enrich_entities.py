@@ -76,3 +76,30 @@ def test_a_lone_surname_is_the_person_whatever_the_tagger_says() -> None:
     text = "Gen. Michael Langley spoke in Gaborone. Langley said the talks went well."
     keys = _entities(text, "en", True)
     assert keys["person:michael langley"] == {"Michael Langley", "Langley"}
+
+
+def test_a_geographic_head_makes_another_place() -> None:
+    keys = _entities("تقع القرى في دلتا نهر النيجر، قرب خليج المكسيك وفي آسيا الوسطى")
+    assert keys["place:نهر النغر"] == {"نهر النيجر"}
+    assert any(v == {"خليج المكسيك"} for v in keys.values())
+    assert any(v == {"آسيا الوسطى"} for v in keys.values())
+    assert "place:NE" not in keys  # the river is not a mention of the country
+
+
+def test_a_common_word_is_an_organisation_only_when_the_tagger_agrees() -> None:
+    from streams.pipeline.enrich.entities import _drop_common_words
+    from streams.pipeline.enrich.gazetteer import gazetteer
+
+    tokens = tokenize("قررت النيابة فتح تحقيق وقالت حركة فتح")
+    known = gazetteer().find_all(tokens)
+    kept = _drop_common_words(tokens, known, [(0, 0, "person")], "ar")
+    assert [tokens[m.first].text for m in kept] == ["حركة"]
+    kept = _drop_common_words(tokens, known, [(2, 2, "org")], "ar")
+    assert [tokens[m.first].text for m in kept] == ["فتح", "حركة"]
+
+
+def test_a_chain_of_given_names_stops_at_a_word_with_a_clitic() -> None:
+    keys = _entities("التقى الرئيس الفلسطيني محمود عباس لبحث سبل الخروج من الأزمة")
+    assert [v for k, v in keys.items() if k.startswith("person:")] == [{"محمود عباس"}]
+    keys = _entities("وأعلن رئيس الوزراء النيجري علي محمد الأمين زين في مقابلة")
+    assert any(v == {"علي محمد الأمين زين"} for v in keys.values())

@@ -18,13 +18,16 @@ named in the article too (الرئيس الروسي -> روسيا).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
+from streams import lang
 from streams.pipeline.enrich import tagger
-from streams.pipeline.enrich.gazetteer import Gazetteer, gazetteer
+from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
-from streams.pipeline.enrich.people import TitledName, titled_names
+from streams.pipeline.enrich.people import TitledName, function_words, titled_names
+from streams.pipeline.enrich.phrases import PhraseSet
 from streams.pipeline.enrich.spans import Span
-from streams.pipeline.enrich.tokens import Token, key_form
+from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.records import Entity, Mention
 from streams.text import matching_form
 
@@ -42,9 +45,14 @@ def find_entities(
 ) -> list[Entity]:
     language = language or "ar"
     gaz = gazetteer()
-    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in gaz.find_all(tokens)]
+    tagged = _clean_tagged(text, tokens, tagger.tag(text, tokens, language), language) if use_tagger else []
+    known_names = gaz.find_all(tokens)
+    if tagged:
+        known_names = _drop_common_words(tokens, known_names, tagged, language)
+    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names]
+    geographic = _geographic(tokens, known_names, language)
+    candidates += geographic
     candidates += national_orgs(tokens, language)
-    tagged = tagger.tag(text, tokens, language) if use_tagger else []
     hint = frozenset(i for f, last, typ in tagged if typ == "person" for i in range(f, last + 1))
     strict = use_tagger and tagger.available(language)
     titled = titled_names(text, tokens, language, gaz, hint, strict=strict)
@@ -60,7 +68,7 @@ def find_entities(
     chosen = _resolve_overlaps(candidates)
     chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
     found = _group(text, tokens, chosen, gaz, language)
-    _add_nested_places(text, tokens, chosen, found, gaz, language)
+    _add_nested_places(text, tokens, [c for c in chosen if c not in geographic], found, gaz, language)
     _add_short_mentions(tokens, chosen, found)
     _add_nisba_mentions(tokens, titled, found, chosen)
     entities = [
@@ -68,6 +76,79 @@ def find_entities(
         for f in found.values()
     ]
     return sorted(entities, key=lambda e: e.mentions[0].start)
+
+
+_INNER_PUNCTUATION = frozenset(" -–.'’&")
+
+
+def _clean_tagged(
+    text: str, tokens: list[Token], tagged: list[tuple[int, int, str]], language: str
+) -> list[tuple[int, int, str]]:
+    """The tagger's spans cut where punctuation stands between two words (a quote or a
+    comma ends a name: وزارة الدفاع الأمريكية "البنتاغون") and without function words
+    at their ends (إنّ أوستن -> أوستن)."""
+    stop = function_words(language)
+    cleaned = []
+    for first, last, typ in tagged:
+        start = first
+        for k in range(first, last + 1):
+            if k == last or not set(between(text, tokens[k], tokens[k + 1])) <= _INNER_PUNCTUATION:
+                a, b = start, k
+                while a <= b and tokens[a].form in stop:
+                    a += 1
+                while b >= a and tokens[b].form in stop:
+                    b -= 1
+                if a <= b:
+                    cleaned.append((a, b, typ))
+                start = k + 1
+    return cleaned
+
+
+@cache
+def _common_words(language: str) -> frozenset[str]:
+    data = (lang.load(language, "orgs") or {}).get("common_words", {})
+    return frozenset(f for name in data.get("names", []) for f in phrase_forms(name))
+
+
+def _drop_common_words(
+    tokens: list[Token], known: list[Match], tagged: list[tuple[int, int, str]], language: str
+) -> list[Match]:
+    """فتح alone is the verb 'opened' unless the tagger calls it an organisation."""
+    common = _common_words(language)
+    if not common:
+        return known
+    orgs = {i for first, last, typ in tagged if typ == "org" for i in range(first, last + 1)}
+    return [
+        m for m in known
+        if m.first != m.last or m.first in orgs or not any(r in common for r in tokens[m.first].readings)
+    ]
+
+
+@cache
+def _geographic_heads(language: str) -> tuple[PhraseSet, PhraseSet]:
+    data = lang.load(language, "ner_heads") or {}
+    return PhraseSet(data.get("geographic", [])), PhraseSet(data.get("geographic_after", []))
+
+
+def _geographic(tokens: list[Token], known: list[Match], language: str) -> list[Span]:
+    """A known place with a geographic head or a direction is another place: نهر النيجر,
+    خليج المكسيك, آسيا الوسطى. Keyed by its words; the inner place is not mentioned."""
+    before, after = _geographic_heads(language)
+    spans = []
+    for match in known:
+        if match.entry.type != "place":
+            continue
+        first, last = match.first, match.last
+        for start in range(max(0, first - 2), first):
+            if before.match_at(tokens, start) == first - 1:
+                first = start
+                break
+        if last + 1 < len(tokens) and after.match_at(tokens, last + 1) == last + 1:
+            last += 1
+        if (first, last) != (match.first, match.last):
+            words = [min(tokens[first].readings, key=len)] + [t.form for t in tokens[first + 1 : last + 1]]
+            spans.append(Span(first, last, "place", "place:" + key_form(" ".join(words))))
+    return spans
 
 
 def _repeats(tokens: list[Token], chosen: list[Span]) -> list[Span]:

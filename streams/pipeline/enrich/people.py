@@ -159,11 +159,24 @@ def _trim(
     given_chain = last - first >= 1 and all(
         tokens[k].form in rules.given_names for k in (first, first + 1)
     )
-    if rules.capitalised or given_chain or last - first < 2:
+    if rules.capitalised or last - first < 2:
         return name
     if first in person_hint:
         end = first
         while end + 1 <= last and end + 1 in person_hint:
+            end += 1
+        if not given_chain:
+            return first, end
+    if given_chain:
+        # it runs on (علي محمد الأمين زين) up to a word with a clitic that is no
+        # given name and not the tagger's: محمود عباس لبحث سبل
+        end = first + 1
+        while end < last and (
+            end + 1 in person_hint
+            or tokens[end + 1].form in rules.given_names
+            or len(tokens[end + 1].readings) == 1
+            or tokens[end + 1].form.startswith(rules.no_start)
+        ):
             end += 1
         return first, end
     end = first + 1

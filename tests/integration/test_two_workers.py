@@ -9,6 +9,7 @@ converges; it also reads every article over HTTP through both workers
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 from dataclasses import replace
 
 import orjson
@@ -93,3 +94,16 @@ def test_stories_on_two_workers_equal_the_in_process_run(two_workers: tuple[Work
             assert time.monotonic() < deadline, (article_id, answers[0])
             time.sleep(0.2)
         assert answers[0] == answers[1], article_id
+
+    # The other keyed endpoints too: related articles, stories, entities.
+    story_ids = sorted({v["story_id"] for v in received.values()})
+    entity_keys = sorted({f"entity:{e['key']}" for e in answers[0][1]["article"]["entities"]})
+    paths = [f"/articles/{a}/related" for a in sorted(expected)] + [f"/stories/{s}" for s in story_ids]
+    paths += [f"/entities/{quote(k, safe=':')}/articles" for k in entity_keys]
+    for path in paths:  # the graph may still be folding late edges: ask until both agree
+        deadline = time.monotonic() + 20
+        while (first_answer := first.get(path)) != (second_answer := second.get(path)):
+            assert time.monotonic() < deadline, (path, first_answer, second_answer)
+            time.sleep(0.2)
+        assert first_answer[0] in (200, 404), (path, first_answer)
+    assert any(first.get(f"/stories/{s}")[0] == 200 for s in story_ids)

@@ -58,7 +58,8 @@ audit: install
 	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
 
 lint: install
-	$(VENV)/bin/ruff check streams tests scripts
+	$(VENV)/bin/ruff check streams tests scripts bench
+	$(VENV)/bin/ruff format --check streams tests scripts bench
 
 schemas: install
 	$(VENV)/bin/newsflow schemas

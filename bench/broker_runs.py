@@ -65,16 +65,23 @@ async def passthrough_ceiling(address: str, pages: Sequence[Page], count: int, m
     filler = AIOKafkaProducer(**common, max_batch_size=64 * 1024, linger_ms=5)
     await filler.start()
     try:
-        futures = [await filler.send(source, pages[i % len(pages)].value, key=pages[i % len(pages)].key)
-                   for i in range(count)]  # fmt: skip
+        futures = [
+            await filler.send(source, pages[i % len(pages)].value, key=pages[i % len(pages)].key)
+            for i in range(count)
+        ]
         await asyncio.gather(*futures)
     finally:
         await filler.stop()
 
     consumer = AIOKafkaConsumer(
-        source, bootstrap_servers=address, group_id=None, auto_offset_reset="earliest",
-        enable_auto_commit=False, fetch_max_bytes=52_428_800, max_partition_fetch_bytes=8 * 1024 * 1024,
-    )  # fmt: skip
+        source,
+        bootstrap_servers=address,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_bytes=52_428_800,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
     forward = AIOKafkaProducer(**common, max_batch_size=max_batch_size)
     await consumer.start()
     await forward.start()
@@ -136,10 +143,16 @@ def bench_settings(address: str, data_dir: Path, label: str, broker_profile: str
     an experiment that shows what those batches cost, not a safe way to run Tansu.
     """
     return replace(
-        Settings(), broker=address, broker_profile=broker_profile, topic_prefix=_prefix(label),
-        session_timeout_s=6.0, heartbeat_interval_s=1.0, data_dir=str(data_dir),
-        partitions=PARTITIONS, log_level="warning",
-    )  # fmt: skip
+        Settings(),
+        broker=address,
+        broker_profile=broker_profile,
+        topic_prefix=_prefix(label),
+        session_timeout_s=6.0,
+        heartbeat_interval_s=1.0,
+        data_dir=str(data_dir),
+        partitions=PARTITIONS,
+        log_level="warning",
+    )
 
 
 def start_workers(settings: Settings, count: int, timeout_s: float = 120) -> list[Worker]:
@@ -150,13 +163,20 @@ def start_workers(settings: Settings, count: int, timeout_s: float = 120) -> lis
         port = free_port()
         data = Path(settings.data_dir) / f"worker-{index}"
         data.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **settings.as_env(),
-               "NEWSFLOW_WEB_PORT": str(port), "NEWSFLOW_DATA_DIR": str(data)}  # fmt: skip
+        env = {
+            **os.environ,
+            **settings.as_env(),
+            "NEWSFLOW_WEB_PORT": str(port),
+            "NEWSFLOW_DATA_DIR": str(data),
+        }
         log = Path(settings.data_dir) / f"worker-{index}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "streams.cli", "worker"],
-            env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         workers.append(Worker(process, f"http://{settings.web_host}:{port}", log))
     deadline = time.monotonic() + timeout_s
     for worker in workers:
@@ -198,10 +218,13 @@ class OutputWatcher:
         self.seen = Seen()
         self._task: asyncio.Task[None] | None = None
         self._consumer = AIOKafkaConsumer(
-            *[settings.topic(t) for t in OUTPUT_TOPICS], bootstrap_servers=settings.broker,
-            group_id=None, auto_offset_reset="earliest", enable_auto_commit=False,
+            *[settings.topic(t) for t in OUTPUT_TOPICS],
+            bootstrap_servers=settings.broker,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
             fetch_max_bytes=52_428_800,
-        )  # fmt: skip
+        )
 
     async def __aenter__(self) -> OutputWatcher:
         await self._consumer.start()
@@ -369,9 +392,14 @@ async def _drive(settings: Settings, workers: list[Worker], plan: PipelinePlan) 
             settings, watcher, pages, plan.expected_keys(count), timeout_s=1.5 * plan.budget_s + 20
         )
         run = PipelineRun(
-            workers=len(workers), pages=count, articles_per_s=rate, complete=complete,
-            seconds=count / rate, outputs=counts, peak_rss_mb=[],
-        )  # fmt: skip
+            workers=len(workers),
+            pages=count,
+            articles_per_s=rate,
+            complete=complete,
+            seconds=count / rate,
+            outputs=counts,
+            peak_rss_mb=[],
+        )
         drained = complete or await watcher.wait(lambda seen: True, settle_s=3.0, timeout_s=plan.budget_s / 2)
         if drained and plan.profile_page_source and plan.profile_s:
             profile_pages = plan.profile_page_source(max(5, int(rate * plan.profile_s)))
@@ -400,14 +428,19 @@ async def _measure_latency(
     run.latency_rate_per_s = round(rate, 2)
     run.latency_samples = len(latencies)
     if latencies:
-        run.latency_ms = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
-                          "max": float(latencies[-1])}  # fmt: skip
+        run.latency_ms = {
+            "p50": percentile(latencies, 50),
+            "p99": percentile(latencies, 99),
+            "max": float(latencies[-1]),
+        }
 
 
 HTTP_CLIENTS = 50
 
 
-async def measure_related_latency(workers: Sequence[Worker], ids: Sequence[str], requests: int) -> dict[str, float]:
+async def measure_related_latency(
+    workers: Sequence[Worker], ids: Sequence[str], requests: int
+) -> dict[str, float]:
     """p50 / p99 of ``/articles/{id}/related`` with HTTP_CLIENTS clients at once, spread over workers.
 
     Each request goes to one worker in turn, whether it owns the article or
@@ -436,8 +469,12 @@ async def measure_related_latency(workers: Sequence[Worker], ids: Sequence[str],
     async with aiohttp.ClientSession(timeout=timeout) as session:
         await asyncio.gather(*(client(session) for _ in range(HTTP_CLIENTS)))
     latencies.sort()
-    return {"p50": round(percentile(latencies, 50), 1), "p99": round(percentile(latencies, 99), 1),
-            "requests": float(len(latencies)), "server_errors": float(errors)}  # fmt: skip
+    return {
+        "p50": round(percentile(latencies, 50), 1),
+        "p99": round(percentile(latencies, 99), 1),
+        "requests": float(len(latencies)),
+        "server_errors": float(errors),
+    }
 
 
 def percentile(sorted_values: Sequence[float], pct: float) -> float:
@@ -460,10 +497,20 @@ async def _profile_worker(
         return None
     out = Path(settings.data_dir) / "worker.collapsed"
     recorder = await asyncio.create_subprocess_exec(
-        py_spy, "record", "--pid", str(worker.process.pid), "--format", "raw", "--rate", "200",
-        "--nonblocking", "--output", str(out),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        py_spy,
+        "record",
+        "--pid",
+        str(worker.process.pid),
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--nonblocking",
+        "--output",
+        str(out),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     await asyncio.sleep(1.0)  # attached
     await publish_pages(settings, pages)
     await watcher.wait(_answered(page_keys(pages)), settle_s=0.5, timeout_s=120)

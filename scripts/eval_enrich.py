@@ -126,12 +126,19 @@ def main() -> None:
     parser.add_argument("--no-tagger", action="store_true")
     parser.add_argument("--english", type=Path, default=ENGLISH_SET)
     parser.add_argument("--sentences-per-text", type=int, nargs="+", default=[1, 10])
-    parser.add_argument("--dev", action="store_true",
-                        help="score on the dev blocks of the training part (experiments), not held-out")
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="score on the dev blocks of the training part (experiments), not held-out",
+    )
     parser.add_argument("--model", type=Path, help="another Arabic CRF file (experiments)")
     parser.add_argument("--no-english", action="store_true")
-    parser.add_argument("--no-joined", dest="joined", action="store_false",
-                        help="skip the 1-sentence scores with clitics joined (بألمانيا, not ب المانيا)")
+    parser.add_argument(
+        "--no-joined",
+        dest="joined",
+        action="store_false",
+        help="skip the 1-sentence scores with clitics joined (بألمانيا, not ب المانيا)",
+    )
     args = parser.parse_args()
     if args.model:
         tagger.model_path = lambda language: args.model

@@ -64,9 +64,15 @@ def envelopes(data_dir: Path, limit: int | None) -> list[tuple[bytes, bytes, int
     for row in rows[:limit]:
         article_id = "sn-" + hashlib.sha1(row["url"].encode()).hexdigest()[:16]
         published = row["date_extracted"].replace(" ", "T") + "Z"
-        envelope = {"id": article_id, "url": row["url"], "source": row["source"], "published_at": published,
-                    "title": row.get("title") or None, "author": row.get("author") or None,
-                    "text": row["content"]}  # fmt: skip
+        envelope = {
+            "id": article_id,
+            "url": row["url"],
+            "source": row["source"],
+            "published_at": published,
+            "title": row.get("title") or None,
+            "author": row.get("author") or None,
+            "text": row["content"],
+        }
         stamp = int(time.mktime(time.strptime(published, "%Y-%m-%dT%H:%M:%SZ")) * 1000)
         out.append((article_id.encode(), orjson.dumps(envelope), stamp))
     return out
@@ -125,10 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     frequency = Counter(k for d in docs.values() for k in d["entities"])
     rare = {k for k, n in frequency.items() if n < RARE_SHARE * len(docs)}
-    print(f"articles: {len(messages)} streamed, {len(docs)} in the catalog, "
-          f"{len(graph)} with neighbours; {elapsed:.0f} s in all ({cpu:.0f} s CPU)")  # fmt: skip
-    print(f"entities: {len(frequency)} keys, {len(rare)} rare (in under {RARE_SHARE:.0%} of articles, "
-          f"i.e. fewer than {RARE_SHARE * len(docs):.0f})")  # fmt: skip
+    print(
+        f"articles: {len(messages)} streamed, {len(docs)} in the catalog, "
+        f"{len(graph)} with neighbours; {elapsed:.0f} s in all ({cpu:.0f} s CPU)"
+    )
+    print(
+        f"entities: {len(frequency)} keys, {len(rare)} rare (in under {RARE_SHARE:.0%} of articles, "
+        f"i.e. fewer than {RARE_SHARE * len(docs):.0f})"
+    )
 
     # Top-5 neighbours of a fixed sample: how many share a story or a rare entity.
     sample = random.Random(args.seed).sample(sorted(docs), min(SAMPLE, len(docs)))
@@ -142,9 +152,11 @@ def main(argv: list[str] | None = None) -> int:
                 top_counts[evidence(docs[key], docs[n["article_id"]], rare)] += 1
     shown = sum(top_counts.values())
     good = top_counts["story"] + top_counts["2+ rare entities"] + top_counts["1 rare entity"]
-    print(f"\nsample of {len(sample)} (seed {args.seed}): {with_neighbours} have neighbours; "
-          f"of their {shown} top-{TOP} neighbours {good} ({good / max(shown, 1):.0%}) "
-          f"share a story or a rare entity")  # fmt: skip
+    print(
+        f"\nsample of {len(sample)} (seed {args.seed}): {with_neighbours} have neighbours; "
+        f"of their {shown} top-{TOP} neighbours {good} ({good / max(shown, 1):.0%}) "
+        f"share a story or a rare entity"
+    )
     for kind, count in top_counts.most_common():
         print(f"  {kind:22} {count:5}")
 
@@ -166,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         scores = sorted(by_evidence.get(kind, []))
         if scores:
             p90 = scores[int(0.9 * (len(scores) - 1))]
-            print(f"  {kind:40} {len(scores):7} {statistics.mean(scores):8.3f} "
-                  f"{statistics.median(scores):8.3f} {p90:6.3f}")  # fmt: skip
+            print(
+                f"  {kind:40} {len(scores):7} {statistics.mean(scores):8.3f} "
+                f"{statistics.median(scores):8.3f} {p90:6.3f}"
+            )
     medians = [statistics.median(by_evidence[k]) for k in order[:4] if by_evidence.get(k)]
     ordered = medians == sorted(medians, reverse=True)
     print(f"  ordered story > 2+ rare > 1 rare > common (medians): {ordered}")
@@ -185,9 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     link_s = sum(pipeline.seconds[s] for s in LINK_STEPS)
     per_step = ", ".join(f"{s} {1000 * pipeline.seconds[s] / len(messages):.2f}" for s in LINK_STEPS)
     graph_bytes = sum(len(v) for v in pipeline.tables["related_graph"].values())
-    print(f"\nlink stage: {1000 * link_s / len(messages):.2f} ms CPU per article ({per_step}); "
-          f"whole pipeline {1000 * cpu / len(messages):.1f} ms CPU per article; "
-          f"related_graph {graph_bytes / max(len(docs), 1) / 1024:.1f} KiB per article")  # fmt: skip
+    print(
+        f"\nlink stage: {1000 * link_s / len(messages):.2f} ms CPU per article ({per_step}); "
+        f"whole pipeline {1000 * cpu / len(messages):.1f} ms CPU per article; "
+        f"related_graph {graph_bytes / max(len(docs), 1) / 1024:.1f} KiB per article"
+    )
     return 0
 
 

@@ -34,8 +34,13 @@ from newsfane import Sentence, joined, read, split  # noqa: E402
 from streams.pipeline.enrich.tagger import features, model_path  # noqa: E402
 from streams.pipeline.enrich.tokens import Token, tokenize  # noqa: E402
 
-PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.minfreq": 1,
-          "feature.possible_transitions": True}
+PARAMS = {
+    "c1": 0.05,
+    "c2": 0.01,
+    "max_iterations": 200,
+    "feature.minfreq": 1,
+    "feature.possible_transitions": True,
+}
 
 
 def token_labels(sentence: Sentence, tokens: list[Token]) -> list[str]:
@@ -59,12 +64,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", type=Path, help="folder holding NewsFANE_Gold_2014_170K.txt")
     parser.add_argument("--out", type=Path, default=model_path("ar"))
-    parser.add_argument("--dev", action="store_true",
-                        help="train without the dev blocks (newsfane.split(dev=True)), for experiments")
-    parser.add_argument("--segmented-only", action="store_true",
-                        help="train on NewsFANE's segmented text only, without the joined copy")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="override a training parameter (experiments), e.g. c1=0.1")
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="train without the dev blocks (newsfane.split(dev=True)), for experiments",
+    )
+    parser.add_argument(
+        "--segmented-only",
+        action="store_true",
+        help="train on NewsFANE's segmented text only, without the joined copy",
+    )
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a training parameter (experiments), e.g. c1=0.1",
+    )
     args = parser.parse_args()
     train, held_out = split(read(args.data), dev=args.dev)
     params = dict(PARAMS)
@@ -81,9 +97,11 @@ def main() -> None:
         if tokens:
             trainer.append(features(sentence.text, tokens, "ar"), token_labels(sentence, tokens))
     trainer.train(str(args.out))
-    print(f"trained on {len(train)} sentences ({len(held_out)} {'dev' if args.dev else 'held out'}) "
-          f"in {time.perf_counter() - started:.0f} s -> {args.out} "
-          f"({args.out.stat().st_size / 1e6:.1f} MB)")
+    print(
+        f"trained on {len(train)} sentences ({len(held_out)} {'dev' if args.dev else 'held out'}) "
+        f"in {time.perf_counter() - started:.0f} s -> {args.out} "
+        f"({args.out.stat().st_size / 1e6:.1f} MB)"
+    )
 
 
 if __name__ == "__main__":

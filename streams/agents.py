@@ -105,15 +105,24 @@ def _agent_for(
                 if emit.topic == DEAD_LETTER:
                     log.warning(
                         "dead letter: stage=%s reason=%s article_id=%s key=%s",
-                        emit.value.stage, emit.value.reason, emit.value.article_id, emit.key,
-                        extra={"stage": emit.value.stage, "reason": emit.value.reason,
-                               "article_id": emit.value.article_id, "key": emit.key},
-                    )  # fmt: skip
+                        emit.value.stage,
+                        emit.value.reason,
+                        emit.value.article_id,
+                        emit.key,
+                        extra={
+                            "stage": emit.value.stage,
+                            "reason": emit.value.reason,
+                            "article_id": emit.value.article_id,
+                            "key": emit.key,
+                        },
+                    )
             metrics.observe_step(
-                step.name, emits, seconds=time.perf_counter() - started,
+                step.name,
+                emits,
+                seconds=time.perf_counter() - started,
                 input_timestamp_s=message.timestamp,
                 raw_timestamp_s=raw_ts_ms / 1000 if raw_ts_ms else None,
-            )  # fmt: skip
+            )
 
     agent.__name__ = agent.__qualname__ = f"{step.name.replace('-', '_')}_agent"
     return agent
@@ -141,9 +150,7 @@ def _decode_state(stored: bytes | None) -> Any:
 class _Sweeper:
     """Expires one table's entries of a partition, from within that partition's stream."""
 
-    def __init__(
-        self, app: faust.App, table: faust.Table, name: str, ctx: StepContext, interval_s: float
-    ):
+    def __init__(self, app: faust.App, table: faust.Table, name: str, ctx: StepContext, interval_s: float):
         self.app, self.table, self.ctx, self.interval_s = app, table, ctx, interval_s
         self.expire = EXPIRY[name]
         self.last_sweep: dict[int, float] = {}

@@ -68,9 +68,7 @@ def create_app(settings: Settings) -> Newsflow:
     app = faust.App(settings.topic_prefix + settings.app_id, **faust_config(settings))
     topics = declare_topics(app, settings)
     tables = declare_tables(app, settings)
-    register_agents(
-        app, topics, tables, StepContext.from_settings(settings), settings.expiry_interval_s
-    )
+    register_agents(app, topics, tables, StepContext.from_settings(settings), settings.expiry_interval_s)
     newsflow = Newsflow(app=app, settings=settings, topics=topics, tables=tables)
     register_views(newsflow)
     install_web_auth(newsflow)

@@ -140,17 +140,25 @@ Configuration: NEWSFLOW_* environment variables (see README).""",
 
     def command(name: str, fn: Callable[..., int], help_: str, epilog: str = "") -> Any:
         p = sub.add_parser(
-            name, help=help_, description=help_, epilog=epilog,
+            name,
+            help=help_,
+            description=help_,
+            epilog=epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
-        )  # fmt: skip
+        )
         p.set_defaults(command=fn)
         return p
 
     run = command("run", cmd_run, "Start workers (and the embedded broker if none is set).", EPILOG_RUN)
     run.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     run.add_argument("--ingest", nargs="+", metavar="PATH", help="files to publish once ready")
-    run.add_argument("--summary-wait", type=float, default=8.0, metavar="S",
-                     help="seconds without output before the summary is printed (default 8)")
+    run.add_argument(
+        "--summary-wait",
+        type=float,
+        default=8.0,
+        metavar="S",
+        help="seconds without output before the summary is printed (default 8)",
+    )
     run.add_argument("--exit-after-summary", action="store_true", help=argparse.SUPPRESS)
 
     command("worker", cmd_worker, "Run one worker in this process (needs NEWSFLOW_BROKER).", EPILOG_WORKER)
@@ -158,29 +166,46 @@ Configuration: NEWSFLOW_* environment variables (see README).""",
     ingest = command("ingest", cmd_ingest, "Publish files to articles.raw.", EPILOG_INGEST)
     ingest.add_argument("paths", nargs="+", metavar="PATH")
 
-    process = command("process", cmd_process,
-                      "Run the pipeline in-process on files, print every emitted message.",
-                      EPILOG_PROCESS)  # fmt: skip
+    process = command(
+        "process",
+        cmd_process,
+        "Run the pipeline in-process on files, print every emitted message.",
+        EPILOG_PROCESS,
+    )
     process.add_argument("paths", nargs="+", metavar="PATH")
 
     tail = command("tail", cmd_tail, "Print the messages of a topic.", EPILOG_TAIL)
     tail.add_argument("topic", help="topic name without prefix, e.g. articles.unique")
     tail.add_argument("--new", action="store_true", help="only messages from now on")
     tail.add_argument("--idle", type=float, metavar="S", help="stop after S seconds without one")
-    tail.add_argument("--format", choices=("auto", "pretty", "json"), default="auto",
-                      help="pretty (colour) or json lines; auto: pretty on a terminal")  # fmt: skip
+    tail.add_argument(
+        "--format",
+        choices=("auto", "pretty", "json"),
+        default="auto",
+        help="pretty (colour) or json lines; auto: pretty on a terminal",
+    )
 
     graph = command("graph", cmd_graph, "Print an article's related articles as a tree.", EPILOG_GRAPH)
     graph.add_argument("article_id")
     graph.add_argument("--url", help="a worker's HTTP address (default from NEWSFLOW_WEB_*)")
     graph.add_argument("--depth", type=_positive_int, default=1, help="levels of neighbours (default 1)")
-    graph.add_argument("--limit", type=_positive_int, default=20, metavar="N",
-                       help="neighbours shown per article (default 20)")  # fmt: skip
+    graph.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="neighbours shown per article (default 20)",
+    )
 
-    stats = command("stats", cmd_stats, "Print what running workers did: the figures of /stats.",
-                    EPILOG_STATS)  # fmt: skip
-    stats.add_argument("--url", action="append", metavar="URL",
-                       help="a worker's HTTP address; repeat for several (default from NEWSFLOW_WEB_*)")
+    stats = command(
+        "stats", cmd_stats, "Print what running workers did: the figures of /stats.", EPILOG_STATS
+    )
+    stats.add_argument(
+        "--url",
+        action="append",
+        metavar="URL",
+        help="a worker's HTTP address; repeat for several (default from NEWSFLOW_WEB_*)",
+    )
     stats.add_argument("--json", action="store_true", help="print the /stats JSON (of each worker)")
     stats.add_argument("--watch", type=float, metavar="S", help="redraw every S seconds until Ctrl-C")
 
@@ -233,7 +258,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             sent = _ingest(settings, args.ingest, console)
             _print_summary(settings, console, expected_inputs=sent, idle_s=args.summary_wait)
         urls = ", ".join(f"http://{settings.web_host}:{settings.web_port + i}" for i in range(len(workers)))
-        console.print(f"[bold]http[/] {urls}  (/dashboard, /articles/ID, /articles/ID/related, /stories/ID, /metrics)")
+        console.print(
+            f"[bold]http[/] {urls}  (/dashboard, /articles/ID, /articles/ID/related, /stories/ID, /metrics)"
+        )
         if args.exit_after_summary:
             return 0
         console.print("running; Ctrl-C to stop")
@@ -260,9 +287,12 @@ def _spawn_worker(settings: Settings, index: int) -> subprocess.Popen[bytes]:
     log = open(settings.data_path() / f"worker-{index}.log", "ab")  # noqa: SIM115
     return subprocess.Popen(
         [sys.executable, "-m", "streams.cli", "worker"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops workers in order
-    )  # fmt: skip
+    )
 
 
 def _wait_ready(settings: Settings, workers: list[subprocess.Popen[bytes]], console: Any) -> None:
@@ -313,9 +343,13 @@ def _ingest(settings: Settings, paths: list[str], console: Any) -> int:
     asyncio.run(ensure_topics(settings))
     total_bytes = sum(len(v) for _, v in messages)
     columns = (
-        TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>9} msg/s"), TextColumn("eta"), TimeRemainingColumn(),
-    )  # fmt: skip
+        TextColumn("[bold]ingest[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>9} msg/s"),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
     started = time.monotonic()
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("ingest", total=len(messages), rate="–")
@@ -386,8 +420,12 @@ def cmd_tail(args: argparse.Namespace, settings: Settings) -> int:
 class _PrettyPrinter:
     """A coloured header per message (topic, key, the gist), then its value as indented JSON."""
 
-    STYLES = {"articles.dead-letter": "bold red", "articles.duplicates": "bold magenta",
-              "articles.unique": "bold green", "graph.edges": "bold cyan"}  # fmt: skip
+    STYLES = {
+        "articles.dead-letter": "bold red",
+        "articles.duplicates": "bold magenta",
+        "articles.unique": "bold green",
+        "graph.edges": "bold cyan",
+    }
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -449,8 +487,9 @@ def _print_summary(settings: Settings, console: Any, expected_inputs: int, idle_
 
     async def collect() -> list[tuple[str, Any]]:
         seen = []
-        async for record in read_topics(settings, [t for t in PUBLIC_TOPICS if t != RAW],
-                                        idle_timeout_s=idle_s):  # fmt: skip
+        async for record in read_topics(
+            settings, [t for t in PUBLIC_TOPICS if t != RAW], idle_timeout_s=idle_s
+        ):
             seen.append((strip_prefix(settings, record.topic), orjson.loads(record.value)))
         return seen
 
@@ -469,16 +508,26 @@ def _print_summary(settings: Settings, console: Any, expected_inputs: int, idle_
         articles.add_column(column)
     for topic, value in records:
         if topic == "articles.clean":
-            articles.add_row(value["article_id"], value["parent_id"] or "", value["language"] or "",
-                             (value["title"] or "")[:60], str(len(value["paragraphs"])))  # fmt: skip
+            articles.add_row(
+                value["article_id"],
+                value["parent_id"] or "",
+                value["language"] or "",
+                (value["title"] or "")[:60],
+                str(len(value["paragraphs"])),
+            )
     console.print(articles)
 
     verdicts = Table(title="duplicates")
     for column in ("article_id", "duplicate_of", "kind", "similarity", "rule"):
         verdicts.add_column(column)
     for value in _latest(records, "articles.duplicates"):
-        verdicts.add_row(value["article_id"], value["duplicate_of"], value["kind"],
-                         f"{value['similarity']:.2f}", value["rule"])  # fmt: skip
+        verdicts.add_row(
+            value["article_id"],
+            value["duplicate_of"],
+            value["kind"],
+            f"{value['similarity']:.2f}",
+            value["rule"],
+        )
     console.print(verdicts)
 
     edges = Table(title="related articles (graph.edges folded as in related_graph)")
@@ -650,8 +699,9 @@ def merge_stats(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
     if len(snapshots) == 1:
         return snapshots[0]
     merged: dict[str, Any] = {
-        "workers": [s["worker"] for s in snapshots], "window_s": snapshots[0]["window_s"],
-    }  # fmt: skip
+        "workers": [s["worker"] for s in snapshots],
+        "window_s": snapshots[0]["window_s"],
+    }
     steps: dict[str, dict[str, Any]] = {}
     for snapshot in snapshots:
         for step in snapshot["steps"]:
@@ -675,12 +725,13 @@ def merge_stats(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
         "latest": latest[:20],
     }
     merged["duplicates"] = {
-        "verdicts": verdicts, "by_kind": dict(kinds),
+        "verdicts": verdicts,
+        "by_kind": dict(kinds),
         "ratio": {k: (n / verdicts if verdicts else 0.0) for k, n in kinds.items()},
-        "latest": sorted(
-            (d for s in snapshots for d in s["duplicates"]["latest"]), key=lambda d: -d["at"]
-        )[:20],
-    }  # fmt: skip
+        "latest": sorted((d for s in snapshots for d in s["duplicates"]["latest"]), key=lambda d: -d["at"])[
+            :20
+        ],
+    }
     for name, key in (("top_stories", "story_id"), ("top_entities", "key")):
         totals: dict[str, dict[str, Any]] = {}
         for snapshot in snapshots:
@@ -717,13 +768,25 @@ def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
         topics.add_row(topic, f"[{style}]{count:,}[/]" if style else f"{count:,}")
 
     steps = Table(title="stages", title_justify="left")
-    for column, justify in (("step", "left"), ("reads", "left"), ("in", "right"), ("out", "right"),
-                            ("msg/s (1 min)", "right"), ("lag", "right")):  # fmt: skip
+    for column, justify in (
+        ("step", "left"),
+        ("reads", "left"),
+        ("in", "right"),
+        ("out", "right"),
+        ("msg/s (1 min)", "right"),
+        ("lag", "right"),
+    ):
         steps.add_column(column, justify=justify)  # type: ignore[arg-type]
     for step in stats["steps"]:
         lag = step["lag"] or 0
-        steps.add_row(step["step"], f"[dim]{step['source']}[/]", f"{step['in']:,}", f"{step['out']:,}",
-                      f"{step['rate_per_s']:.2f}", f"[yellow]{lag:,}[/]" if lag else "0")  # fmt: skip
+        steps.add_row(
+            step["step"],
+            f"[dim]{step['source']}[/]",
+            f"{step['in']:,}",
+            f"{step['out']:,}",
+            f"{step['rate_per_s']:.2f}",
+            f"[yellow]{lag:,}[/]" if lag else "0",
+        )
     console.print(Columns([topics, steps]))
 
     dead = Table(title="dead letters", title_justify="left")
@@ -746,9 +809,12 @@ def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
         duplicates.add_column(column, overflow="fold")
     for item in dup["latest"][:8]:
         similarity = f"{item['similarity']:.2f}" if item["similarity"] is not None else "–"
-        duplicates.add_row(_titled(item["article_id"], item.get("title")),
-                           _titled(item["duplicate_of"], item.get("matched_title")),
-                           escape(str(item["kind"])), similarity)  # fmt: skip
+        duplicates.add_row(
+            _titled(item["article_id"], item.get("title")),
+            _titled(item["duplicate_of"], item.get("matched_title")),
+            escape(str(item["kind"])),
+            similarity,
+        )
     console.print(duplicates)
 
     stories = Table(title="top stories", title_justify="left")
@@ -765,8 +831,10 @@ def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
 
     lagging = sorted((p for p in stats["partitions"] if p.get("lag")), key=lambda p: -p["lag"])[:10]
     assigned = len(stats["partitions"])
-    summary = (f"{assigned} partitions assigned, graph {stats['graph']['nodes']:,} nodes / "
-               f"{stats['graph']['edges']:,} edges")  # fmt: skip
+    summary = (
+        f"{assigned} partitions assigned, graph {stats['graph']['nodes']:,} nodes / "
+        f"{stats['graph']['edges']:,} edges"
+    )
     if lagging:
         summary += "; lagging: " + ", ".join(f"{p['topic']}[{p['partition']}] {p['lag']:,}" for p in lagging)
     console.print(f"[dim]{summary}[/]")

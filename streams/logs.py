@@ -85,8 +85,9 @@ def configure_cli(settings: Settings) -> None:
     clients; the command itself already says what went wrong, in one line.
     """
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(
-        "newsflow: %(message)s"))  # fmt: skip
+    handler.setFormatter(
+        JsonFormatter() if settings.log_format == "json" else logging.Formatter("newsflow: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     debug = settings.log_level.lower() == "debug"

@@ -40,78 +40,103 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 
-MESSAGES_IN = Counter(
-    "newsflow_messages_in_total", "Messages a step consumed.", ["step"], registry=REGISTRY
-)
+MESSAGES_IN = Counter("newsflow_messages_in_total", "Messages a step consumed.", ["step"], registry=REGISTRY)
 MESSAGES_OUT = Counter(
-    "newsflow_messages_out_total", "Messages a step emitted, by topic.", ["step", "topic"],
+    "newsflow_messages_out_total",
+    "Messages a step emitted, by topic.",
+    ["step", "topic"],
     registry=REGISTRY,
-)  # fmt: skip
+)
 DEAD_LETTERS = Counter(
-    "newsflow_dead_letters_total", "Messages sent to the dead-letter topic, by the stage that failed "
-    "and why.", ["stage", "reason"], registry=REGISTRY,
-)  # fmt: skip
+    "newsflow_dead_letters_total",
+    "Messages sent to the dead-letter topic, by the stage that failed and why.",
+    ["stage", "reason"],
+    registry=REGISTRY,
+)
 STEP_SECONDS = Histogram(
-    "newsflow_step_duration_seconds", "Time a step spends on one message.", ["step"], registry=REGISTRY,
+    "newsflow_step_duration_seconds",
+    "Time a step spends on one message.",
+    ["step"],
+    registry=REGISTRY,
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
-)  # fmt: skip
+)
 INPUT_AGE = Histogram(
-    "newsflow_step_input_age_seconds", "Age of a step's input message (now minus its Kafka timestamp) "
-    "when the step picks it up.", ["step"], registry=REGISTRY, buckets=_LATENCY_BUCKETS,
-)  # fmt: skip
+    "newsflow_step_input_age_seconds",
+    "Age of a step's input message (now minus its Kafka timestamp) when the step picks it up.",
+    ["step"],
+    registry=REGISTRY,
+    buckets=_LATENCY_BUCKETS,
+)
 END_TO_END = Histogram(
-    "newsflow_end_to_end_latency_seconds", "From the articles.raw message timestamp to a message sent "
-    "on an output topic.", ["topic"], registry=REGISTRY, buckets=_LATENCY_BUCKETS,
-)  # fmt: skip
+    "newsflow_end_to_end_latency_seconds",
+    "From the articles.raw message timestamp to a message sent on an output topic.",
+    ["topic"],
+    registry=REGISTRY,
+    buckets=_LATENCY_BUCKETS,
+)
 VERDICTS_TOTAL = Counter(
-    "newsflow_verdicts_total", "Dedup verdicts emitted (a verdict is re-emitted when it changes), "
-    "by status and duplicate kind.", ["status", "kind"], registry=REGISTRY,
-)  # fmt: skip
+    "newsflow_verdicts_total",
+    "Dedup verdicts emitted (a verdict is re-emitted when it changes), by status and duplicate kind.",
+    ["status", "kind"],
+    registry=REGISTRY,
+)
 DUPLICATE_RATIO = Gauge(
-    "newsflow_duplicate_ratio", "Share of this worker's verdicts that are duplicates of this kind, "
-    "since start.", ["kind"], registry=REGISTRY,
-)  # fmt: skip
+    "newsflow_duplicate_ratio",
+    "Share of this worker's verdicts that are duplicates of this kind, since start.",
+    ["kind"],
+    registry=REGISTRY,
+)
 TABLE_KEYS = Gauge(
     "newsflow_table_keys", "Keys held in a table on this worker.", ["table"], registry=REGISTRY
 )
 GRAPH_NODES = Gauge(
-    "newsflow_graph_nodes", "Articles with related articles in this worker's graph table.",
+    "newsflow_graph_nodes",
+    "Articles with related articles in this worker's graph table.",
     registry=REGISTRY,
-)  # fmt: skip
-GRAPH_EDGES = Gauge(
-    "newsflow_graph_edges", "Directed edges in this worker's graph table.", registry=REGISTRY
 )
+GRAPH_EDGES = Gauge("newsflow_graph_edges", "Directed edges in this worker's graph table.", registry=REGISTRY)
 CONSUMER_LAG = Gauge(
-    "newsflow_consumer_lag_messages", "Messages not yet processed: the consumer's highwater minus "
-    "the next offset to process.", ["topic", "partition"], registry=REGISTRY,
-)  # fmt: skip
+    "newsflow_consumer_lag_messages",
+    "Messages not yet processed: the consumer's highwater minus the next offset to process.",
+    ["topic", "partition"],
+    registry=REGISTRY,
+)
 CONSUMER_HIGHWATER = Gauge(
-    "newsflow_consumer_highwater_offset", "The partition's highwater as the consumer last saw it.",
-    ["topic", "partition"], registry=REGISTRY,
-)  # fmt: skip
+    "newsflow_consumer_highwater_offset",
+    "The partition's highwater as the consumer last saw it.",
+    ["topic", "partition"],
+    registry=REGISTRY,
+)
 PARTITION_ASSIGNED = Gauge(
-    "newsflow_partition_assigned", "1 for each topic-partition assigned to this worker.",
-    ["topic", "partition"], registry=REGISTRY,
-)  # fmt: skip
+    "newsflow_partition_assigned",
+    "1 for each topic-partition assigned to this worker.",
+    ["topic", "partition"],
+    registry=REGISTRY,
+)
 ASSIGNED_PARTITIONS = Gauge(
     "newsflow_assigned_partitions", "Partitions assigned to this worker.", registry=REGISTRY
 )
 WORKER_INFO = Gauge(
-    "newsflow_worker_info", "Always 1; labels say which worker this is.", ["worker", "app_id", "pid"],
+    "newsflow_worker_info",
+    "Always 1; labels say which worker this is.",
+    ["worker", "app_id", "pid"],
     registry=REGISTRY,
-)  # fmt: skip
+)
 
 DUPLICATE_KINDS = ("exact", "near")
 
 
 def metric_names(registry: CollectorRegistry = REGISTRY) -> set[str]:
     """Every sample name the registry exports, whether or not a labelled child exists yet."""
-    suffixes = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created"),
-                "gauge": ("",), "info": ("_info",), "summary": ("_sum", "_count", "_created")}  # fmt: skip
+    suffixes = {
+        "counter": ("_total", "_created"),
+        "histogram": ("_bucket", "_sum", "_count", "_created"),
+        "gauge": ("",),
+        "info": ("_info",),
+        "summary": ("_sum", "_count", "_created"),
+    }
     return {
-        family.name + suffix
-        for family in registry.collect()
-        for suffix in suffixes.get(family.type, ("",))
+        family.name + suffix for family in registry.collect() for suffix in suffixes.get(family.type, ("",))
     }
 
 
@@ -216,13 +241,17 @@ class Observatory:
             stage, reason = str(_field(value, "stage")), str(_field(value, "reason"))
             self.dead_by_reason[(stage, reason)] += 1
             original = _field(value, "original") or ""
-            self.dead_letters.appendleft({
-                "at": now, "stage": stage, "reason": reason,
-                "article_id": _field(value, "article_id") or emit.key,
-                "error": str(_field(value, "error") or "")[:300],
-                "excerpt": original[:160] if _field(value, "original_encoding") == "utf-8" else "",
-                "bytes": _field(value, "original_bytes"),
-            })  # fmt: skip
+            self.dead_letters.appendleft(
+                {
+                    "at": now,
+                    "stage": stage,
+                    "reason": reason,
+                    "article_id": _field(value, "article_id") or emit.key,
+                    "error": str(_field(value, "error") or "")[:300],
+                    "excerpt": original[:160] if _field(value, "original_encoding") == "utf-8" else "",
+                    "bytes": _field(value, "original_bytes"),
+                }
+            )
         elif emit.topic == VERDICTS:
             status, kind = str(_field(value, "status")), _field(value, "kind") or "none"
             self.verdicts[(status, kind)] += 1
@@ -231,12 +260,19 @@ class Observatory:
                 self._stories.append((now, str(story), str(article_id)))
         elif emit.topic == DUPLICATES:
             article_id, original = _field(value, "article_id"), _field(value, "duplicate_of")
-            self.duplicates.appendleft({
-                "at": now, "article_id": article_id, "title": self._titles.get(article_id or ""),
-                "duplicate_of": original, "matched_title": self._titles.get(original or ""),
-                "kind": _field(value, "kind"), "similarity": _field(value, "similarity"),
-                "rule": _field(value, "rule"), "story_id": _field(value, "story_id"),
-            })  # fmt: skip
+            self.duplicates.appendleft(
+                {
+                    "at": now,
+                    "article_id": article_id,
+                    "title": self._titles.get(article_id or ""),
+                    "duplicate_of": original,
+                    "matched_title": self._titles.get(original or ""),
+                    "kind": _field(value, "kind"),
+                    "similarity": _field(value, "similarity"),
+                    "rule": _field(value, "rule"),
+                    "story_id": _field(value, "story_id"),
+                }
+            )
 
     def _remember_title(self, article_id: str, title: str) -> None:
         self._titles[article_id] = title[:300]
@@ -268,18 +304,25 @@ class Observatory:
         steps = []
         for step, source in self.sources.items():
             ins, outs, lags = self._in.get(step, {}), self._out.get(step, {}), self._lag.get(source, {})
-            recent = sum(ins.get(b, 0) for b in buckets[-max(int(60 // self.bucket_s), 1):])
-            steps.append({
-                "step": step, "source": source,
-                "in": self.totals_in[step], "out": self.totals_out[step],
-                "rate_per_s": round(recent / 60.0, 3), "lag": lag_now.get(source, 0),
-                "series_in": [ins.get(b, 0) for b in buckets],
-                "series_out": [outs.get(b, 0) for b in buckets],
-                "series_lag": [lags.get(b) for b in buckets],
-            })  # fmt: skip
+            recent = sum(ins.get(b, 0) for b in buckets[-max(int(60 // self.bucket_s), 1) :])
+            steps.append(
+                {
+                    "step": step,
+                    "source": source,
+                    "in": self.totals_in[step],
+                    "out": self.totals_out[step],
+                    "rate_per_s": round(recent / 60.0, 3),
+                    "lag": lag_now.get(source, 0),
+                    "series_in": [ins.get(b, 0) for b in buckets],
+                    "series_out": [outs.get(b, 0) for b in buckets],
+                    "series_lag": [lags.get(b) for b in buckets],
+                }
+            )
         total_verdicts = sum(self.verdicts.values())
-        by_kind = {k: sum(n for (s, kk), n in self.verdicts.items() if s == "duplicate" and kk == k)
-                   for k in DUPLICATE_KINDS}  # fmt: skip
+        by_kind = {
+            k: sum(n for (s, kk), n in self.verdicts.items() if s == "duplicate" and kk == k)
+            for k in DUPLICATE_KINDS
+        }
         return {
             "worker": {**self.worker, "uptime_s": round(now - self.started_at, 1)},
             "now": now,
@@ -289,10 +332,15 @@ class Observatory:
             "steps": steps,
             "topics": dict(sorted(self.topics_out.items())),
             "partitions": [
-                {"topic": p.topic, "partition": p.partition, "highwater": p.highwater,
-                 "next_offset": p.next_offset, "lag": p.lag}
+                {
+                    "topic": p.topic,
+                    "partition": p.partition,
+                    "highwater": p.highwater,
+                    "next_offset": p.next_offset,
+                    "lag": p.lag,
+                }
                 for p in self.partitions
-            ],  # fmt: skip
+            ],
             "dead_letters": {
                 "by_reason": [
                     {"stage": stage, "reason": reason, "count": n}
@@ -329,10 +377,14 @@ class Observatory:
             members[story].add(article_id)
         ranked = sorted(members.items(), key=lambda item: (-len(item[1]), item[0]))[:top]
         return [
-            {"story_id": story, "articles": len(ids), "title": self._titles.get(story)
-             or next((self._titles[i] for i in sorted(ids) if i in self._titles), None)}
+            {
+                "story_id": story,
+                "articles": len(ids),
+                "title": self._titles.get(story)
+                or next((self._titles[i] for i in sorted(ids) if i in self._titles), None),
+            }
             for story, ids in ranked
-        ]  # fmt: skip
+        ]
 
     def _top_entities(self, top: int) -> list[dict[str, Any]]:
         latest: dict[str, tuple[tuple[str, str, str], ...]] = {}

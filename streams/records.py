@@ -171,9 +171,7 @@ def from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
         nested = _NESTED.get((cls.__name__, f.name))
         if nested is not None and value is not None:
             value = (
-                [from_dict(nested, v) for v in value]
-                if isinstance(value, list)
-                else from_dict(nested, value)
+                [from_dict(nested, v) for v in value] if isinstance(value, list) else from_dict(nested, value)
             )
         kwargs[f.name] = value
     return cls(**kwargs)

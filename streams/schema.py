@@ -93,19 +93,34 @@ def http_schemas() -> dict[str, dict[str, Any]]:
     article = _object_schema(EnrichedArticle)
     verdict = _object_schema(Verdict)
     entity = _obj({"key": _STR, "name": _STR, "type": _STR, "mentions": {"type": "integer"}})
-    member = _obj({"article_id": _STR, "title": _NSTR, "source": _NSTR, "language": _NSTR,
-                   "published_at": _NSTR})  # fmt: skip
+    member = _obj(
+        {"article_id": _STR, "title": _NSTR, "source": _NSTR, "language": _NSTR, "published_at": _NSTR}
+    )
     bodies = {
         "article": _obj({"article": article, "verdict": {"anyOf": [verdict, {"type": "null"}]}}),
-        "related": _obj({"article_id": _STR, "depth": {"enum": [1, 2]},
-                         "related": {"type": "array", "items": _NEIGHBOUR}}),  # fmt: skip
-        "story": _obj({
-            "story_id": _STR, "first_seen": _NSTR, "members": {"type": "array", "items": member},
-            "outlets": {"type": "array", "items": _STR}, "languages": {"type": "array", "items": _STR},
-            "top_entities": {"type": "array", "items": entity},
-        }),  # fmt: skip
-        "entity": _obj({"key": _STR, "seen": {"type": "integer"}, "articles": {"type": "array", "items": _obj(
-            {"article_id": _STR, "at": _NSTR, "language": _NSTR})}}),  # fmt: skip
+        "related": _obj(
+            {"article_id": _STR, "depth": {"enum": [1, 2]}, "related": {"type": "array", "items": _NEIGHBOUR}}
+        ),
+        "story": _obj(
+            {
+                "story_id": _STR,
+                "first_seen": _NSTR,
+                "members": {"type": "array", "items": member},
+                "outlets": {"type": "array", "items": _STR},
+                "languages": {"type": "array", "items": _STR},
+                "top_entities": {"type": "array", "items": entity},
+            }
+        ),
+        "entity": _obj(
+            {
+                "key": _STR,
+                "seen": {"type": "integer"},
+                "articles": {
+                    "type": "array",
+                    "items": _obj({"article_id": _STR, "at": _NSTR, "language": _NSTR}),
+                },
+            }
+        ),
         "error": _obj({"error": _STR, "status": {"type": "integer"}}),
     }
     return {

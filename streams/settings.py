@@ -140,6 +140,4 @@ def _coerce(name: str, kind: type, raw: str) -> Any:
             return raw.strip().lower() in ("1", "true", "yes", "on")
         return kind(raw)
     except ValueError as exc:
-        raise SettingsError(
-            f"{PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}"
-        ) from exc
+        raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc

@@ -20,8 +20,7 @@ from streams import lang
 
 # Spaces that scrapers leave behind: NO-BREAK, figure, thin, ideographic, ...
 _ODD_SPACES = (
-    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u202f\u205f\u3000\t\v\f"
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\v\f"
 )
 # Zero-width characters and bidi controls: invisible, and they break matching.
 _INVISIBLE = (
@@ -29,9 +28,7 @@ _INVISIBLE = (
     "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi
     "\u0640"  # tatweel
 )
-_DISPLAY_TABLE = str.maketrans(
-    {**{c: " " for c in _ODD_SPACES}, **{c: None for c in _INVISIBLE}, "\r": "\n"}
-)
+_DISPLAY_TABLE = str.maketrans({**{c: " " for c in _ODD_SPACES}, **{c: None for c in _INVISIBLE}, "\r": "\n"})
 # Other C0/C1 control characters have no place in an article.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SPACE_RUN = re.compile(r" {2,}")

@@ -39,8 +39,15 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 # Browsers read these labels as windows-1252 (WHATWG Encoding), and so do we.
-_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
-            "us-ascii": "cp1252", "iso8859-1": "cp1252", "l1": "cp1252"}  # fmt: skip
+_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "l1": "cp1252",
+}
 _LABEL = rb"[\"']?\s*([A-Za-z0-9_:.-]{1,40})"
 _HTML_CHARSET = re.compile(rb"<meta\b[^>]{0,300}?charset\s*=\s*" + _LABEL, re.I)
 _XML_ENCODING = re.compile(rb"<\?xml\b[^>]{0,200}?encoding\s*=\s*" + _LABEL, re.I)
@@ -105,9 +112,11 @@ def _detect(value: bytes, candidates: tuple[str, ...] | None) -> str | None:
 
 def _checked(text: str | None, codec: str | None) -> str:
     if text is None:
-        raise PipelineError("undecodable", STAGE, "not valid in any charset tried" + (
-            f" (declared or detected: {codec})" if codec else ""
-        ))  # fmt: skip
+        raise PipelineError(
+            "undecodable",
+            STAGE,
+            "not valid in any charset tried" + (f" (declared or detected: {codec})" if codec else ""),
+        )
     sample = text[:100_000]
     if sample and len(_CONTROL.findall(sample)) > MAX_CONTROL_SHARE * len(sample):
         raise PipelineError(

@@ -185,10 +185,11 @@ def band_keys(prints: Fingerprints, config: DedupConfig = DEFAULT_CONFIG) -> lis
         return []
     if len(prints.near) != config.num_perm:
         raise PipelineError(
-            "fingerprint_mismatch", "dedup",
+            "fingerprint_mismatch",
+            "dedup",
             f"near signature has {len(prints.near)} values, DedupConfig wants {config.num_perm}:"
             " enrich and dedup must run with the same bands and rows",
-        )  # fmt: skip
+        )
     signature = np.array(prints.near, dtype="<u4")
     keys = []
     for band in range(config.bands):
@@ -336,8 +337,15 @@ def _admit(state: NodeState | None, message: dict[str, Any], config: DedupConfig
             return NodeResult(state, [], [_verdict(state, config)])
         return NodeResult(state, _asks(state, state["awaiting"]), [])
     if state is None:
-        state = {"article": article, "story": None, "neighbors": {}, "checked": [],
-                 "awaiting": [], "decided": False, "revised": False}  # fmt: skip
+        state = {
+            "article": article,
+            "story": None,
+            "neighbors": {},
+            "checked": [],
+            "awaiting": [],
+            "decided": False,
+            "revised": False,
+        }
     else:
         # Revision: same id, new body. Edges found for the old body stay (the
         # story only ever grows, which keeps it order-independent); the new body
@@ -382,7 +390,13 @@ def _candidates(state: NodeState | None, message: dict[str, Any], config: DedupC
 def _verify(state: NodeState | None, message: dict[str, Any], config: DedupConfig) -> NodeResult:
     asker = message["from"]
     if state is None:  # expired meanwhile: no link
-        reply = {"type": "verified", "from": message.get("to"), "similarity": 0.0, "rule": None, "story": None}
+        reply = {
+            "type": "verified",
+            "from": message.get("to"),
+            "similarity": 0.0,
+            "rule": None,
+            "story": None,
+        }
         return NodeResult(None, [Send(NODES_TOPIC, asker["id"], reply)], [])
     similarity, rule = link_rule(state["article"], asker, config)
     sends: list[Send] = []
@@ -390,8 +404,13 @@ def _verify(state: NodeState | None, message: dict[str, Any], config: DedupConfi
     if rule is not None:
         state = _add_neighbor(state, asker["id"], similarity, rule)
         state, sends, verdicts = _learn_story(state, message["story"], asker["id"], config)
-    reply = {"type": "verified", "from": state["article"]["id"], "similarity": similarity,
-             "rule": rule, "story": _story(state)}  # fmt: skip
+    reply = {
+        "type": "verified",
+        "from": state["article"]["id"],
+        "similarity": similarity,
+        "rule": rule,
+        "story": _story(state),
+    }
     return NodeResult(state, [Send(NODES_TOPIC, asker["id"], reply), *sends], verdicts)
 
 
@@ -406,8 +425,13 @@ def _verified(state: NodeState | None, message: dict[str, Any], config: DedupCon
         state = _add_neighbor(state, other, message["similarity"], message["rule"])
         if story_order(_story(state)) < story_order(message["story"]):
             # Our story got smaller after we asked: the new neighbour must hear it.
-            sends.append(Send(NODES_TOPIC, other, {"type": "story", "from": state["article"]["id"],
-                                                   "story": _story(state)}))  # fmt: skip
+            sends.append(
+                Send(
+                    NODES_TOPIC,
+                    other,
+                    {"type": "story", "from": state["article"]["id"], "story": _story(state)},
+                )
+            )
         else:
             state, more, verdicts = _learn_story(state, message["story"], other, config)
             sends += more
@@ -491,10 +515,15 @@ def _verdict(state: NodeState, config: DedupConfig) -> Verdict:
         revised = state["revised"]
         rule = "empty_body" if me["empty"] else ("revision" if revised else "first_of_story")
         return Verdict(
-            article_id=me["id"], status="unique", duplicate_of=None,
+            article_id=me["id"],
+            status="unique",
+            duplicate_of=None,
             kind="revision" if revised else None,
-            similarity=None, story_id=me["id"], rule=rule, published_at=me["published_at"],
-        )  # fmt: skip
+            similarity=None,
+            story_id=me["id"],
+            rule=rule,
+            published_at=me["published_at"],
+        )
     similarity, direct_rule = link_rule(me, story, config)
     # Below the threshold the article joined the story through another member.
     rule = direct_rule or "near_via_story"
@@ -502,10 +531,15 @@ def _verdict(state: NodeState, config: DedupConfig) -> Verdict:
         "exact" if rule == "exact_fingerprint" else "revision" if rule == "same_url" else "near"
     )
     return Verdict(
-        article_id=me["id"], status="duplicate", duplicate_of=story["id"],
-        kind=kind, similarity=similarity, story_id=story["id"], rule=rule,
+        article_id=me["id"],
+        status="duplicate",
+        duplicate_of=story["id"],
+        kind=kind,
+        similarity=similarity,
+        story_id=story["id"],
+        rule=rule,
         published_at=me["published_at"],
-    )  # fmt: skip
+    )
 
 
 # --- expiry ----------------------------------------------------------------------

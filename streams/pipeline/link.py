@@ -184,16 +184,21 @@ def observe_title(state: IndexState | None, ref: Ref) -> tuple[IndexState, list[
     if any(m["id"] == member["id"] for m in sides[side]):
         return {**sides}, []
     others = sides["linked_from" if side == "titled" else "titled"]
-    edges = [e for other in others for e in both_ways(member["id"], other["id"], EXPLICIT_SCORE,
-                                                      "explicit", member["at"], other["at"])]  # fmt: skip
+    edges = [
+        e
+        for other in others
+        for e in both_ways(member["id"], other["id"], EXPLICIT_SCORE, "explicit", member["at"], other["at"])
+    ]
     sides[side] = sorted([*sides[side], member], key=lambda m: (m["at"], m["id"]))[-MAX_TITLE_MEMBERS:]
     return sides, edges
 
 
 def expire_titles(state: IndexState, cutoff: str) -> IndexState | None:
     """Forget titles and links seen before ``cutoff``; ``None`` when both sides are empty."""
-    sides = {side: [m for m in state.get(side, []) if not _before(m["at"], cutoff)]
-             for side in ("titled", "linked_from")}  # fmt: skip
+    sides = {
+        side: [m for m in state.get(side, []) if not _before(m["at"], cutoff)]
+        for side in ("titled", "linked_from")
+    }
     return sides if any(sides.values()) else None
 
 
@@ -227,8 +232,10 @@ def fold_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> tuple[NodeS
     forgets: list[Edge] = []
     if len(table) > top_k:
         ranked = sorted(table, key=lambda dst: (-combined(table[dst]), dst))
-        forgets = [Edge(src=dst, dst=edge.src, score=0.0, reasons=[FORGET, *sorted(table[dst])])
-                   for dst in ranked[top_k:]]  # fmt: skip
+        forgets = [
+            Edge(src=dst, dst=edge.src, score=0.0, reasons=[FORGET, *sorted(table[dst])])
+            for dst in ranked[top_k:]
+        ]
         table = {dst: table[dst] for dst in ranked[:top_k]}
         times = {dst: t for dst, t in times.items() if dst in table}
     return _node(at, table, times), forgets

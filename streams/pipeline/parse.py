@@ -32,9 +32,19 @@ _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|
 _HTML_TAGS = re.compile(rb"<(?:p|div|article|section|span|br|h[1-6])[\s/>]", re.I)
 _TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)$", re.I)
 _ENVELOPE_STRINGS = (
-    "id", "url", "source", "published_at", "fetched_at", "title", "author", "text", "html",
-    "language", "content_type", "charset",
-)  # fmt: skip
+    "id",
+    "url",
+    "source",
+    "published_at",
+    "fetched_at",
+    "title",
+    "author",
+    "text",
+    "html",
+    "language",
+    "content_type",
+    "charset",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +83,11 @@ def parse_raw(
         raise PipelineError("empty", STAGE, "the message has no content")
     if len(value) > limits.max_message_bytes:
         raise PipelineError(
-            "too_large", STAGE,
+            "too_large",
+            STAGE,
             f"{len(value)} bytes is over the limit of {limits.max_message_bytes}"
             " (NEWSFLOW_MAX_MESSAGE_BYTES)",
-        )  # fmt: skip
+        )
     if split_bom(value)[0]:
         value = decode(value).encode("utf-8")  # UTF-16/32 or UTF-8 with a mark: now plain UTF-8
     fetched_at = _from_timestamp(timestamp_ms)
@@ -121,9 +132,10 @@ def _parse_envelope(value: bytes, fetched_at: str | None, limits: Limits) -> Raw
         envelope = _non_utf8_envelope(value, exc)
     if not isinstance(envelope, dict):
         raise PipelineError(
-            "invalid_envelope", STAGE,
+            "invalid_envelope",
+            STAGE,
             f"a message carries one JSON object, got {type(envelope).__name__}",
-        )  # fmt: skip
+        )
     article_id = envelope.get("id")
     if isinstance(article_id, int) and not isinstance(article_id, bool):
         envelope["id"] = str(article_id)
@@ -131,17 +143,19 @@ def _parse_envelope(value: bytes, fetched_at: str | None, limits: Limits) -> Raw
         field_value = envelope.get(name)
         if field_value is not None and not isinstance(field_value, str):
             raise PipelineError(
-                "invalid_envelope", STAGE,
+                "invalid_envelope",
+                STAGE,
                 f"field '{name}' must be a string, got {type(field_value).__name__}",
                 article_id=envelope.get("id") if isinstance(envelope.get("id"), str) else None,
-            )  # fmt: skip
+            )
     version = envelope.get("schema_version", SCHEMA_VERSION)
     if not isinstance(version, int) or isinstance(version, bool) or version > SCHEMA_VERSION:
         raise PipelineError(
-            "unsupported_schema_version", STAGE,
+            "unsupported_schema_version",
+            STAGE,
             f"schema_version {version!r}; this worker reads up to {SCHEMA_VERSION}",
             article_id=envelope.get("id"),
-        )  # fmt: skip
+        )
     html, text = envelope.get("html"), envelope.get("text")
     if html and html.strip():
         return _page(envelope, html, "html", fetched_at, limits)
@@ -182,10 +196,11 @@ def _page(
             ) from exc
     if body_format == "text" and len(body) > limits.max_text_chars:
         raise PipelineError(
-            "too_large", STAGE,
+            "too_large",
+            STAGE,
             f"body of {len(body)} characters is over NEWSFLOW_MAX_TEXT_CHARS={limits.max_text_chars}",
             article_id=article_id,
-        )  # fmt: skip
+        )
     if article_id is None:
         article_id = (
             "u" + xxhash.xxh3_64_hexdigest(canonical_url(url).encode())
@@ -215,9 +230,11 @@ def _iso(envelope: dict[str, Any], name: str, article_id: str) -> str | None:
         parsed = datetime.fromisoformat(raw.strip())
     except ValueError as exc:
         raise PipelineError(
-            "invalid_envelope", STAGE,
-            f"field '{name}' is not an ISO-8601 date: {raw[:64]!r}", article_id=article_id,
-        ) from exc  # fmt: skip
+            "invalid_envelope",
+            STAGE,
+            f"field '{name}' is not an ISO-8601 date: {raw[:64]!r}",
+            article_id=article_id,
+        ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

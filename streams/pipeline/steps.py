@@ -120,25 +120,26 @@ class Step:
             return state, [dead_letter(message, self.name, "internal_error", detail)]
 
 
-def dead_letter(
-    message: Message, stage: str, reason: str, error: str, article_id: str | None = None
-) -> Emit:
+def dead_letter(message: Message, stage: str, reason: str, error: str, article_id: str | None = None) -> Emit:
     try:
         original, encoding = message.value.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         original, encoding = base64.b64encode(message.value).decode("ascii"), "base64"
     key = article_id or (message.key.decode("utf-8", "replace") if message.key else None)
     record = DeadLetter(
-        reason=reason, stage=stage, error=error[:2000], article_id=article_id,
-        original=original, original_encoding=encoding, original_bytes=len(message.value),
-    )  # fmt: skip
+        reason=reason,
+        stage=stage,
+        error=error[:2000],
+        article_id=article_id,
+        original=original,
+        original_encoding=encoding,
+        original_bytes=len(message.value),
+    )
     return Emit(DEAD_LETTER, key, record)
 
 
 def _clean(message: Message, ctx: StepContext) -> list[Emit]:
-    page = parse_raw(
-        message.value, key=message.key, timestamp_ms=message.timestamp_ms, limits=ctx.limits
-    )
+    page = parse_raw(message.value, key=message.key, timestamp_ms=message.timestamp_ms, limits=ctx.limits)
     return [Emit(CLEAN, article.article_id, article) for article in clean_page(page)]
 
 
@@ -265,12 +266,25 @@ def warm_up() -> None:
     A worker calls it before it joins the group, so its first article is not
     seconds late and ``/readyz`` means ready.
     """
-    samples = ("قال وزير الخارجية في القاهرة أمس إن المحادثات ستستمر.",
-               "The minister said in London on Monday that talks would go on.")  # fmt: skip
+    samples = (
+        "قال وزير الخارجية في القاهرة أمس إن المحادثات ستستمر.",
+        "The minister said in London on Monday that talks would go on.",
+    )
     for text in samples:
-        enrich(CleanArticle(article_id="warm-up", parent_id=None, url=None, source=None,
-                            published_at=None, fetched_at=None, language=None, title=None,
-                            paragraphs=[text], text=text))  # fmt: skip
+        enrich(
+            CleanArticle(
+                article_id="warm-up",
+                parent_id=None,
+                url=None,
+                source=None,
+                published_at=None,
+                fetched_at=None,
+                language=None,
+                title=None,
+                paragraphs=[text],
+                text=text,
+            )
+        )
 
 
 def encode(value: Any) -> bytes:

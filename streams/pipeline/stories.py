@@ -83,8 +83,7 @@ def story_view(story_id: str, state: State) -> dict[str, Any]:
         "story_id": story_id,
         "first_seen": min(seen) if seen else None,
         "members": [
-            {k: m[k] for k in ("article_id", "title", "source", "language", "published_at")}
-            for m in members
+            {k: m[k] for k in ("article_id", "title", "source", "language", "published_at")} for m in members
         ],
         "outlets": sorted({m["source"] for m in members if m["source"]}),
         "languages": sorted({m["language"] for m in members if m["language"]}),

@@ -39,11 +39,10 @@ from tests.integration.conftest import (  # noqa: F401  (broker is a fixture use
     ingest,
     start_worker,
 )
-from tests.integration.conftest import make_settings as integration_settings
 from tests.integration.conftest import (
     broker as broker,
 )
-
+from tests.integration.conftest import make_settings as integration_settings
 
 
 def make_settings(broker: str, data_dir: Path, **overrides: Any) -> Settings:

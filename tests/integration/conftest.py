@@ -79,8 +79,11 @@ def start_worker(settings: Settings, name: str = "worker", timeout_s: float = 90
     env = {**os.environ, **settings.as_env(), "NEWSFLOW_DATA_DIR": str(Path(settings.data_dir) / name)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streams.cli", "worker"],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     worker = WorkerProcess(settings, process, log)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -26,18 +26,26 @@ from tests.integration.conftest import WorkerProcess, collect, ingest
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PAYLOAD_TITLE = (
-    '<img src=x onerror="window.__pwned=\'title\';alert(1)"> Storm <script>window.__pwned=1</script>'
+    "<img src=x onerror=\"window.__pwned='title';alert(1)\"> Storm <script>window.__pwned=1</script>"
 )
 HOSTILE = [
-    {"id": "xss-title", "url": "javascript:window.__pwned='url'", "source": "evil.example",
-     "title": PAYLOAD_TITLE,
-     "text": "Rotterdam port closed on Friday as the storm hit the Dutch coast. "
-             "<script>window.__pwned='body'</script> <svg onload=\"window.__pwned='svg'\"></svg> "
-             "Officials said the terminals would reopen on Saturday."},
-    {"id": "xss-body", "url": "https://news.example/ok", "title": "Ordinary title",
-     "text": "<a href=\"javascript:alert(1)\">click</a> <img src=x onerror=alert(2)> "
-             "The central bank kept rates unchanged on Thursday, citing steady inflation."},
-]  # fmt: skip
+    {
+        "id": "xss-title",
+        "url": "javascript:window.__pwned='url'",
+        "source": "evil.example",
+        "title": PAYLOAD_TITLE,
+        "text": "Rotterdam port closed on Friday as the storm hit the Dutch coast. "
+        "<script>window.__pwned='body'</script> <svg onload=\"window.__pwned='svg'\"></svg> "
+        "Officials said the terminals would reopen on Saturday.",
+    },
+    {
+        "id": "xss-body",
+        "url": "https://news.example/ok",
+        "title": "Ordinary title",
+        "text": '<a href="javascript:alert(1)">click</a> <img src=x onerror=alert(2)> '
+        "The central bank kept rates unchanged on Thursday, citing steady inflation.",
+    },
+]
 BROKEN = b'{"id": "xss-dead", "title": "<img src=x onerror=alert(3)>", "text": "<script>alert(4)</script>'
 
 
@@ -54,10 +62,12 @@ def fed(pipeline_worker: WorkerProcess) -> dict[str, Any]:
     messages += [(a["id"].encode(), orjson.dumps(a)) for a in HOSTILE] + [(b"xss-dead", BROKEN)]
     ingest(pipeline_worker.settings, messages)
     topics = [t for t in PUBLIC_TOPICS if t != RAW]
+
     def complete(rs: list[tuple[str, str | None, Any]]) -> bool:
         verdicts = {k for t, k, _ in rs if t == "articles.verdicts"}
         dead = any(t == DEAD_LETTER and k == "xss-dead" for t, k, _ in rs)
-        return {"xss-title", "xss-body"} <= verdicts and dead
+        repost = any(t == "articles.duplicates" and k == "sada-2024-06-25-0193" for t, k, _ in rs)
+        return {"xss-title", "xss-body"} <= verdicts and dead and repost
 
     records = collect(pipeline_worker.settings, topics, complete)
     counts = Counter(t for t, _, _ in records)
@@ -108,18 +118,32 @@ def browser():
     profile = tempfile.mkdtemp(prefix="newsflow-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-quic",
-                 "--window-size=1400,1900", f"--user-data-dir={profile}"):  # fmt: skip
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--window-size=1400,1900",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     options.set_capability("unhandledPromptBehavior", "ignore")
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     # Before any page script: record every dialog, so a payload that reaches alert() is seen.
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+    driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": """
         window.__dialogs = [];
         for (const name of ["alert", "confirm", "prompt"]) {
           window[name] = (...args) => { window.__dialogs.push([name, String(args[0])]); };
-        }"""})  # fmt: skip
+        }"""
+        },
+    )
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
@@ -163,7 +187,7 @@ def test_the_dashboard_shows_the_counts_and_runs_no_payload(fed, pipeline_worker
     stats = get(pipeline_worker, "/stats")
     shown = browser.execute_script("""return Object.fromEntries(
         [...document.querySelectorAll('#counts .card')]
-        .map(c => [c.dataset.topic, c.querySelector('.value').textContent]))""")  # fmt: skip
+        .map(c => [c.dataset.topic, c.querySelector('.value').textContent]))""")
     assert shown["articles.clean"] == f"{stats['topics'][CLEAN]:,}"
     assert shown["articles.dead-letter"] == f"{stats['topics'][DEAD_LETTER]:,}"
     reasons = browser.execute_script("return document.querySelector('#dead-reasons').textContent")

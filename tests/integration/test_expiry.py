@@ -35,8 +35,9 @@ def test_a_copy_after_the_window_is_a_new_story_and_the_old_article_is_gone(
     ingest(worker.settings, [_article("old-copy", body)])
     collect(worker.settings, [VERDICTS], lambda rs: any(k == "old-copy" for _, k, _ in rs))
     time.sleep(WINDOW_S + 1)
-    fillers = [_article(f"filler-{i}", f"Filler report number {i} about the weather in town {i}.")
-               for i in range(16)]  # fmt: skip
+    fillers = [
+        _article(f"filler-{i}", f"Filler report number {i} about the weather in town {i}.") for i in range(16)
+    ]
     ingest(worker.settings, [*fillers, _article("new-copy", body)])
 
     records = collect(worker.settings, [VERDICTS], lambda rs: any(k == "new-copy" for _, k, _ in rs))

@@ -15,8 +15,10 @@ import pytest
 from tests.integration.conftest import WorkerProcess, ingest, make_settings, start_worker
 
 WINDOW_S = 5.0
-BODY = ("The harbour master of Sfax said on Monday that the new breakwater will be finished "
-        "before the autumn storms, after two years of delays and a dispute with the contractor.")  # fmt: skip
+BODY = (
+    "The harbour master of Sfax said on Monday that the new breakwater will be finished "
+    "before the autumn storms, after two years of delays and a dispute with the contractor."
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +58,7 @@ def test_an_expired_article_leaves_its_own_entry_and_its_neighbours(short_memory
     time.sleep(1)  # the first one is indexed before its copies arrive
     copies = [_article(f"harbour-copy-{i}", BODY) for i in (1, 2)]
     ingest(worker.settings, copies, timestamp_ms=start_ms + 3000)
+
     def one_story() -> bool:
         related = _related(worker, "harbour-copy-1")
         return all("story" in related.get(other, []) for other in ("harbour-first", "harbour-copy-2"))
@@ -65,13 +68,21 @@ def test_an_expired_article_leaves_its_own_entry_and_its_neighbours(short_memory
 
     # Traffic 6 s later (stream time): the first article is out of the window, its copies are not.
     later = start_ms + 3000 + int(WINDOW_S * 1000) - 1000
-    fillers = [_article(f"filler-{i}", f"Fishing report {i}: the Kerkennah fleet stayed in port {i} days.")
-               for i in range(16)]  # fmt: skip
-    _wait_for(lambda: "harbour-first" not in _related(worker, "harbour-copy-1")
-              and "harbour-first" not in _related(worker, "harbour-copy-2"),
-              "the expired article stayed among its neighbours' related articles",
-              nudge=lambda: ingest(worker.settings, fillers[:8], timestamp_ms=later))  # fmt: skip
+    fillers = [
+        _article(f"filler-{i}", f"Fishing report {i}: the Kerkennah fleet stayed in port {i} days.")
+        for i in range(16)
+    ]
+    _wait_for(
+        lambda: (
+            "harbour-first" not in _related(worker, "harbour-copy-1")
+            and "harbour-first" not in _related(worker, "harbour-copy-2")
+        ),
+        "the expired article stayed among its neighbours' related articles",
+        nudge=lambda: ingest(worker.settings, fillers[:8], timestamp_ms=later),
+    )
     assert "harbour-copy-2" in _related(worker, "harbour-copy-1")  # still in the window: still related
-    _wait_for(lambda: worker.get("/articles/harbour-first/related")[0] == 404,
-              "the expired article kept its own related_graph entry",
-              nudge=lambda: ingest(worker.settings, fillers[8:], timestamp_ms=later))  # fmt: skip
+    _wait_for(
+        lambda: worker.get("/articles/harbour-first/related")[0] == 404,
+        "the expired article kept its own related_graph entry",
+        nudge=lambda: ingest(worker.settings, fillers[8:], timestamp_ms=later),
+    )

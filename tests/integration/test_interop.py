@@ -21,17 +21,27 @@ def test_librdkafka_producer_and_consumer_speak_the_contract(pipeline_worker: Wo
     producer = Producer({"bootstrap.servers": settings.broker, "acks": "all"})
     body = "Heavy rain flooded the old city of Jeddah on Tuesday, closing schools and roads."
     for article_id, source in (("rd-1", "first.example"), ("rd-2", "second.example")):
-        envelope = {"id": article_id, "source": source, "text": body, "language": "en",
-                    "published_at": f"2025-02-0{article_id[-1]}T08:00:00Z"}  # fmt: skip
+        envelope = {
+            "id": article_id,
+            "source": source,
+            "text": body,
+            "language": "en",
+            "published_at": f"2025-02-0{article_id[-1]}T08:00:00Z",
+        }
         producer.produce(settings.topic("articles.raw"), key=article_id, value=orjson.dumps(envelope))
     assert producer.flush(30) == 0
 
-    consumer = Consumer({
-        "bootstrap.servers": settings.broker, "group.id": f"{settings.topic_prefix}interop",
-        "auto.offset.reset": "earliest", "enable.auto.commit": False,
-        # Tansu holds a group join for half the session timeout: keep it short.
-        "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000,
-    })  # fmt: skip
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.broker,
+            "group.id": f"{settings.topic_prefix}interop",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            # Tansu holds a group join for half the session timeout: keep it short.
+            "session.timeout.ms": 6000,
+            "heartbeat.interval.ms": 1000,
+        }
+    )
     topics = [CLEAN, ENRICHED, UNIQUE, DUPLICATES]
     consumer.subscribe([settings.topic(t) for t in topics])
     seen: dict[tuple[str, str], dict] = {}

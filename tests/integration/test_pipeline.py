@@ -21,7 +21,7 @@ from streams.pipeline.steps import (
     UNIQUE,
     VERDICTS,
     StepContext,
-)  # fmt: skip
+)
 from streams.settings import Settings
 from streams.sources import iter_messages
 from tests.conftest import SAMPLES, assert_valid
@@ -89,8 +89,15 @@ def samples_run(pipeline_worker: WorkerProcess) -> tuple[list[Record], list[Reco
 
 def test_every_message_on_every_topic_meets_its_schema(samples_run, validators):
     _, received = samples_run
-    assert {topic for topic, _, _ in received} >= {CLEAN, ENRICHED, UNIQUE, VERDICTS, DUPLICATES, EDGES,
-                                                    DEAD_LETTER}  # fmt: skip
+    assert {topic for topic, _, _ in received} >= {
+        CLEAN,
+        ENRICHED,
+        UNIQUE,
+        VERDICTS,
+        DUPLICATES,
+        EDGES,
+        DEAD_LETTER,
+    }
     for topic, _key, value in received:
         assert_valid(validators, topic, value)
 
@@ -162,11 +169,14 @@ def test_http_serves_articles_related_articles_stories_and_entities(samples_run,
     assert_valid(validators, "http.entity", body)
     assert "sample-ar-1" in {a["article_id"] for a in body["articles"]}
 
-    for path, status_wanted in (("/articles/no-such-article", 404), ("/stories/nope", 404),
-                                ("/articles/sample-ar-1/related?depth=3", 400),
-                                ("/articles/sample-ar-1/related?limit=abc", 400),
-                                ("/articles/sample-ar-1/related?min_score=2", 400),
-                                ("/entities/entity:nobody/articles", 404)):  # fmt: skip
+    for path, status_wanted in (
+        ("/articles/no-such-article", 404),
+        ("/stories/nope", 404),
+        ("/articles/sample-ar-1/related?depth=3", 400),
+        ("/articles/sample-ar-1/related?limit=abc", 400),
+        ("/articles/sample-ar-1/related?min_score=2", 400),
+        ("/entities/entity:nobody/articles", 404),
+    ):
         status, body = pipeline_worker.get(path)
         assert status == status_wanted, path
         assert_valid(validators, "http.error", body)
@@ -174,15 +184,24 @@ def test_http_serves_articles_related_articles_stories_and_entities(samples_run,
 
 def _entity_keys(samples_run) -> list[str]:
     _, received = samples_run
-    return [f"entity:{e['key']}" for t, k, v in received if t == ENRICHED and k == "sample-ar-1"
-            for e in v["entities"]]  # fmt: skip
+    return [
+        f"entity:{e['key']}"
+        for t, k, v in received
+        if t == ENRICHED and k == "sample-ar-1"
+        for e in v["entities"]
+    ]
 
 
 def test_garbage_on_the_raw_topic_does_not_stop_the_next_article(pipeline_worker):
-    good = orjson.dumps({"id": "after-garbage", "text": "Rotterdam reopened its container terminals on Friday."})
+    good = orjson.dumps(
+        {"id": "after-garbage", "text": "Rotterdam reopened its container terminals on Friday."}
+    )
     # One key: one partition, so the garbage is read first and the good article after it.
-    ingest(pipeline_worker.settings, [(b"same-key", b"\x00\x01garbage{"), (b"same-key", b'{"id": '),
-                                      (b"same-key", good)])  # fmt: skip
+    ingest(
+        pipeline_worker.settings,
+        [(b"same-key", b"\x00\x01garbage{"), (b"same-key", b'{"id": '), (b"same-key", good)],
+    )
+
     def good_article_and_dead_letter_seen(rs: list[Record]) -> bool:
         return any(t == CLEAN and k == "after-garbage" for t, k, _ in rs) and any(
             t == DEAD_LETTER and k == "same-key" and v["reason"] == "invalid_json" for t, k, v in rs

@@ -9,8 +9,8 @@ converges; it also reads every article over HTTP through both workers
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
 from dataclasses import replace
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -78,8 +78,9 @@ def test_stories_on_two_workers_equal_the_in_process_run(two_workers: tuple[Work
     assert stories(received) == stories(expected)
     for article_id, verdict in expected.items():
         assert (received[article_id]["status"], received[article_id]["kind"]) == (
-            verdict["status"], verdict["kind"],
-        ), article_id  # fmt: skip
+            verdict["status"],
+            verdict["kind"],
+        ), article_id
     assert received["twin-2"]["duplicate_of"] == "twin-1"
 
     # Every article answers the same through either worker, whichever owns it

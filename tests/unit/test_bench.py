@@ -74,8 +74,12 @@ def test_percentile_is_nearest_rank():
 
 def test_steps_are_grouped_into_stages():
     assert [stage_of(n) for n in ("clean", "link-index", "graph", "catalog-verdict", "dedup-node")] == [
-        "clean", "link", "link", "catalog", "dedup",
-    ]  # fmt: skip
+        "clean",
+        "link",
+        "link",
+        "catalog",
+        "dedup",
+    ]
 
 
 def test_parts_are_timed_once_even_when_one_calls_another():
@@ -99,11 +103,13 @@ def test_parts_are_timed_once_even_when_one_calls_another():
 
 
 def test_py_spy_stacks_become_hot_spots():
-    collapsed = "\n".join([
-        "python;run (streams/agents.py:40);enrich (streams/pipeline/enrich/__init__.py:30) 6",
-        "python;run (streams/agents.py:40);dumps (orjson.py:1) 2",
-        "python;select (/usr/lib/python3.11/selectors.py:468) 2",
-    ])  # fmt: skip
+    collapsed = "\n".join(
+        [
+            "python;run (streams/agents.py:40);enrich (streams/pipeline/enrich/__init__.py:30) 6",
+            "python;run (streams/agents.py:40);dumps (orjson.py:1) 2",
+            "python;select (/usr/lib/python3.11/selectors.py:468) 2",
+        ]
+    )
     spots = hot_spots_from_collapsed(collapsed)
     assert spots[0].function == "enrich (streams/pipeline/enrich/__init__.py:30)"
     assert (spots[0].self_pct, spots[0].total_pct) == (60.0, 60.0)
@@ -112,11 +118,15 @@ def test_py_spy_stacks_become_hot_spots():
 
 
 def test_aims_are_judged_from_the_result():
-    judged = aims({"overhead_ratio": 0.95, "scaling_2_workers": 1.5, "stage_ms": {"total": 9.0},
-                   "latency_p99_ms": None})  # fmt: skip
+    judged = aims(
+        {"overhead_ratio": 0.95, "scaling_2_workers": 1.5, "stage_ms": {"total": 9.0}, "latency_p99_ms": None}
+    )
     assert {k: v["met"] for k, v in judged.items()} == {
-        "overhead_ratio": True, "scaling_2_workers": False, "stage_total_ms": True, "latency_p99_ms": None,
-    }  # fmt: skip
+        "overhead_ratio": True,
+        "scaling_2_workers": False,
+        "stage_total_ms": True,
+        "latency_p99_ms": None,
+    }
 
 
 def test_committed_results_have_every_key_issue_9_asks_for():

@@ -65,8 +65,13 @@ def test_hostile_input_gives_a_result_or_a_reason_in_bounded_time(name: str) -> 
     result = _run(HOSTILE[name]())
     if isinstance(result, PipelineError):
         assert result.reason in {
-            "empty", "too_large", "undecodable", "invalid_json", "invalid_envelope", "no_content",
-        }  # fmt: skip
+            "empty",
+            "too_large",
+            "undecodable",
+            "invalid_json",
+            "invalid_envelope",
+            "no_content",
+        }
     else:
         assert all(isinstance(a, CleanArticle) for a in result)
 
@@ -80,9 +85,16 @@ def test_a_50_mb_body_given_to_clean_directly_stays_bounded() -> None:
     """Even past the door, the clean stage caps what it reads."""
     for body_format, body in (("text", "word " * 10_000_000), ("html", "<p>w</p>" * 6_000_000)):
         page = RawPage(
-            article_id="big", url=None, source=None, published_at=None, fetched_at=None,
-            title=None, language=None, body=body, body_format=body_format,
-        )  # fmt: skip
+            article_id="big",
+            url=None,
+            source=None,
+            published_at=None,
+            fetched_at=None,
+            title=None,
+            language=None,
+            body=body,
+            body_format=body_format,
+        )
         start = time.perf_counter()
         with contextlib.suppress(PipelineError):
             clean_page(page, CleanLimits())

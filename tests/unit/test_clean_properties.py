@@ -13,17 +13,47 @@ from streams.pipeline.errors import PipelineError
 from streams.pipeline.parse import RawPage
 from streams.text import normalize_text
 
-WORDS = ["المصدر:", "كلمات دلالية:", "إقرأ أيضاً:", "مقالات مشابهة", "Source:", "Tags:", "Read also",
-         "Related", "•", "وزير", "الدفاع", "said", "the", "minister", ".", "،", "\n", "\n\n", "1.",
-         "تابع أحدث الأخبار عبر تطبيق", "Sign up for our newsletter", "\u00a0", "\u200f", "ـ"]  # fmt: skip
+WORDS = [
+    "المصدر:",
+    "كلمات دلالية:",
+    "إقرأ أيضاً:",
+    "مقالات مشابهة",
+    "Source:",
+    "Tags:",
+    "Read also",
+    "Related",
+    "•",
+    "وزير",
+    "الدفاع",
+    "said",
+    "the",
+    "minister",
+    ".",
+    "،",
+    "\n",
+    "\n\n",
+    "1.",
+    "تابع أحدث الأخبار عبر تطبيق",
+    "Sign up for our newsletter",
+    "\u00a0",
+    "\u200f",
+    "ـ",
+]
 page_text = st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=120).map(" ".join)
 
 
 def _page(body: str, body_format: str = "text") -> RawPage:
     return RawPage(
-        article_id="p1", url=None, source="s", published_at=None, fetched_at=None,
-        title=None, language="ar", body=body, body_format=body_format,  # type: ignore[arg-type]
-    )  # fmt: skip
+        article_id="p1",
+        url=None,
+        source="s",
+        published_at=None,
+        fetched_at=None,
+        title=None,
+        language="ar",
+        body=body,
+        body_format=body_format,  # type: ignore[arg-type]
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -64,8 +94,10 @@ def test_split_list_gives_no_empty_items(text: str, separators: list[str]) -> No
     assert all(item.strip() for item in split_list(text, tuple(separators)))
 
 
-@given(st.lists(st.sampled_from(["الدفاع", "الروسي", "أوكرانيا", "Red", "Sea", "coral"]), max_size=12),
-       st.text(max_size=200))  # fmt: skip
+@given(
+    st.lists(st.sampled_from(["الدفاع", "الروسي", "أوكرانيا", "Red", "Sea", "coral"]), max_size=12),
+    st.text(max_size=200),
+)
 def test_tags_without_separators_keep_every_word_in_order(words: list[str], article: str) -> None:
     line = " ".join(words)
     tags = segment_tags(line, article, (",",))

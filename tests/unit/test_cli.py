@@ -27,9 +27,14 @@ COMMANDS = ("run", "worker", "ingest", "process", "tail", "graph", "stats", "sch
 def newsflow(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
     return subprocess.run(
-        [sys.executable, "-m", "streams.cli", *args], env={**base, **env}, cwd=ROOT,
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [sys.executable, "-m", "streams.cli", *args],
+        env={**base, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
@@ -107,14 +112,22 @@ def snapshot(worker: str) -> dict:
     obs.worker["id"] = worker
     now = 1000.0
     for step, emits in (
-        ("clean", [Emit(CLEAN, "a", clean("a", "<b>Original</b> [red]markup[/]")),
-                   Emit(CLEAN, "b", clean("b", "Repost"))]),
+        (
+            "clean",
+            [
+                Emit(CLEAN, "a", clean("a", "<b>Original</b> [red]markup[/]")),
+                Emit(CLEAN, "b", clean("b", "Repost")),
+            ],
+        ),
         ("clean", [Emit(DEAD_LETTER, "k", dead("invalid_json"))]),
-        ("dedup", [Emit(VERDICTS, "b", verdict("b", "a", "a")),
-                   Emit(DUPLICATES, "b", verdict("b", "a", "a"))]),
-    ):  # fmt: skip
-        observe_step(step, emits, seconds=0.001, input_timestamp_s=None, raw_timestamp_s=None, now=now,
-                     observatory=obs)  # fmt: skip
+        (
+            "dedup",
+            [Emit(VERDICTS, "b", verdict("b", "a", "a")), Emit(DUPLICATES, "b", verdict("b", "a", "a"))],
+        ),
+    ):
+        observe_step(
+            step, emits, seconds=0.001, input_timestamp_s=None, raw_timestamp_s=None, now=now, observatory=obs
+        )
     return orjson_roundtrip(obs.snapshot())
 
 
@@ -139,8 +152,9 @@ def test_stats_prints_counts_dead_letters_and_duplicates_from_two_workers_added_
 
 def test_ingest_summary_gives_count_size_and_rate():
     line = cli.ingest_summary(7, 31_948, 0.5, "articles.raw", 1)
-    assert line == ("[bold]ingest[/] 7 messages (31.2 KiB) from 1 path to articles.raw in 0.50 s: "
-                    "14 msg/s, 62.4 KiB/s")  # fmt: skip
+    assert line == (
+        "[bold]ingest[/] 7 messages (31.2 KiB) from 1 path to articles.raw in 0.50 s: 14 msg/s, 62.4 KiB/s"
+    )
 
 
 def test_graph_reasons_are_summarised():

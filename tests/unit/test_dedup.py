@@ -34,10 +34,18 @@ def article(
 ) -> EnrichedArticle:
     body = normalize_text(text)
     return EnrichedArticle(
-        article_id=article_id, parent_id=None, url=url, source=None,
-        published_at=published_at, fetched_at=published_at, language=None, title=None,
-        paragraphs=body.split("\n"), text=body, fingerprints=dedup.fingerprints(body),
-    )  # fmt: skip
+        article_id=article_id,
+        parent_id=None,
+        url=url,
+        source=None,
+        published_at=published_at,
+        fetched_at=published_at,
+        language=None,
+        title=None,
+        paragraphs=body.split("\n"),
+        text=body,
+        fingerprints=dedup.fingerprints(body),
+    )
 
 
 def from_data(row: dict, article_id: str | None = None) -> EnrichedArticle:
@@ -128,8 +136,10 @@ def test_backfill_makes_the_earlier_article_canonical_and_publishes_the_change()
     assert only(verdicts, earlier.article_id).status == "unique"
     changed = only(verdicts, later.article_id)
     assert (changed.status, changed.duplicate_of, changed.story_id) == (
-        "duplicate", earlier.article_id, earlier.article_id,
-    )  # fmt: skip
+        "duplicate",
+        earlier.article_id,
+        earlier.article_id,
+    )
 
 
 def test_redelivery_changes_nothing_and_repeats_the_verdict():
@@ -166,8 +176,9 @@ def test_empty_bodies_are_never_duplicates_of_each_other():
     deduplicator = dedup.Deduplicator()
     verdicts = [*deduplicator.process(article("e1", "")), *deduplicator.process(article("e2", " \n "))]
     assert [(v.status, v.rule, v.story_id) for v in verdicts] == [
-        ("unique", "empty_body", "e1"), ("unique", "empty_body", "e2"),
-    ]  # fmt: skip
+        ("unique", "empty_body", "e1"),
+        ("unique", "empty_body", "e2"),
+    ]
     assert deduplicator.buckets == {}
 
 
@@ -200,7 +211,7 @@ def test_a_transition_leaves_its_input_state_alone():
     assert state == frozen
     assert [(s.topic, s.key, s.value["type"]) for s in result.sends] == [
         (dedup.NODES_TOPIC, "other", "verify"),
-    ]  # fmt: skip
+    ]
 
 
 FAMILY_ROWS = [VARIANTS[k] for k in sorted(VARIANTS)]

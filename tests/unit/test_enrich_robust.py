@@ -13,9 +13,16 @@ _ALPHABET = st.sampled_from(list('ابتثجحخدذرزسشصضطظعغفقكل
 
 def _article(text: str, language: str | None) -> CleanArticle:
     return CleanArticle(
-        article_id="x", parent_id=None, url=None, source=None, published_at=None,
-        fetched_at="2024-06-25T00:00:00Z", language=language, title=None,
-        paragraphs=[text], text=text,
+        article_id="x",
+        parent_id=None,
+        url=None,
+        source=None,
+        published_at=None,
+        fetched_at="2024-06-25T00:00:00Z",
+        language=language,
+        title=None,
+        paragraphs=[text],
+        text=text,
     )
 
 

@@ -28,18 +28,27 @@ CLITICS = "وبلفك"  # letters that may be attached before a name
 def _article(article_id: str, title: str | None, paragraphs: list[str]) -> CleanArticle:
     paragraphs = [normalize_text(p) for p in paragraphs]
     return CleanArticle(
-        article_id=article_id, parent_id=None, url=None, source="news.example",
-        published_at=PUBLISHED, fetched_at=None, language="ar",
+        article_id=article_id,
+        parent_id=None,
+        url=None,
+        source="news.example",
+        published_at=PUBLISHED,
+        fetched_at=None,
+        language="ar",
         title=normalize_text(title) if title else None,
-        paragraphs=paragraphs, text="\n\n".join(paragraphs),
+        paragraphs=paragraphs,
+        text="\n\n".join(paragraphs),
     )
 
 
 @cache
 def enriched() -> dict[str, EnrichedArticle]:
     lines = [line.strip() for line in PAGE.read_text(encoding="utf-8").split("\n") if line.strip()]
-    page = lines[lines.index("تابع أحدث الأخبار عبر تطبيق") + 1 : next(
-        i for i, line in enumerate(lines) if line.startswith("المصدر:"))]
+    page = lines[
+        lines.index("تابع أحدث الأخبار عبر تطبيق") + 1 : next(
+            i for i, line in enumerate(lines) if line.startswith("المصدر:")
+        )
+    ]
     start = lines.index("إقرأ أيضاً:") + 1
     end = next(i for i, line in enumerate(lines) if i > start and line.startswith("المصدر:"))
     stray = EXPECTED["articles"][1]["related_headlines"][0]
@@ -89,8 +98,9 @@ EXPECTED_ENTITIES = [
 ]
 
 
-@pytest.mark.parametrize(("role", "kind", "group"), EXPECTED_ENTITIES,
-                         ids=[f"{r}-{g['name']}" for r, _, g in EXPECTED_ENTITIES])
+@pytest.mark.parametrize(
+    ("role", "kind", "group"), EXPECTED_ENTITIES, ids=[f"{r}-{g['name']}" for r, _, g in EXPECTED_ENTITIES]
+)
 def test_every_expected_entity_has_one_key_for_its_variants(role: str, kind: str, group: dict) -> None:
     article = enriched()[role]
     keys = set()
@@ -155,8 +165,9 @@ def test_no_year_out_of_a_quantity(role: str) -> None:
 EXPECTED_QUANTITIES = [(s["role"], q) for s in EXPECTED["articles"] for q in s["quantities"]]
 
 
-@pytest.mark.parametrize(("role", "quantity"), EXPECTED_QUANTITIES,
-                         ids=[q["text"] for _, q in EXPECTED_QUANTITIES])
+@pytest.mark.parametrize(
+    ("role", "quantity"), EXPECTED_QUANTITIES, ids=[q["text"] for _, q in EXPECTED_QUANTITIES]
+)
 def test_quantities(role: str, quantity: dict) -> None:
     found = {(q.text, q.value, q.unit) for q in enriched()[role].quantities}
     assert (quantity["text"], quantity["value"], quantity["unit"]) in found
@@ -166,9 +177,7 @@ def test_dual_counts_two() -> None:
     assert any(q.value == 2 and "قاعدتان" in q.text for q in enriched()["embedded"].quantities)
 
 
-EXPECTED_QUOTES = [
-    (s["role"], q) for s in EXPECTED["articles"] for q in s["quotes"] if not q.get("optional")
-]
+EXPECTED_QUOTES = [(s["role"], q) for s in EXPECTED["articles"] for q in s["quotes"] if not q.get("optional")]
 
 
 @pytest.mark.parametrize(("role", "quote"), EXPECTED_QUOTES, ids=[q["text"][:20] for _, q in EXPECTED_QUOTES])

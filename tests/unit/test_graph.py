@@ -42,8 +42,11 @@ def _graph(pipeline):
 
 
 def _pairs(graph):
-    return {(src, n["article_id"], n["score"], tuple(n["reasons"])) for src, node in graph.items()
-            for n in neighbours(node)}  # fmt: skip
+    return {
+        (src, n["article_id"], n["score"], tuple(n["reasons"]))
+        for src, node in graph.items()
+        for n in neighbours(node)
+    }
 
 
 @pytest.fixture(scope="module")

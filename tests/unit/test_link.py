@@ -12,7 +12,7 @@ from streams.pipeline.link import (
     observe_title,
     story_refs,
     title_key,
-)  # fmt: skip
+)
 from streams.records import Edge
 
 DAY1, DAY2, DAY3 = "2024-01-01T10:00:00Z", "2024-01-02T10:00:00Z", "2024-01-03T10:00:00Z"
@@ -47,8 +47,10 @@ def test_only_the_top_k_neighbours_are_kept_and_the_dropped_ones_are_told():
         state, forgets = fold_edge(state, _edge("a", f"n{i}", score), top_k=2)
         told += forgets
     assert [n["article_id"] for n in neighbours(state)] == ["n1", "n3"]
-    assert {(e.src, e.dst, *e.reasons) for e in told} == {("n0", "a", FORGET, "embedded"),
-                                                          ("n2", "a", FORGET, "embedded")}  # fmt: skip
+    assert {(e.src, e.dst, *e.reasons) for e in told} == {
+        ("n0", "a", FORGET, "embedded"),
+        ("n2", "a", FORGET, "embedded"),
+    }
     assert set(state["times"]) == {"n1", "n3"}
 
 
@@ -96,8 +98,10 @@ def test_story_members_meet_in_their_story_entry_and_score_above_rare_entities()
     assert story_refs("s1", join) == [("story:s1", {"id": "b", "at": DAY2, "lang": "ar"})]
     state, _ = observe_index(None, _ref("a", DAY1), "story:s1")
     state, edges = observe_index(state, _ref("b", DAY2), "story:s1")
-    assert {(e.src, e.dst, e.reasons[0], e.score) for e in edges} == {("a", "b", "story", 0.95),
-                                                                      ("b", "a", "story", 0.95)}  # fmt: skip
+    assert {(e.src, e.dst, e.reasons[0], e.score) for e in edges} == {
+        ("a", "b", "story", 0.95),
+        ("b", "a", "story", 0.95),
+    }
     assert {(e.src, e.src_at, e.dst_at) for e in edges} == {("a", DAY1, DAY2), ("b", DAY2, DAY1)}
     [(key, leave)] = story_refs("s1", {"leave": "a"})
     state, edges = observe_index(state, leave, key)
@@ -142,14 +146,18 @@ def test_a_related_headline_links_to_the_article_whatever_arrives_first():
     headline = "موسكو تهدد بـمواجهة مباشرة جراء مسيرات أميركية في البحر الأسود"
     variant = "موسكو تهدد بـمواجهة مباشرة جراء مسيرات أمريكية في البحر الأسود"
     assert title_key(headline) == title_key(variant)
-    for order in ([{"linked_from": "page", "at": DAY1}, {"titled": "art", "at": DAY2}],
-                  [{"titled": "art", "at": DAY2}, {"linked_from": "page", "at": DAY1}]):  # fmt: skip
+    for order in (
+        [{"linked_from": "page", "at": DAY1}, {"titled": "art", "at": DAY2}],
+        [{"titled": "art", "at": DAY2}, {"linked_from": "page", "at": DAY1}],
+    ):
         state, edges = None, []
         for ref in order:
             state, new_edges = observe_title(state, ref)
             edges += new_edges
         assert {(e.src, e.dst, e.reasons[0], e.src_at) for e in edges} == {
-            ("page", "art", "explicit", DAY1), ("art", "page", "explicit", DAY2)}  # fmt: skip
+            ("page", "art", "explicit", DAY1),
+            ("art", "page", "explicit", DAY2),
+        }
         again, no_edges = observe_title(state, order[0])
         assert again == state and not no_edges
 

@@ -27,9 +27,17 @@ PROMETHEUS = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 def clean(article_id: str, title: str) -> CleanArticle:
     return CleanArticle(
-        article_id=article_id, parent_id=None, url=None, source=None, published_at=None, fetched_at=None,
-        language="ar", title=title, paragraphs=["نص"], text="نص",
-    )  # fmt: skip
+        article_id=article_id,
+        parent_id=None,
+        url=None,
+        source=None,
+        published_at=None,
+        fetched_at=None,
+        language="ar",
+        title=title,
+        paragraphs=["نص"],
+        text="نص",
+    )
 
 
 def enriched(article_id: str, *entity_keys: str) -> EnrichedArticle:
@@ -41,17 +49,27 @@ def enriched(article_id: str, *entity_keys: str) -> EnrichedArticle:
 
 def verdict(article_id: str, duplicate_of: str | None, story: str, kind: str | None = "exact") -> Verdict:
     return Verdict(
-        article_id=article_id, status="duplicate" if duplicate_of else "unique", duplicate_of=duplicate_of,
-        kind=kind if duplicate_of else None, similarity=0.93 if duplicate_of else None, story_id=story,
-        rule="exact_fingerprint", published_at=None,
-    )  # fmt: skip
+        article_id=article_id,
+        status="duplicate" if duplicate_of else "unique",
+        duplicate_of=duplicate_of,
+        kind=kind if duplicate_of else None,
+        similarity=0.93 if duplicate_of else None,
+        story_id=story,
+        rule="exact_fingerprint",
+        published_at=None,
+    )
 
 
 def dead(reason: str, original: str = "{broken") -> DeadLetter:
     return DeadLetter(
-        reason=reason, stage="parse", error="unexpected end of data", article_id=None,
-        original=original, original_encoding="utf-8", original_bytes=len(original),
-    )  # fmt: skip
+        reason=reason,
+        stage="parse",
+        error="unexpected end of data",
+        article_id=None,
+        original=original,
+        original_encoding="utf-8",
+        original_bytes=len(original),
+    )
 
 
 def sample(name: str, **labels: str) -> float:
@@ -70,8 +88,15 @@ def obs(clock) -> Observatory:
 
 
 def feed(obs: Observatory, step: str, emits: list[Emit], now: float) -> None:
-    observe_step(step, emits, seconds=0.01, input_timestamp_s=now - 2, raw_timestamp_s=now - 5,
-                 now=now, observatory=obs)  # fmt: skip
+    observe_step(
+        step,
+        emits,
+        seconds=0.01,
+        input_timestamp_s=now - 2,
+        raw_timestamp_s=now - 5,
+        now=now,
+        observatory=obs,
+    )
 
 
 def test_a_step_counts_in_out_dead_letters_and_both_latencies(obs, clock):
@@ -79,8 +104,7 @@ def test_a_step_counts_in_out_dead_letters_and_both_latencies(obs, clock):
     before_dead = sample("newsflow_dead_letters_total", stage="parse", reason="invalid_json")
     before_e2e = sample("newsflow_end_to_end_latency_seconds_count", topic=CLEAN)
     before_age = sample("newsflow_step_input_age_seconds_sum", step="clean")
-    feed(obs, "clean", [Emit(CLEAN, "a", clean("a", "A")), Emit(CLEAN, "a~e1", clean("a~e1", "B"))],
-         clock[0])  # fmt: skip
+    feed(obs, "clean", [Emit(CLEAN, "a", clean("a", "A")), Emit(CLEAN, "a~e1", clean("a~e1", "B"))], clock[0])
     feed(obs, "clean", [Emit(DEAD_LETTER, "k", dead("invalid_json"))], clock[0])
 
     assert sample("newsflow_messages_in_total", step="clean") - before_in == 2
@@ -97,17 +121,26 @@ def test_a_step_counts_in_out_dead_letters_and_both_latencies(obs, clock):
 
 
 def test_duplicates_come_with_both_titles_and_the_ratio_by_kind(obs, clock):
-    feed(obs, "clean", [Emit(CLEAN, "a", clean("a", "Original")), Emit(CLEAN, "b", clean("b", "Repost"))],
-         clock[0])  # fmt: skip
+    feed(
+        obs,
+        "clean",
+        [Emit(CLEAN, "a", clean("a", "Original")), Emit(CLEAN, "b", clean("b", "Repost"))],
+        clock[0],
+    )
     feed(obs, "dedup", [Emit(VERDICTS, "a", verdict("a", None, "a")), Emit(UNIQUE, "a", b"{}")], clock[0])
     duplicate = verdict("b", "a", "a")
     feed(obs, "dedup", [Emit(VERDICTS, "b", duplicate), Emit(DUPLICATES, "b", duplicate)], clock[0])
     snap = obs.snapshot()
     latest = snap["duplicates"]["latest"]
     assert latest[0] | {"at": 0} == latest[0] | {
-        "at": 0, "article_id": "b", "title": "Repost", "duplicate_of": "a", "matched_title": "Original",
-        "kind": "exact", "similarity": 0.93,
-    }  # fmt: skip
+        "at": 0,
+        "article_id": "b",
+        "title": "Repost",
+        "duplicate_of": "a",
+        "matched_title": "Original",
+        "kind": "exact",
+        "similarity": 0.93,
+    }
     assert snap["duplicates"]["ratio"] == {"exact": 0.5, "near": 0.0}
     assert snap["top_stories"][0] == {"story_id": "a", "articles": 2, "title": "Original"}
 
@@ -140,9 +173,12 @@ def test_consumer_sample_replaces_the_previous_assignment(obs):
     assert sample("newsflow_consumer_lag_messages", topic="articles.raw", partition="0") == 6
     assert sample("newsflow_partition_assigned", topic="articles.raw", partition="1") == 1
     observe_consumer([PartitionPosition("articles.clean", 2, 1, 1)], {"articles": 3}, (2, 5), observatory=obs)
-    assert metrics.REGISTRY.get_sample_value(
-        "newsflow_partition_assigned", {"topic": "articles.raw", "partition": "1"}
-    ) is None  # fmt: skip
+    assert (
+        metrics.REGISTRY.get_sample_value(
+            "newsflow_partition_assigned", {"topic": "articles.raw", "partition": "1"}
+        )
+        is None
+    )
     assert sample("newsflow_assigned_partitions") == 1
     assert sample("newsflow_graph_edges") == 5 and sample("newsflow_table_keys", table="articles") == 3
     snap = obs.snapshot()
@@ -163,14 +199,31 @@ def test_metric_names_follow_prometheus_conventions():
         assert family.name.startswith("newsflow_"), family.name
         if family.type == "histogram":
             assert family.name.endswith("_seconds"), f"{family.name}: a histogram of time has a unit"
-    assert {"newsflow_messages_in_total", "newsflow_dead_letters_total", "newsflow_consumer_lag_messages",
-            "newsflow_end_to_end_latency_seconds_bucket"} <= metrics.metric_names()  # fmt: skip
+    assert {
+        "newsflow_messages_in_total",
+        "newsflow_dead_letters_total",
+        "newsflow_consumer_lag_messages",
+        "newsflow_end_to_end_latency_seconds_bucket",
+    } <= metrics.metric_names()
 
 
 # --- Grafana and Prometheus ------------------------------------------------------------------------
 
-PROMQL_WORDS = {"sum", "by", "rate", "increase", "histogram_quantile", "ignoring", "group_left", "le",
-                "without", "avg", "max", "min", "on"}  # fmt: skip
+PROMQL_WORDS = {
+    "sum",
+    "by",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "ignoring",
+    "group_left",
+    "le",
+    "without",
+    "avg",
+    "max",
+    "min",
+    "on",
+}
 
 
 def grafana_exprs() -> list[str]:
@@ -191,12 +244,17 @@ def test_every_metric_a_grafana_panel_queries_is_one_the_worker_exports():
 def test_every_label_a_grafana_panel_groups_or_filters_by_exists():
     labels = {"le", "instance", "job"}
     for family in metrics.REGISTRY.collect():
-        collector = metrics.REGISTRY._names_to_collectors[family.name if family.type != "counter"
-                                                          else family.name + "_total"]  # fmt: skip
+        collector = metrics.REGISTRY._names_to_collectors[
+            family.name if family.type != "counter" else family.name + "_total"
+        ]
         labels |= set(collector._labelnames)
     for expr in grafana_exprs():
-        used = {name for group in re.findall(r"(?:by|ignoring|without|on)\s*\(([^)]*)\)", expr)
-                for name in re.split(r"\s*,\s*", group.strip()) if name}  # fmt: skip
+        used = {
+            name
+            for group in re.findall(r"(?:by|ignoring|without|on)\s*\(([^)]*)\)", expr)
+            for name in re.split(r"\s*,\s*", group.strip())
+            if name
+        }
         used |= set(re.findall(r"[{,]\s*([a-z_]+)\s*=~?", expr))
         assert used <= labels, f"{expr}: unknown labels {sorted(used - labels)}"
 
@@ -223,14 +281,28 @@ def record(message: str, **extra: object) -> logging.LogRecord:
 
 
 def test_json_logs_are_one_object_per_line_with_the_dead_letter_fields():
-    line = JsonFormatter().format(record("dead letter: stage=parse", stage="parse", reason="invalid_json",
-                                         article_id=None, key="k1", value={"text": "the body"}))  # fmt: skip
+    line = JsonFormatter().format(
+        record(
+            "dead letter: stage=parse",
+            stage="parse",
+            reason="invalid_json",
+            article_id=None,
+            key="k1",
+            value={"text": "the body"},
+        )
+    )
     assert "\n" not in line
     parsed = orjson.loads(line)
     assert parsed | {"ts": None} == {
-        "ts": None, "level": "warning", "logger": "newsflow.agents", "message": "dead letter: stage=parse",
-        "stage": "parse", "reason": "invalid_json", "article_id": None, "key": "k1",
-    }  # fmt: skip
+        "ts": None,
+        "level": "warning",
+        "logger": "newsflow.agents",
+        "message": "dead letter: stage=parse",
+        "stage": "parse",
+        "reason": "invalid_json",
+        "article_id": None,
+        "key": "k1",
+    }
 
 
 def test_text_logs_are_human_readable_and_the_format_follows_the_setting():

@@ -108,7 +108,12 @@ def test_utf8_text_round_trips(text: str) -> None:
     try:
         page = parse_raw(text.encode("utf-8"))
     except PipelineError as error:
-        assert error.reason in {"undecodable", "invalid_json", "invalid_envelope", "empty",
-                                "unsupported_schema_version"}  # fmt: skip
+        assert error.reason in {
+            "undecodable",
+            "invalid_json",
+            "invalid_envelope",
+            "empty",
+            "unsupported_schema_version",
+        }
     else:
         assert page.body == text or page.body_format == "html"

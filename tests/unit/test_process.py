@@ -74,7 +74,10 @@ def test_garbage_is_a_dead_letter_and_the_next_article_still_comes_out():
     good = orjson.dumps({"id": "after-garbage", "text": "A storm closed the port of Rotterdam today."})
     output = run([(None, b'{"id": "\xff\xfe", "text": '), (None, b"[1, 2]"), (None, good)])
     dead = [value for topic, _, value in output if topic == DEAD_LETTER]
-    assert [(d["stage"], d["reason"]) for d in dead] == [("parse", "invalid_json"), ("parse", "invalid_envelope")]
+    assert [(d["stage"], d["reason"]) for d in dead] == [
+        ("parse", "invalid_json"),
+        ("parse", "invalid_envelope"),
+    ]
     assert dead[0]["original_encoding"] == "base64" and dead[1]["original"] == "[1, 2]"
     assert ("articles.clean", "after-garbage") in {(t, k) for t, k, _ in output}
 
@@ -105,8 +108,11 @@ def test_the_pipeline_core_imports_nothing_from_the_faust_layer():
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             names = (
-                [alias.name for alias in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            )  # fmt: skip
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 assert name.split(".")[0] not in forbidden and name not in forbidden, f"{path}: {name}"

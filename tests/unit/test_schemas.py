@@ -7,9 +7,15 @@ def test_schemas_are_generated_from_the_records():
 
 
 def test_every_schema_pins_its_version(validators):
-    assert set(validators) >= {"articles.clean", "articles.enriched", "articles.unique",
-                               "articles.duplicates", "articles.verdicts", "articles.dead-letter",
-                               "graph.edges"}  # fmt: skip
+    assert set(validators) >= {
+        "articles.clean",
+        "articles.enriched",
+        "articles.unique",
+        "articles.duplicates",
+        "articles.verdicts",
+        "articles.dead-letter",
+        "graph.edges",
+    }
     for validator in validators.values():
         if not validator.schema["title"].startswith("HTTP"):
             assert validator.schema["properties"]["schema_version"] == {"const": 1}

@@ -46,8 +46,13 @@ def clean_page(page: RawPage, limits: CleanLimits | None = None) -> list[CleanAr
     """The articles of one page: the page's own first, then the embedded ones."""
     limits = limits or CleanLimits()
     body, title, published_at, url, language, author = (
-        page.body, page.title, page.published_at, page.url, page.language, page.author,
-    )  # fmt: skip
+        page.body,
+        page.title,
+        page.published_at,
+        page.url,
+        page.language,
+        page.author,
+    )
     related: list[str] = []
     if page.body_format == "html":
         extracted = extract_html(body, limits.html)
@@ -58,15 +63,19 @@ def clean_page(page: RawPage, limits: CleanLimits | None = None) -> list[CleanAr
         language = language or found.language
         author = author or found.author
     drafts = read_articles(
-        display_lines(body[: limits.max_text_chars], limits), page_rules(), limits.structure,
+        display_lines(body[: limits.max_text_chars], limits),
+        page_rules(),
+        limits.structure,
         page_title=_one_line(title),
-    )  # fmt: skip
+    )
     drafts[0].related.extend(related)
     if not any(d.paragraphs for d in drafts):
         raise PipelineError(
-            "no_content", STAGE, "no article text left after removing boilerplate",
+            "no_content",
+            STAGE,
+            "no article text left after removing boilerplate",
             article_id=page.article_id,
-        )  # fmt: skip
+        )
     base = _Base(page, url, published_at, language, author)
     articles = [base.article(d, index) for index, d in enumerate(drafts) if d.paragraphs]
     return articles

@@ -22,16 +22,52 @@ import re
 # Bounded attribute run, no nested quantifiers: linear over the page.
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]{0,30})(?:\s[^<>]{0,4000})?(/?)>")
 _VOID = frozenset(
-    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-     "source", "track", "wbr")
-)  # fmt: skip
+    (
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    )
+)
 _AUTO_CLOSED = frozenset(
     ("p", "li", "dt", "dd", "td", "th", "tr", "option", "tbody", "thead", "tfoot", "rp", "rt")
 )
 _KEEP = frozenset(
-    ("html", "head", "body", "title", "meta", "link", "script", "style", "p", "h1", "h2", "h3",
-     "h4", "h5", "h6", "ul", "ol", "li", "br", "blockquote", "pre", "time")
-)  # fmt: skip
+    (
+        "html",
+        "head",
+        "body",
+        "title",
+        "meta",
+        "link",
+        "script",
+        "style",
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "br",
+        "blockquote",
+        "pre",
+        "time",
+    )
+)
 
 
 def tame_html(html: str, *, max_depth: int, max_tags: int) -> str:

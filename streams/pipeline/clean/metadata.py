@@ -25,15 +25,34 @@ from streams.pipeline.clean.language import primary_subtag
 # JSON-LD blocks bigger than this are not metadata.
 MAX_JSON_LD_CHARS = 200_000
 _ARTICLE_TYPES = {
-    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
-    "opinionnewsarticle", "backgroundnewsarticle", "webpage", "liveblogposting", "report",
-}  # fmt: skip
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "blogposting",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "webpage",
+    "liveblogposting",
+    "report",
+}
 _TITLE_META = ("og:title", "twitter:title", "title", "dc.title", "sailthru.title")
 _DATE_META = (
-    "article:published_time", "og:article:published_time", "datepublished", "pubdate",
-    "publishdate", "publish-date", "date", "dc.date", "dc.date.issued", "sailthru.date",
-    "parsely-pub-date", "article.published", "og:published_time", "published_time",
-)  # fmt: skip
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "og:published_time",
+    "published_time",
+)
 _AUTHOR_META = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author")
 _URL_META = ("og:url", "twitter:url")
 _LANG_META = ("og:locale", "content-language", "language", "dc.language")
@@ -62,7 +81,7 @@ def read_metadata(tree: LexborHTMLParser) -> PageMetadata:
             _attribute(tree, "link[rel=canonical]", "href"),
             _text(ld.get("url")),
             _pick(meta, _URL_META),
-        ),  # fmt: skip
+        ),
         language=_first(
             primary_subtag(_attribute(tree, "html", "lang")),
             primary_subtag(_text(ld.get("inLanguage"))),

@@ -209,9 +209,11 @@ def _marker(text: str, rules: PageRules) -> Line | None:
         if tokens in rules.embedded_markers:
             return Line(Kind.EMBEDDED_MARKER, text, payload)
         if tokens in rules.related_headers or (
-            not payload and len(tokens) <= 6 and _starts_with(tokens, rules.related_header_prefixes)
+            not payload
+            and len(tokens) <= 6
+            and _starts_with(tokens, rules.related_header_prefixes)
             and not ends_sentence(text, rules)
-        ):  # fmt: skip
+        ):
             return Line(Kind.RELATED_HEADER, text, payload)
     return None
 

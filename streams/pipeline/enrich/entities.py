@@ -119,7 +119,8 @@ def _drop_common_words(
         return known
     orgs = {i for first, last, typ in tagged if typ == "org" for i in range(first, last + 1)}
     return [
-        m for m in known
+        m
+        for m in known
         if m.first != m.last or m.first in orgs or not any(r in common for r in tokens[m.first].readings)
     ]
 
@@ -222,7 +223,11 @@ def _group(
 
 
 def _add_nested_places(
-    text: str, tokens: list[Token], chosen: list[Span], found: dict[str, _Found], gaz: Gazetteer,
+    text: str,
+    tokens: list[Token],
+    chosen: list[Span],
+    found: dict[str, _Found],
+    gaz: Gazetteer,
     language: str,
 ) -> None:
     """A place inside a longer name is mentioned too: إفريقيا in غرب إفريقيا.

@@ -68,12 +68,12 @@ def latin_runs(text: str, tokens: list[Token]) -> list[Span]:
             i += 1
             continue
         j = i
-        while j + 1 < len(tokens) and tokens[j + 1].latin and not between(
-            text, tokens[j], tokens[j + 1]
-        ).strip(" &'-"):
+        while (
+            j + 1 < len(tokens)
+            and tokens[j + 1].latin
+            and not between(text, tokens[j], tokens[j + 1]).strip(" &'-")
+        ):
             j += 1
         spans.append(Span(i, j, "org", rank=3))
         i = j + 1
     return spans
-
-

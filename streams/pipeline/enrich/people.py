@@ -75,8 +75,13 @@ def function_words(language: str) -> frozenset[str]:
 
 
 def titled_names(
-    text: str, tokens: list[Token], language: str, gaz: Gazetteer, person_hint: frozenset[int],
-    *, strict: bool = False,
+    text: str,
+    tokens: list[Token],
+    language: str,
+    gaz: Gazetteer,
+    person_hint: frozenset[int],
+    *,
+    strict: bool = False,
 ) -> list[TitledName]:
     """Names after titles. ``person_hint``: token indices the tagger calls a person.
 
@@ -156,9 +161,7 @@ def _trim(
     (given name, father's name, ...) is.
     """
     first, last = name
-    given_chain = last - first >= 1 and all(
-        tokens[k].form in rules.given_names for k in (first, first + 1)
-    )
+    given_chain = last - first >= 1 and all(tokens[k].form in rules.given_names for k in (first, first + 1))
     if rules.capitalised or last - first < 2:
         return name
     if first in person_hint:
@@ -185,9 +188,7 @@ def _trim(
     return first, min(end + (tokens[end].form in rules.particles), last)
 
 
-def _name_at(
-    text: str, tokens: list[Token], j: int, rules: _Rules, gaz: Gazetteer
-) -> tuple[int, int] | None:
+def _name_at(text: str, tokens: list[Token], j: int, rules: _Rules, gaz: Gazetteer) -> tuple[int, int] | None:
     last = None
     k = j
     while k < len(tokens) and k - j < rules.max_name:

@@ -29,8 +29,10 @@ class PhraseSet:
         for reading in readings:
             for forms in self._by_first.get(reading, ()):
                 end = i + len(forms) - 1
-                if end < len(tokens) and (best is None or end > best) and all(
-                    tokens[i + k].form == forms[k] for k in range(1, len(forms))
+                if (
+                    end < len(tokens)
+                    and (best is None or end > best)
+                    and all(tokens[i + k].form == forms[k] for k in range(1, len(forms)))
                 ):
                     best = end
         return best

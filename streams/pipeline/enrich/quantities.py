@@ -98,9 +98,7 @@ def find_quantities(
             if country_of(tokens[unit_at]) and _joined(text, tokens, unit_at):
                 unit_at += 1  # 1,000 American troops: the noun comes after the demonym
             unit = tokens[unit_at].text
-            found.append(
-                Quantity(text=text[tokens[i].start : tokens[unit_at].end], value=value, unit=unit)
-            )
+            found.append(Quantity(text=text[tokens[i].start : tokens[unit_at].end], value=value, unit=unit))
             i = unit_at + 1
         else:
             i = last + 1

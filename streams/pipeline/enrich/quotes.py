@@ -74,9 +74,7 @@ class _Mention:
     entity: Entity
 
 
-def find_quotes(
-    text: str, tokens: list[Token], language: str | None, entities: list[Entity]
-) -> list[Quote]:
+def find_quotes(text: str, tokens: list[Token], language: str | None, entities: list[Entity]) -> list[Quote]:
     rules = _reporting(language or "") or _reporting("ar")
     assert rules is not None
     mentions = sorted(
@@ -120,9 +118,7 @@ def _speaker(
     # A participle (موضحة أنّ ...) has no subject of its own: try each verb, last first.
     for k in reversed(verbs):
         verb_end = before[k].end
-        comp = next(
-            (t.start for t in before[k + 1 :] if t.readings[0] in rules.complementizers), q_start
-        )
+        comp = next((t.start for t in before[k + 1 :] if t.readings[0] in rules.complementizers), q_start)
         chosen = _prefer_person([m for m in in_clause if verb_end <= m.start and m.end <= comp])
         if chosen:
             return chosen

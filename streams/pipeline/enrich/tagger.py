@@ -153,18 +153,46 @@ def _given_names(language: str) -> frozenset[str]:
 # NewsFANE's 50 fine classes -> newsflow's three types (others are dropped).
 FINE_TO_TYPE = {
     **dict.fromkeys(
-        ["Politician", "Athlete", "Artist", "Other_PER", "Religious_PER", "Scientist",
-         "Businessperson", "Lawyer", "Engineer", "Police"],
+        [
+            "Politician",
+            "Athlete",
+            "Artist",
+            "Other_PER",
+            "Religious_PER",
+            "Scientist",
+            "Businessperson",
+            "Lawyer",
+            "Engineer",
+            "Police",
+        ],
         "person",
     ),
     **dict.fromkeys(
-        ["Nation", "Population-Center", "State-or-Province", "GPE-Cluster", "Continent",
-         "County-or-District", "Water-Body", "Land-Region-Natural", "Celestial"],
+        [
+            "Nation",
+            "Population-Center",
+            "State-or-Province",
+            "GPE-Cluster",
+            "Continent",
+            "County-or-District",
+            "Water-Body",
+            "Land-Region-Natural",
+            "Celestial",
+        ],
         "place",
     ),
     **dict.fromkeys(
-        ["Non-Governmental", "Government", "Media", "Sports", "Commercial", "Educational",
-         "Medical-Science", "Entertainment", "Religious_ORG"],
+        [
+            "Non-Governmental",
+            "Government",
+            "Media",
+            "Sports",
+            "Commercial",
+            "Educational",
+            "Medical-Science",
+            "Entertainment",
+            "Religious_ORG",
+        ],
         "org",
     ),
 }
@@ -196,7 +224,8 @@ def tag(text: str, tokens: list[Token], language: str) -> list[tuple[int, int, s
     labels = tagger.tag(features(text, tokens, language))
     spans = spans_from_labels(labels)
     return [
-        span for span in spans
+        span
+        for span in spans
         if min(tagger.marginal(labels[i], i) for i in range(span[0], span[1] + 1))
         >= MIN_MARGINAL.get(span[2], 1.0)
     ]

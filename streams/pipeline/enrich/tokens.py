@@ -91,8 +91,12 @@ def tokenize(text: str) -> list[Token]:
         form = matching_form(word)
         tokens.append(
             Token(
-                index=i, start=match.start(), end=match.start() + len(word),
-                text=word, form=form, readings=readings(form),
+                index=i,
+                start=match.start(),
+                end=match.start() + len(word),
+                text=word,
+                form=form,
+                readings=readings(form),
             )
         )
     return tokens

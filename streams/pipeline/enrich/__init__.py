@@ -18,7 +18,7 @@ from streams.pipeline.enrich.language import detect
 from streams.pipeline.enrich.quantities import find_quantities
 from streams.pipeline.enrich.quotes import find_quotes
 from streams.pipeline.enrich.tokens import tokenize
-from streams.records import CleanArticle, EnrichedArticle, LanguageSpan
+from streams.records import CleanArticle, EnrichedArticle
 
 __all__ = ["enrich"]
 
@@ -48,6 +48,6 @@ def enrich(
         quotes=quotes,
         keywords=keywords,
         language_confidence=guess.confidence if guess.language == language else None,
-        language_spans=[LanguageSpan(start=s.start, end=s.end, language=s.language) for s in guess.spans],
+        language_spans=guess.spans,
         fingerprints=fingerprints(text),
     )

@@ -13,26 +13,21 @@ from dataclasses import dataclass, field
 
 import pycld2
 
+from streams.records import LanguageSpan
+
 _LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f0-9&'’.\- ]*[A-Za-z0-9]|[A-Za-z]")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
-
-
-@dataclass(frozen=True, slots=True)
-class ScriptSpan:
-    start: int
-    end: int
-    language: str
 
 
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
     language: str | None
     confidence: float
-    spans: list[ScriptSpan] = field(default_factory=list)
+    spans: list[LanguageSpan] = field(default_factory=list)
 
 
 def detect(text: str) -> LanguageGuess:
-    """``LanguageGuess("ar", 0.97, [ScriptSpan(..., "en")])`` for Arabic with an English name."""
+    """``LanguageGuess("ar", 0.97, [LanguageSpan(..., "en")])`` for Arabic with an English name."""
     try:
         reliable, _, details = pycld2.detect(text)
     except pycld2.error:
@@ -43,5 +38,5 @@ def detect(text: str) -> LanguageGuess:
     confidence = percent / 100 * (1.0 if reliable else 0.5)
     spans = []
     if _ARABIC.search(text):
-        spans = [ScriptSpan(m.start(), m.end(), "en") for m in _LATIN_RUN.finditer(text)]
+        spans = [LanguageSpan(start=m.start(), end=m.end(), language="en") for m in _LATIN_RUN.finditer(text)]
     return LanguageGuess(code, round(confidence, 3), spans)

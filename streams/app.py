@@ -47,6 +47,9 @@ def faust_config(settings: Settings) -> dict[str, object]:
         consumer_auto_offset_reset="earliest",
         autodiscover=False,
         producer_acks=-1,
+        # Every step is idempotent: on a rebalance, an event in flight is simply
+        # processed again; waiting for it can hold the group in a rebalance.
+        stream_wait_empty=False,
         # Room for any output of a message that passed the size door, and for its dead
         # letter: Faust's 1 MB default made the clean agent crash on a 1.8 MB article
         # (MessageSizeTooLargeError; the input was acked and lost). Same as kafka_io.

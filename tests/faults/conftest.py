@@ -176,6 +176,19 @@ def latest_verdicts(records: list[Seen]) -> dict[str, Any]:
     return {r.key: r.value for r in records if r.topic == VERDICTS}
 
 
+def matches_baseline(expected: Baseline, ids: set[str], top_k: int) -> Callable[[list[Seen]], bool]:
+    """Every input accounted for, and the verdicts and graph equal the undisturbed run's."""
+
+    def complete(records: list[Seen]) -> bool:
+        return (
+            accounted(records) >= ids
+            and latest_verdicts(records) == expected.verdicts
+            and fold_graph(records, top_k) == expected.graph
+        )
+
+    return complete
+
+
 def check_final_state(records: list[Seen], expected: Baseline, top_k: int) -> None:
     """Verdicts (latest per article) and the folded graph equal the undisturbed run's.
 

@@ -18,13 +18,12 @@ from tests.faults.conftest import (
     Tap,
     accounted,
     check_final_state,
-    fold_graph,
     http,
     ingest,
     input_ids,
     kill9,
-    latest_verdicts,
     make_settings,
+    matches_baseline,
     restart,
     start_worker,
 )
@@ -54,14 +53,7 @@ def test_kill_9_mid_stream_loses_nothing_and_changes_nothing(broker, tmp_path, w
         expected = baseline.result()
         assert expected.accounted >= ids
 
-        def complete(records):
-            return (
-                accounted(records) >= ids
-                and latest_verdicts(records) == expected.verdicts
-                and fold_graph(records, settings.graph_top_k) == expected.graph
-            )
-
-        tap.settle(complete, timeout_s=240)
+        tap.settle(matches_baseline(expected, ids, settings.graph_top_k), timeout_s=240)
         records = list(tap.records)
 
     missing = ids - accounted(records)

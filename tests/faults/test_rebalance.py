@@ -18,12 +18,11 @@ from tests.faults.conftest import (
     accounted,
     assigned,
     check_final_state,
-    fold_graph,
     ingest,
     input_ids,
     kill9,
-    latest_verdicts,
     make_settings,
+    matches_baseline,
     restart,
     start_worker,
 )
@@ -83,15 +82,7 @@ def test_a_survivor_takes_over_and_the_partitions_spread_again(broker, tmp_path,
         )
 
         expected = baseline.result()
-
-        def complete(records) -> bool:
-            return (
-                accounted(records) >= ids
-                and latest_verdicts(records) == expected.verdicts
-                and fold_graph(records, settings.graph_top_k) == expected.graph
-            )
-
-        tap.settle(complete, timeout_s=180)
+        tap.settle(matches_baseline(expected, ids, settings.graph_top_k), timeout_s=180)
         records = list(tap.records)
 
     missing = ids - accounted(records)

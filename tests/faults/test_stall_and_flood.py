@@ -21,12 +21,11 @@ from tests.faults.conftest import (
     Tap,
     accounted,
     check_final_state,
-    fold_graph,
     http,
     ingest,
     input_ids,
-    latest_verdicts,
     make_settings,
+    matches_baseline,
     peak_rss_mib,
     start_worker,
 )
@@ -57,15 +56,7 @@ def test_a_20_s_broker_stall_mid_stream_loses_nothing(own_broker, tmp_path, work
         os.kill(own_broker.process.pid, signal.SIGCONT)
         resumed_at = time.monotonic()
         expected = baseline.result()
-
-        def complete(records) -> bool:
-            return (
-                accounted(records) >= ids
-                and latest_verdicts(records) == expected.verdicts
-                and fold_graph(records, settings.graph_top_k) == expected.graph
-            )
-
-        tap.settle(complete, timeout_s=300)
+        tap.settle(matches_baseline(expected, ids, settings.graph_top_k), timeout_s=300)
         records = list(tap.records)
         first_after = min((r.at for r in records if r.topic == CLEAN and r.at > resumed_at), default=None)
 

@@ -93,8 +93,8 @@ def register_views(newsflow: Newsflow) -> None:
     @app.page("/articles/{article_id}")
     @app.table_route(table=tables["articles"], match_info="article_id")
     async def article(view: View, request: Request, article_id: str) -> Response:
-        if len(article_id) > MAX_ID_LENGTH:
-            return _error(view, 400, f"article id longer than {MAX_ID_LENGTH} characters")
+        if problem := too_long("article id", article_id):
+            return _error(view, 400, problem)
         entry = _load("articles", article_id)
         if entry is None or "article" not in entry:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
@@ -118,8 +118,8 @@ def register_views(newsflow: Newsflow) -> None:
     @app.page("/stories/{story_id}")
     @app.table_route(table=tables["stories"], match_info="story_id")
     async def story(view: View, request: Request, story_id: str) -> Response:
-        if len(story_id) > MAX_ID_LENGTH:
-            return _error(view, 400, f"story id longer than {MAX_ID_LENGTH} characters")
+        if problem := too_long("story id", story_id):
+            return _error(view, 400, problem)
         state = _load("stories", story_id)
         if state is None:
             return _error(view, 404, f"no story {story_id!r} on this deployment")
@@ -128,8 +128,8 @@ def register_views(newsflow: Newsflow) -> None:
     @app.page("/entities/{entity_key:.+}/articles")
     @app.table_route(table=tables["graph_index"], match_info="entity_key")
     async def entity_articles(view: View, request: Request, entity_key: str) -> Response:
-        if len(entity_key) > MAX_ID_LENGTH:
-            return _error(view, 400, f"entity key longer than {MAX_ID_LENGTH} characters")
+        if problem := too_long("entity key", entity_key):
+            return _error(view, 400, problem)
         state = _load("graph_index", entity_key)
         if state is None or not entity_key.startswith(("entity:", "keyword:")):
             return _error(view, 404, f"no recent article names {entity_key!r}")
@@ -171,6 +171,11 @@ def register_views(newsflow: Newsflow) -> None:
         return _asset(view, name)
 
 
+def too_long(kind: str, value: str) -> str | None:
+    """The 400 message for a key no table could hold, else None."""
+    return f"{kind} longer than {MAX_ID_LENGTH} characters" if len(value) > MAX_ID_LENGTH else None
+
+
 @dataclass(frozen=True)
 class RelatedQuery:
     depth: int
@@ -180,8 +185,8 @@ class RelatedQuery:
     @classmethod
     def parse(cls, article_id: str, query: Any) -> RelatedQuery:
         """``depth`` 1 or 2, ``min_score`` in [0, 1], ``limit`` 1..500; ValueError says which is wrong."""
-        if len(article_id) > MAX_ID_LENGTH:
-            raise ValueError(f"article id longer than {MAX_ID_LENGTH} characters")
+        if problem := too_long("article id", article_id):
+            raise ValueError(problem)
         try:
             depth = int(query.get("depth", "1"))
             min_score = float(query.get("min_score", "0"))

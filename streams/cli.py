@@ -389,6 +389,7 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tail(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import batches
     from streams.kafka_io import read_topics, strip_prefix
     from streams.pipeline.steps import INTERNAL_TOPICS, PUBLIC_TOPICS
 
@@ -403,12 +404,14 @@ def cmd_tail(args: argparse.Namespace, settings: Settings) -> int:
         async for record in read_topics(
             settings, [args.topic], idle_timeout_s=args.idle, from_beginning=not args.new
         ):
-            line = _record_line(strip_prefix(settings, record.topic), record.key, record.value)
-            if printer is not None:
-                printer.print(orjson.loads(line))
-            else:
-                sys.stdout.buffer.write(line + b"\n")
-                sys.stdout.flush()
+            topic = strip_prefix(settings, record.topic)
+            for item in batches.unpack(record.value or b"", record.key):  # through-topics carry batches
+                line = _record_line(topic, item.key, item.value)
+                if printer is not None:
+                    printer.print(orjson.loads(line))
+                else:
+                    sys.stdout.buffer.write(line + b"\n")
+                    sys.stdout.flush()
 
     try:
         asyncio.run(follow())

@@ -58,12 +58,21 @@ async def ensure_topics(settings: Settings) -> None:
         await admin.close()
 
 
-def producer(settings: Settings) -> AIOKafkaProducer:
+def producer(settings: Settings, *, batched: bool | None = None) -> AIOKafkaProducer:
+    """A producer for newsflow's topics (not for table changelogs: those are Faust's).
+
+    Tansu answers ListOffsets wrongly for multi-record batches (DESIGN.md), so by
+    default a producer sends one record per batch there. Topics nobody asks for
+    their end offset may take ``batched=True``: a consumer's fetch high watermark
+    stays right, and batches are what lets a producer send more than one record
+    per partition per round trip.
+    """
+    batched = not settings.tansu_compat if batched is None else batched
     return AIOKafkaProducer(
         bootstrap_servers=_servers(settings),
         acks="all",
         max_request_size=max(2 * settings.max_message_bytes, 1_048_576),
-        max_batch_size=1 if settings.tansu_compat else 16_384,
+        max_batch_size=65_536 if batched else 1,
         **client_options(settings),
     )
 

@@ -116,6 +116,16 @@ PARTITION_ASSIGNED = Gauge(
 ASSIGNED_PARTITIONS = Gauge(
     "newsflow_assigned_partitions", "Partitions assigned to this worker.", registry=REGISTRY
 )
+BROKER_UP = Gauge(
+    "newsflow_broker_up",
+    "1 when the broker answered this worker's last probe (every few seconds), else 0.",
+    registry=REGISTRY,
+)
+BROKER_LAST_SEEN = Gauge(
+    "newsflow_broker_last_answer_timestamp_seconds",
+    "When the broker last answered this worker's probe (Unix time).",
+    registry=REGISTRY,
+)
 WORKER_INFO = Gauge(
     "newsflow_worker_info",
     "Always 1; labels say which worker this is.",
@@ -211,6 +221,7 @@ class Observatory:
         self.partitions: list[PartitionPosition] = []
         self.tables: dict[str, int] = {}
         self.graph: dict[str, int] = {"nodes": 0, "edges": 0}
+        self.broker: dict[str, Any] = {"up": None, "last_answer": None, "down_since": None}
 
     # -- feeding -------------------------------------------------------------------------------
 
@@ -358,6 +369,7 @@ class Observatory:
             "top_entities": self._top_entities(top),
             "tables": dict(self.tables),
             "graph": dict(self.graph),
+            "broker": dict(self.broker),
         }
 
     def _with_titles(self, duplicate: dict[str, Any]) -> dict[str, Any]:
@@ -487,6 +499,18 @@ def observe_consumer(
         GRAPH_EDGES.set(graph[1])
         target.graph = {"nodes": graph[0], "edges": graph[1]}
     target.record_positions(positions)
+
+
+def observe_broker(up: bool, now: float | None = None, observatory: Observatory | None = None) -> None:
+    """The outcome of one broker probe: ``/metrics`` and the dashboard show a stall as it happens."""
+    now = time.time() if now is None else now
+    broker = (observatory or OBSERVATORY).broker
+    BROKER_UP.set(1 if up else 0)
+    if up:
+        BROKER_LAST_SEEN.set(now)
+        broker.update(up=True, last_answer=now, down_since=None)
+    else:
+        broker.update(up=False, down_since=broker["down_since"] or now)
 
 
 def raw_timestamp_ms(headers: Any) -> int | None:

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
+from aiohttp import web as aiohttp_web
 from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
@@ -66,6 +68,7 @@ def register_views(newsflow: Newsflow) -> None:
     )
     pid = str(observatory.worker["pid"])
     metrics.WORKER_INFO.labels(settings.advertised_url, settings.app_id, pid).set(1)
+    app.web.web_app.middlewares.append(json_errors)
 
     def _json(view: View, body: Any, status: int = 200) -> Response:
         return view.bytes(orjson.dumps(body), content_type="application/json", status=status)
@@ -169,6 +172,23 @@ def register_views(newsflow: Newsflow) -> None:
         if name not in DASHBOARD_FILES:
             return _error(view, 404, f"no dashboard file {name!r}")
         return _asset(view, name)
+
+
+@aiohttp_web.middleware
+async def json_errors(
+    request: aiohttp_web.Request,
+    handler: Callable[[aiohttp_web.Request], Awaitable[aiohttp_web.StreamResponse]],
+) -> aiohttp_web.StreamResponse:
+    """Errors aiohttp raises itself (no route, wrong method) answer JSON like the views' own."""
+    try:
+        return await handler(request)
+    except aiohttp_web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        kept = {k: v for k, v in exc.headers.items() if k.lower() not in ("content-type", "content-length")}
+        return aiohttp_web.json_response(
+            {"error": exc.reason.lower(), "status": exc.status}, status=exc.status, headers=kept
+        )
 
 
 def too_long(kind: str, value: str) -> str | None:

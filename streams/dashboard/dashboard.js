@@ -200,6 +200,21 @@
     fill("tables", "table keys: " + Object.entries(stats.tables).map(([k, v]) => `${k} ${num(v)}`).join(" · "));
   }
 
+  function renderBroker(stats) {
+    const b = stats.broker || {};
+    const badge = document.getElementById("broker");
+    if (b.up === null || b.up === undefined) {
+      badge.className = "badge";
+      fill(badge, "broker: not probed yet");
+    } else if (b.up) {
+      badge.className = "badge ok";
+      fill(badge, "broker up");
+    } else {
+      badge.className = "badge bad";
+      fill(badge, `broker unreachable for ${Math.round(stats.now - b.down_since)} s`);
+    }
+  }
+
   async function refresh() {
     const status = document.getElementById("status");
     try {
@@ -212,6 +227,7 @@
       renderDuplicates(stats);
       renderTop(stats);
       renderPartitions(stats);
+      renderBroker(stats);
       status.className = "badge ok";
       fill(status, "live " + new Date(stats.now * 1000).toLocaleTimeString());
       document.body.dataset.loaded = "true";

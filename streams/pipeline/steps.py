@@ -9,10 +9,10 @@ file replayed either way gives the same records.
     articles.raw ─clean─▶ articles.clean ─enrich─▶ articles.enriched ─link─▶ graph.by-key
                                                │                      │        graph.by-title
                                                ▼                      ▼             │ link-index,
-                                 dedup.nodes ◀──▶ dedup.buckets   graph.edges ◀─────┘ link-title
+                                 dedup.nodes ◀──▶ dedup.buckets   graph.links ◀─────┘ link-title
                                    │ dedup                            │ graph
                                    ▼                                  ▼
-             articles.verdicts, articles.duplicates, articles.unique  table related_graph
+             articles.verdicts, articles.duplicates, articles.unique  table related_graph, graph.edges
 
     catalog ─▶ graph.by-story ─link-story─▶ graph.by-key (index entry ``story:<id>``)
 """
@@ -46,11 +46,13 @@ VERDICTS = "articles.verdicts"
 DUPLICATES = "articles.duplicates"
 UNIQUE = "articles.unique"
 EDGES = "graph.edges"
+LINKS = "graph.links"
 DEAD_LETTER = "articles.dead-letter"
 
 # Topics a user reads; the rest are through-topics that repartition state.
 PUBLIC_TOPICS = (RAW, CLEAN, ENRICHED, UNIQUE, DUPLICATES, VERDICTS, EDGES, DEAD_LETTER)
-INTERNAL_TOPICS = (dedup.NODES_TOPIC, dedup.BUCKETS_TOPIC, BY_INDEX_KEY, BY_TITLE, BY_STORY)
+# The workers send them in batches (``streams.batches``).
+INTERNAL_TOPICS = (dedup.NODES_TOPIC, dedup.BUCKETS_TOPIC, BY_INDEX_KEY, BY_TITLE, BY_STORY, LINKS)
 
 
 class Emit(NamedTuple):
@@ -174,7 +176,7 @@ def _link_article(message: Message, ctx: StepContext) -> list[Emit]:
     article = from_dict(EnrichedArticle, orjson.loads(message.value))
     ref = link.member_ref(article)
     return (
-        [Emit(EDGES, edge.src, edge) for edge in link.edges_for_article(article)]
+        [Emit(LINKS, edge.src, edge) for edge in link.edges_for_article(article)]
         + [Emit(BY_INDEX_KEY, key, ref) for key in link.index_keys(article)]
         + [Emit(BY_TITLE, key, title_ref) for key, title_ref in link.title_refs(article)]
     )
@@ -183,12 +185,12 @@ def _link_article(message: Message, ctx: StepContext) -> list[Emit]:
 def _link_index(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
     key = (message.key or b"").decode()
     new_state, edges = link.observe_index(state, orjson.loads(message.value), key)
-    return new_state, [Emit(EDGES, edge.src, edge) for edge in edges]
+    return new_state, [Emit(LINKS, edge.src, edge) for edge in edges]
 
 
 def _link_title(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
     new_state, edges = link.observe_title(state, orjson.loads(message.value))
-    return new_state, [Emit(EDGES, edge.src, edge) for edge in edges]
+    return new_state, [Emit(LINKS, edge.src, edge) for edge in edges]
 
 
 def _link_story(message: Message, ctx: StepContext) -> list[Emit]:
@@ -199,10 +201,10 @@ def _link_story(message: Message, ctx: StepContext) -> list[Emit]:
 
 
 def _graph(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """Fold an edge into its source's entry; tell the neighbours it drops from its top-k."""
+    """Fold an edge into its source's entry and publish it; tell the neighbours it drops from its top-k."""
     edge = from_dict(Edge, orjson.loads(message.value))
     new_state, forgets = link.fold_edge(state, edge, top_k=ctx.graph_top_k)
-    return new_state, [Emit(EDGES, forget.src, forget) for forget in forgets]
+    return new_state, [Emit(EDGES, edge.src, message.value), *(Emit(LINKS, f.src, f) for f in forgets)]
 
 
 def _catalog_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
@@ -228,7 +230,7 @@ STEPS: tuple[Step, ...] = (
     Step("link-index", BY_INDEX_KEY, _link_index, table="graph_index"),
     Step("link-title", BY_TITLE, _link_title, table="graph_titles"),
     Step("link-story", BY_STORY, _link_story),
-    Step("graph", EDGES, _graph, table="related_graph"),
+    Step("graph", LINKS, _graph, table="related_graph"),
     # One catalog entry per article, fed by two copartitioned topics.
     Step("catalog", ENRICHED, _catalog_article, table="articles"),
     Step("catalog-verdict", VERDICTS, _catalog_verdict, table="articles"),

@@ -110,26 +110,32 @@ def collect(
     topics: list[str],
     until: Callable[[list[tuple[str, str | None, Any]]], bool],
     timeout_s: float = 90,
+    *,
+    fail_on_timeout: bool = True,
 ) -> list[tuple[str, str | None, Any]]:
-    """Read ``topics`` from the beginning until ``until(records)`` holds (or fail after a timeout)."""
+    """Read ``topics`` from the beginning until ``until(records)`` holds.
 
-    async def read() -> list[tuple[str, str | None, Any]]:
-        records: list[tuple[str, str | None, Any]] = []
-        deadline = time.monotonic() + timeout_s
+    After ``timeout_s`` the test fails, or with ``fail_on_timeout=False`` gets what
+    came, for its own assertions to show what is missing.
+    """
+    records: list[tuple[str, str | None, Any]] = []
+
+    async def read() -> None:
         async for record in read_topics(settings, topics, idle_timeout_s=None):
             key = record.key.decode() if record.key is not None else None
             records.append((strip_prefix(settings, record.topic), key, orjson.loads(record.value)))
-            if until(records) or time.monotonic() > deadline:
-                break
-        return records
+            if until(records):
+                return
 
-    async def bounded() -> list[tuple[str, str | None, Any]]:
-        return await asyncio.wait_for(read(), timeout_s + 5)
+    async def bounded() -> None:
+        await asyncio.wait_for(read(), timeout_s)
 
     try:
-        return asyncio.run(bounded())
+        asyncio.run(bounded())
     except TimeoutError:
-        pytest.fail(f"timed out after {timeout_s} s waiting on {topics}")
+        if fail_on_timeout:
+            pytest.fail(f"timed out after {timeout_s} s waiting on {topics}")
+    return records
 
 
 @pytest.fixture(scope="module")

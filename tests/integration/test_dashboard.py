@@ -7,12 +7,9 @@ them as text and run none of them. Needs /usr/bin/chromium and
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 import urllib.request
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,10 +17,9 @@ import pytest
 
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, PUBLIC_TOPICS, RAW
 from streams.sources import iter_messages
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, wait_for
 from tests.integration.conftest import WorkerProcess, collect, ingest
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PAYLOAD_TITLE = (
     "<img src=x onerror=\"window.__pwned='title';alert(1)\"> Storm <script>window.__pwned=1</script>"
@@ -106,57 +102,6 @@ def test_metrics_export_latency_lag_graph_and_assignment(fed, pipeline_worker):
     assert "newsflow_worker_info{" in text
     nodes = next(line for line in text.splitlines() if line.startswith("newsflow_graph_nodes "))
     assert float(nodes.split()[1]) > 0
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("headless Chromium is missing: run 'make browser' (Debian: chromium chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="newsflow-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--window-size=1400,1900",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("unhandledPromptBehavior", "ignore")
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    # Before any page script: record every dialog, so a payload that reaches alert() is seen.
-    driver.execute_cdp_cmd(
-        "Page.addScriptToEvaluateOnNewDocument",
-        {
-            "source": """
-        window.__dialogs = [];
-        for (const name of ["alert", "confirm", "prompt"]) {
-          window[name] = (...args) => { window.__dialogs.push([name, String(args[0])]); };
-        }"""
-        },
-    )
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def wait_for(driver, script: str, timeout_s: float = 30) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"page never satisfied: {script}")
 
 
 def test_the_dashboard_shows_the_counts_and_runs_no_payload(fed, pipeline_worker, browser):

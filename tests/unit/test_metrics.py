@@ -186,6 +186,17 @@ def test_consumer_sample_replaces_the_previous_assignment(obs):
     assert [p["topic"] for p in snap["partitions"]] == ["articles.clean"]
 
 
+def test_a_broker_stall_shows_since_when_and_clears_when_it_answers(obs, clock):
+    metrics.observe_broker(up=True, now=100.0, observatory=obs)
+    metrics.observe_broker(up=False, now=110.0, observatory=obs)
+    metrics.observe_broker(up=False, now=112.0, observatory=obs)
+    assert obs.snapshot(now=113.0)["broker"] == {"up": False, "last_answer": 100.0, "down_since": 110.0}
+    assert metrics.BROKER_UP._value.get() == 0
+    metrics.observe_broker(up=True, now=115.0, observatory=obs)
+    assert obs.snapshot(now=116.0)["broker"] == {"up": True, "last_answer": 115.0, "down_since": None}
+    assert metrics.BROKER_UP._value.get() == 1 and metrics.BROKER_LAST_SEEN._value.get() == 115.0
+
+
 def test_the_raw_timestamp_header_is_read_from_either_header_shape():
     headers = [("other", b"1"), (metrics.RAW_TS_HEADER, b"1700000000123")]
     assert metrics.raw_timestamp_ms(headers) == 1700000000123

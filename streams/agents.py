@@ -33,7 +33,7 @@ from typing import Any
 import faust
 import orjson
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, ProducerClosed
 
 from streams import batches, kafka_io, metrics
 from streams.pipeline.steps import (
@@ -55,6 +55,7 @@ from streams.settings import Settings
 MAX_BATCH_BYTES = 512 * 1024
 # An input whose outputs wait longer than this for the broker says so in the log.
 SLOW_SEND_WARNING_S = 10
+RESEND_DELAY_S = 1.0
 
 log = logging.getLogger("newsflow.agents")
 
@@ -66,7 +67,7 @@ def register_agents(
     ctx: StepContext,
     settings: Settings,
 ) -> None:
-    sender = _Sender(app, settings)
+    sender = Sender(app, settings)
     for step in STEPS:
         table = tables[step.table] if step.table else None
         sweeper = (
@@ -79,7 +80,7 @@ def register_agents(
 
 def _agent_for(
     step: Step,
-    sender: _Sender,
+    sender: Sender,
     table: faust.Table | None,
     ctx: StepContext,
     sweeper: _Sweeper | None,
@@ -121,7 +122,7 @@ def _agent_for(
                 SLOW_SEND_WARNING_S,
             )
             # Faust acks the input once this body returns: its outputs must be on the broker by then.
-            await asyncio.gather(*await sender.send(step, outputs))
+            await sender.deliver(step, outputs)
             if table is not None:
                 for key, new_state in states.items():
                     _write_state(table, key, stored[key], new_state)
@@ -131,7 +132,7 @@ def _agent_for(
     return agent
 
 
-class _Sender:
+class Sender:
     """Sends a step's outputs: one by one on public topics, batched by partition on through-topics.
 
     Outputs go through a producer of their own that packs records into batches:
@@ -147,23 +148,64 @@ class _Sender:
         self.known: set[str] = set()  # topics whose partitions the producer knows
         app.on_before_shutdown.connect(self._stop)
 
+    async def deliver(self, step: Step, outputs: list[tuple[Emit, int | None, Message]]) -> None:
+        """Send ``outputs`` until the broker has them all; a failed round is sent again whole.
+
+        Raising would crash the agent and Faust would ack the input unprocessed. Sending
+        twice is harmless: outputs are keyed and every table update is idempotent.
+        """
+        while True:
+            try:
+                await asyncio.gather(*await self.send(step, outputs))
+                return
+            except ProducerClosed:
+                raise asyncio.CancelledError from None  # shutting down: the input stays unacked
+            except KafkaError as exc:
+                log.warning(
+                    "step %s: the broker refused %d outputs (%r); sending again", step.name, len(outputs), exc
+                )
+                await asyncio.sleep(RESEND_DELAY_S)
+
     async def send(self, step: Step, outputs: list[tuple[Emit, int | None, Message]]) -> list[Awaitable[Any]]:
         """Hand every output to the producer; the futures resolve once the broker has them."""
         producer = self.producer or await self._start()
         deliveries: list[Awaitable[Any]] = []
-        grouped: dict[tuple[str, int], list[batches.Item]] = defaultdict(list)
+        grouped: dict[tuple[str, int], list[tuple[batches.Item, Message]]] = defaultdict(list)
         for emit, raw_ts_ms, origin in outputs:
             key = emit.key.encode() if emit.key is not None else None
             if emit.topic in INTERNAL_TOPICS:
                 partition = await self._partition(producer, emit.topic, key)
-                grouped[(emit.topic, partition)].append(batches.Item(key, encode(emit.value), raw_ts_ms))
+                item = batches.Item(key, encode(emit.value), raw_ts_ms)
+                grouped[(emit.topic, partition)].append((item, origin))
                 continue
             deliveries.append(await self._send_one(producer, step, emit, key, raw_ts_ms, origin))
-        for (topic, partition), items in grouped.items():
-            for run in batches.split(items, MAX_BATCH_BYTES):
-                name = self.settings.topic(topic)
-                deliveries.append(await producer.send(name, batches.pack(run), partition=partition))
+        for (topic, partition), entries in grouped.items():
+            origins = {id(item): origin for item, origin in entries}
+            for run in batches.split([item for item, _ in entries], MAX_BATCH_BYTES):
+                deliveries += await self._send_run(producer, step, topic, partition, run, origins)
         return deliveries
+
+    async def _send_run(
+        self,
+        producer: AIOKafkaProducer,
+        step: Step,
+        topic: str,
+        partition: int,
+        run: list[batches.Item],
+        origins: dict[int, Message],
+    ) -> list[Awaitable[Any]]:
+        try:
+            return [await producer.send(self.settings.topic(topic), batches.pack(run), partition=partition)]
+        except MessageSizeTooLargeError as exc:
+            if len(run) > 1:  # one at a time, so only an item too large on its own is refused
+                sent = []
+                for item in run:
+                    sent += await self._send_run(producer, step, topic, partition, [item], origins)
+                return sent
+            origin = origins[id(run[0])]
+            emit = dead_letter(origin, step.name, "output_too_large", f"{topic}: {exc}")
+            key = emit.key.encode() if emit.key is not None else None
+            return [await self._send_one(producer, step, emit, key, run[0].raw_ts_ms, origin)]
 
     async def _send_one(
         self,

@@ -29,6 +29,7 @@ from prometheus_client import generate_latest
 
 from streams import metrics
 from streams.pipeline.link import neighbours
+from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import STEPS
 from streams.pipeline.stories import story_view
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
     from streams.app import Newsflow
 
-MAX_ID_LENGTH = 512
 MAX_LIMIT = 500
 SAMPLE_INTERVAL_S = 5.0
 GRAPH_TABLE = "related_graph"
@@ -193,7 +193,7 @@ async def json_errors(
 
 def too_long(kind: str, value: str) -> str | None:
     """The 400 message for a key no table could hold, else None."""
-    return f"{kind} longer than {MAX_ID_LENGTH} characters" if len(value) > MAX_ID_LENGTH else None
+    return f"{kind} longer than {MAX_ID_CHARS} characters" if len(value) > MAX_ID_CHARS else None
 
 
 @dataclass(frozen=True)

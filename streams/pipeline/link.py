@@ -153,10 +153,14 @@ def expire_index(state: IndexState, cutoff: str) -> IndexState | None:
     return {"members": members, "seen": len(members)} if members else None
 
 
+# Longer "titles" are not headlines (and would make huge keys).
+MAX_TITLE_TOKENS = 40
+
+
 def title_key(title: str | None) -> str | None:
     """Headlines match on folded words, so spelling variants of one title meet."""
     tokens = [fold_inner_vowels(t) for t in match_tokens(title or "")]
-    return " ".join(tokens) if len(tokens) >= 3 else None
+    return " ".join(tokens) if 3 <= len(tokens) <= MAX_TITLE_TOKENS else None
 
 
 def title_refs(article: EnrichedArticle) -> list[tuple[str, Ref]]:

@@ -53,6 +53,10 @@ class Limits:
     max_text_chars: int = 200_000
 
 
+# Longer ids are refused: an id is a Kafka key, a table key and a URL path segment.
+MAX_ID_CHARS = 512
+
+
 @dataclass(slots=True, kw_only=True)
 class RawPage:
     article_id: str
@@ -186,6 +190,10 @@ def _page(
     limits: Limits,
 ) -> RawPage:
     article_id = (envelope.get("id") or "").strip() or None
+    if article_id is not None and len(article_id) > MAX_ID_CHARS:
+        raise PipelineError(
+            "invalid_envelope", STAGE, f"field 'id' has {len(article_id)} characters; at most {MAX_ID_CHARS}"
+        )
     url = (envelope.get("url") or "").strip() or None
     if url:
         try:

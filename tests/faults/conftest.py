@@ -18,7 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,16 +133,29 @@ class Tap:
             time.sleep(poll_s)
         return predicate(list(self.records))
 
-    def settle(self, predicate: Callable[[list[Seen]], bool], timeout_s: float, idle_s: float = 20) -> bool:
-        """Wait until ``predicate`` holds, or nothing new came for ``idle_s`` (the pipeline is done)."""
+    def settle(
+        self,
+        predicate: Callable[[list[Seen]], bool],
+        timeout_s: float,
+        idle_s: float = 20,
+        workers: Sequence[WorkerProcess] = (),
+    ) -> bool:
+        """Wait until ``predicate`` holds, or the pipeline is done: nothing new came for
+        ``idle_s`` and the ``workers`` consumed nothing either (a backlog between the
+        stateful steps can hold the public outputs back for longer than that)."""
         deadline = time.monotonic() + timeout_s
+        last_work, last_change = -1.0, time.monotonic()
         while time.monotonic() < deadline:
             if self.error is not None:
                 raise RuntimeError(f"the tap stopped: {self.error!r}") from self.error
             records = list(self.records)
             if predicate(records):
                 return True
-            if records and time.monotonic() - records[-1].at > idle_s:
+            work = consumed(workers)
+            if work != last_work:
+                last_work, last_change = work, time.monotonic()
+            newest = max(records[-1].at if records else 0.0, last_change)
+            if records and time.monotonic() - newest > idle_s:
                 return False
             time.sleep(1.0)
         return predicate(list(self.records))
@@ -315,6 +328,23 @@ def http(url: str, headers: dict[str, str] | None = None, timeout_s: float = 10)
         return status, orjson.loads(body)
     except orjson.JSONDecodeError:
         return status, body.decode("utf-8", "replace")
+
+
+def consumed(workers: Sequence[WorkerProcess]) -> float:
+    """Messages the live ones of ``workers`` consumed so far, by their ``/metrics``."""
+    total = 0.0
+    for worker in workers:
+        try:
+            status, body = http(worker.url + "/metrics", timeout_s=5)
+        except OSError:
+            continue  # killed, or not up yet
+        if status == 200:
+            total += sum(
+                float(line.split()[-1])
+                for line in str(body).splitlines()
+                if line.startswith("newsflow_messages_in_total{")
+            )
+    return total
 
 
 def metric_lines(worker: WorkerProcess, name: str) -> list[str]:

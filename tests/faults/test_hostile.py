@@ -36,13 +36,9 @@ from tests.faults.hostile import BIG, corpus, hypothesis_messages, mutations
 
 TOKEN = "fault-tier-token-7c1d9e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-# Pathologically slow in enrich (see tests/unit/test_hostile_in_process.py): they would
-# hold the worker's event loop for minutes, which is a finding, not a fuzz case.
-SLOW = {"combining-flood", "giant-text-arabic", "html-entity-flood"}
-# Every CI run: ~2,100 messages (the whole pipeline behind the door costs 10-70 ms
-# per valid article on 2 cores). Nightly: the 10,000+.
-CI_COUNT = 1_000
-NIGHTLY_COUNT = 5_000
+# Seeded mutations of good messages and hypothesis draws, each this many: with the
+# corpus and the big cases, over 10,000 messages on every CI run.
+COUNT = 5_000
 GOOD = orjson.dumps({"id": "good-after-fuzz", "text": "Rotterdam reopened its terminals on Friday."})
 
 
@@ -77,15 +73,12 @@ def _seen(records: list[Seen]) -> Counter[tuple[str, str | None, str | None]]:
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize(
-    "count", [CI_COUNT, pytest.param(NIGHTLY_COUNT, marks=pytest.mark.nightly)], ids=["ci", "nightly"]
-)
-def test_hostile_messages_each_give_output_or_a_dead_letter(guarded_worker, count):
+def test_hostile_messages_each_give_output_or_a_dead_letter(guarded_worker):
     values = (
         list(corpus().values())
-        + [build() for name, build in BIG.items() if name not in SLOW]
-        + mutations(count, seed=count)
-        + hypothesis_messages(count)
+        + [build() for build in BIG.values()]
+        + mutations(COUNT, seed=COUNT)
+        + hypothesis_messages(COUNT)
     )
     messages = [(f"z{i:05d}".encode(), value) for i, value in enumerate(values)]
     expected = _door(messages)
@@ -97,7 +90,7 @@ def test_hostile_messages_each_give_output_or_a_dead_letter(guarded_worker, coun
         def through(records: list[Seen]) -> bool:
             return not (expected - _seen(records))
 
-        tap.settle(through, timeout_s=600, idle_s=30)
+        tap.settle(through, timeout_s=600, idle_s=30, workers=[guarded_worker])
         missing = expected - _seen(list(tap.records))
         assert not missing, f"{sum(missing.values())} expected outputs never came: {list(missing)[:5]}"
         dead = [r.value for r in tap.records if r.topic == DEAD_LETTER]

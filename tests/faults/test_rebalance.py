@@ -82,7 +82,7 @@ def test_a_survivor_takes_over_and_the_partitions_spread_again(broker, tmp_path,
         )
 
         expected = baseline.result()
-        tap.settle(matches_baseline(expected, ids, settings.graph_top_k), timeout_s=180)
+        tap.settle(matches_baseline(expected, ids, settings.graph_top_k), timeout_s=180, workers=workers)
         records = list(tap.records)
 
     missing = ids - accounted(records)

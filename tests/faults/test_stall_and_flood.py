@@ -100,7 +100,7 @@ def test_a_20_s_broker_stall_mid_stream_loses_nothing(own_broker, tmp_path, work
         os.kill(own_broker.process.pid, signal.SIGCONT)
         resumed_at = time.monotonic()
         expected = baseline.result()
-        tap.settle(matches_baseline(expected, ids, settings.graph_top_k), timeout_s=300)
+        tap.settle(matches_baseline(expected, ids, settings.graph_top_k), timeout_s=300, workers=workers)
         records = list(tap.records)
         first_after = min((r.at for r in records if r.topic == CLEAN and r.at > resumed_at), default=None)
 

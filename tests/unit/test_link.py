@@ -170,3 +170,8 @@ def test_titles_and_links_leave_the_window():
     # An article titled like the headline after the page expired is not linked to it.
     state, edges = observe_title(expire_titles(state, DAY2), {"titled": "art2", "at": DAY3})
     assert not edges
+
+
+def test_a_title_too_long_to_be_a_headline_makes_no_title_key():
+    assert title_key("Storm closes the port of Rotterdam") == "storm closes the port of rotterdam"
+    assert title_key("word " * 41) is None and title_key("two words") is None

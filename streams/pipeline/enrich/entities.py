@@ -26,7 +26,7 @@ from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
 from streams.pipeline.enrich.people import TitledName, function_words, titled_names
 from streams.pipeline.enrich.phrases import PhraseSet
-from streams.pipeline.enrich.spans import Span
+from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.records import Entity, Mention
 from streams.text import matching_form
@@ -161,7 +161,7 @@ def _repeats(tokens: list[Token], chosen: list[Span]) -> list[Span]:
     """
     found: dict[tuple[str, ...], Span] = {}
     for span in chosen:
-        if span.key is None and span.type in ("person", "org"):
+        if span.key is None and span.type in ("person", "org") and span.last - span.first < MAX_NAME_TOKENS:
             words = tokens[span.first : span.last + 1]
             found.setdefault(tuple(t.form for t in words), span)
     if not found:

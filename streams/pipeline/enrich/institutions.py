@@ -15,7 +15,7 @@ from functools import cache
 from streams import lang
 from streams.pipeline.enrich.nisba import country_of
 from streams.pipeline.enrich.phrases import PhraseSet
-from streams.pipeline.enrich.spans import Span
+from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, phrase_forms
 
 
@@ -74,6 +74,7 @@ def latin_runs(text: str, tokens: list[Token]) -> list[Span]:
             and not between(text, tokens[j], tokens[j + 1]).strip(" &'-")
         ):
             j += 1
-        spans.append(Span(i, j, "org", rank=3))
+        if j - i < MAX_NAME_TOKENS:
+            spans.append(Span(i, j, "org", rank=3))
         i = j + 1
     return spans

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The longest name, in tokens, that enrich repeats through an article or takes from a
+# run of Latin words: longer runs are quoted text, and repeating them is quadratic.
+MAX_NAME_TOKENS = 8
+
 
 @dataclass(slots=True)
 class Span:

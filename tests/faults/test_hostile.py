@@ -50,21 +50,27 @@ def guarded_worker(broker, tmp_path_factory) -> Iterator[WorkerProcess]:
     worker.stop()
 
 
-def _door(messages: list[tuple[bytes, bytes]]) -> Counter[tuple[str, str | None, str | None]]:
-    """What the clean step gives in-process: ``(topic, key, dead-letter reason)`` per output."""
+Output = tuple[str, str | None, str | None]
+
+
+def _door(messages: list[tuple[bytes, bytes]]) -> tuple[Counter[Output], dict[Output, bytes]]:
+    """What the clean step gives in-process: ``(topic, key, dead-letter reason)`` per
+    output, and the message that gave each (for the failure message)."""
     clean = next(step for step in STEPS if step.name == "clean")
     ctx = StepContext.from_settings(Settings())
-    expected: Counter[tuple[str, str | None, str | None]] = Counter()
+    expected: Counter[Output] = Counter()
+    origin: dict[Output, bytes] = {}
     for key, value in messages:
         _, emits = clean(None, Message(key, value, 1_700_000_000_000), ctx)
         assert emits, f"the clean step gave nothing for {value[:80]!r}"
         for emit in emits:
-            reason = emit.value.reason if emit.topic == DEAD_LETTER else None
-            expected[(emit.topic, emit.key, reason)] += 1
-    return expected
+            output = (emit.topic, emit.key, emit.value.reason if emit.topic == DEAD_LETTER else None)
+            expected[output] += 1
+            origin.setdefault(output, value)
+    return expected, origin
 
 
-def _seen(records: list[Seen]) -> Counter[tuple[str, str | None, str | None]]:
+def _seen(records: list[Seen]) -> Counter[Output]:
     return Counter(
         (r.topic, r.key, r.value.get("reason") if r.topic == DEAD_LETTER else None)
         for r in records
@@ -81,7 +87,7 @@ def test_hostile_messages_each_give_output_or_a_dead_letter(guarded_worker):
         + hypothesis_messages(COUNT)
     )
     messages = [(f"z{i:05d}".encode(), value) for i, value in enumerate(values)]
-    expected = _door(messages)
+    expected, origin = _door(messages)
     settings = guarded_worker.settings
     started = time.monotonic()
     with Tap(settings, [CLEAN, DEAD_LETTER]) as tap:
@@ -92,7 +98,9 @@ def test_hostile_messages_each_give_output_or_a_dead_letter(guarded_worker):
 
         tap.settle(through, timeout_s=600, idle_s=30, workers=[guarded_worker])
         missing = expected - _seen(list(tap.records))
-        assert not missing, f"{sum(missing.values())} expected outputs never came: {list(missing)[:5]}"
+        assert not missing, f"{sum(missing.values())} expected outputs never came: " + "; ".join(
+            f"{output} from {origin[output][:300]!r}" for output in list(missing)[:3]
+        )
         dead = [r.value for r in tap.records if r.topic == DEAD_LETTER]
         assert all(d["reason"] and d["stage"] and d["original_bytes"] >= 0 for d in dead)
         elapsed = time.monotonic() - started

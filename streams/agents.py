@@ -88,7 +88,11 @@ def _agent_for(
     async def agent(stream: faust.StreamT) -> None:
         async for event in stream.events():
             message = event.message
-            items = batches.unpack(message.value or b"", message.key, _raw_timestamp_ms(step, message))
+            raw_ts_ms = _raw_timestamp_ms(step, message)
+            if step.source in INTERNAL_TOPICS:
+                items = batches.unpack(message.value or b"", message.key, raw_ts_ms)
+            else:  # public topics carry one record per message, whatever its bytes
+                items = [batches.Item(message.key, message.value or b"", raw_ts_ms)]
             if sweeper is not None:
                 newest = max((item.raw_ts_ms or 0 for item in items), default=0)
                 sweeper.maybe_sweep(message.topic, message.partition, newest / 1000)

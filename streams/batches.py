@@ -76,4 +76,4 @@ def unpack(value: bytes, key: bytes | None = None, raw_ts_ms: int | None = None)
             items.append(Item(item_key, item_value, timestamp or None))
     except struct.error:  # ran past the end: not a batch after all; the step says what it is
         return [Item(key, value, raw_ts_ms)]
-    return items
+    return items or [Item(key, value, raw_ts_ms)]

@@ -14,6 +14,7 @@ items = st.lists(
         st.binary(max_size=300),
         st.one_of(st.none(), st.integers(min_value=1, max_value=2**62)),
     ),
+    min_size=1,  # the sender never sends an empty batch
     max_size=30,
 )
 
@@ -47,3 +48,7 @@ def test_split_keeps_the_order_and_the_size_bound():
     assert [item for run in runs for item in run] == batch
     assert all(len(pack(run)) <= 1000 + len(MAGIC) or len(run) == 1 for run in runs)
     assert split([Item(None, b"y" * 5000, None)], 1000) == [[Item(None, b"y" * 5000, None)]]
+
+
+def test_the_magic_alone_is_a_message_not_an_empty_batch():
+    assert unpack(MAGIC, b"k", 7) == [Item(b"k", MAGIC, 7)]

@@ -184,8 +184,10 @@ class Sender:
                 continue
             deliveries.append(await self._send_one(producer, step, emit, key, raw_ts_ms, origin))
         for (topic, partition), entries in grouped.items():
-            origins = {id(item): origin for item, origin in entries}
+            start = 0  # runs are consecutive: each run's origins are the next ones
             for run in batches.split([item for item, _ in entries], MAX_BATCH_BYTES):
+                origins = [origin for _, origin in entries[start : start + len(run)]]
+                start += len(run)
                 deliveries += await self._send_run(producer, step, topic, partition, run, origins)
         return deliveries
 
@@ -196,17 +198,17 @@ class Sender:
         topic: str,
         partition: int,
         run: list[batches.Item],
-        origins: dict[int, Message],
+        origins: list[Message],
     ) -> list[Awaitable[Any]]:
         try:
             return [await producer.send(self.settings.topic(topic), batches.pack(run), partition=partition)]
         except MessageSizeTooLargeError as exc:
             if len(run) > 1:  # one at a time, so only an item too large on its own is refused
                 sent = []
-                for item in run:
-                    sent += await self._send_run(producer, step, topic, partition, [item], origins)
+                for item, origin in zip(run, origins, strict=True):
+                    sent += await self._send_run(producer, step, topic, partition, [item], [origin])
                 return sent
-            origin = origins[id(run[0])]
+            origin = origins[0]
             emit = dead_letter(origin, step.name, "output_too_large", f"{topic}: {exc}")
             key = emit.key.encode() if emit.key is not None else None
             return [await self._send_one(producer, step, emit, key, run[0].raw_ts_ms, origin)]

@@ -31,7 +31,7 @@ STAGE = "parse"
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|\?xml)", re.I | re.S)
 _HTML_TAGS = re.compile(rb"<(?:p|div|article|section|span|br|h[1-6])[\s/>]", re.I)
 _TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)$", re.I)
-_ENVELOPE_STRINGS = (
+ENVELOPE_STRINGS = (
     "id",
     "url",
     "source",
@@ -143,7 +143,7 @@ def _parse_envelope(value: bytes, fetched_at: str | None, limits: Limits) -> Raw
     article_id = envelope.get("id")
     if isinstance(article_id, int) and not isinstance(article_id, bool):
         envelope["id"] = str(article_id)
-    for name in _ENVELOPE_STRINGS:
+    for name in ENVELOPE_STRINGS:
         field_value = envelope.get(name)
         if field_value is not None and not isinstance(field_value, str):
             raise PipelineError(

@@ -335,15 +335,10 @@ def consumed(workers: Sequence[WorkerProcess]) -> float:
     total = 0.0
     for worker in workers:
         try:
-            status, body = http(worker.url + "/metrics", timeout_s=5)
+            lines = metric_lines(worker, "newsflow_messages_in_total{")
         except OSError:
             continue  # killed, or not up yet
-        if status == 200:
-            total += sum(
-                float(line.split()[-1])
-                for line in str(body).splitlines()
-                if line.startswith("newsflow_messages_in_total{")
-            )
+        total += sum(float(line.split()[-1]) for line in lines)
     return total
 
 

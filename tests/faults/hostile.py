@@ -17,22 +17,11 @@ import orjson
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from streams.pipeline.parse import ENVELOPE_STRINGS
+
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "hostile"
 ARABIC = "المدينة المنورة تستضيف مهرجان التمور بمشاركة 120 مزارعاً من مختلف المناطق."
-ENVELOPE_FIELDS = (
-    "id",
-    "url",
-    "source",
-    "published_at",
-    "fetched_at",
-    "title",
-    "text",
-    "html",
-    "language",
-    "schema_version",
-    "content_type",
-    "charset",
-)
+ENVELOPE_FIELDS = (*ENVELOPE_STRINGS, "schema_version")
 Raw = tuple[bytes | None, bytes]
 
 

@@ -1,4 +1,4 @@
-"""The in-process path (``newsflow process``): throughput, cost per stage, state size.
+"""The in-process path (``newsflow process``): throughput and cost per stage.
 
 Nothing here knows what the stages do inside: steps come from
 ``streams.pipeline.steps.STEPS`` and are wrapped with a timer, and the parts
@@ -238,39 +238,6 @@ def table_bytes(pipeline: InProcessPipeline) -> dict[str, int]:
         name: sum(len(key.encode()) + len(value) for key, value in table.items())
         for name, table in pipeline.tables.items()
     }
-
-
-@dataclass
-class StateResult:
-    pages: int
-    seconds: float
-    bytes_per_page: dict[str, float]
-    entries: dict[str, int]
-    reached_target: bool
-
-
-def measure_state(
-    page_source: Iterator[Page], target_pages: int, budget_s: float, warm_pages: Sequence[Page]
-) -> StateResult:
-    """Feed fresh pages until ``target_pages`` or ``budget_s``; table bytes per page at the end."""
-    pipeline = new_pipeline()
-    warm_up(pipeline, warm_pages)
-    fed = 0
-    started = time.perf_counter()
-    for page in page_source:
-        for _ in pipeline.feed(page.value, page.key):
-            pass
-        fed += 1
-        if fed >= target_pages or time.perf_counter() - started > budget_s:
-            break
-    sizes = table_bytes(pipeline)
-    return StateResult(
-        pages=fed,
-        seconds=time.perf_counter() - started,
-        bytes_per_page={name: round(size / max(fed, 1), 1) for name, size in sizes.items()},
-        entries={name: len(table) for name, table in pipeline.tables.items()},
-        reached_target=fed >= target_pages,
-    )
 
 
 def clean_pages_per_s(page: bytes, budget_s: float = 3.0) -> tuple[float, int]:

@@ -122,6 +122,10 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
         f"state bytes per article, dedup + graph, after {result['state_pages']:,} pages{reached}",
         f"{result['state_bytes_per_article']:,.0f}",
     )
+    growth = result.get("state_bytes_per_article_growth", [])
+    if len(growth) > 2:
+        steps = ", ".join(f"{pages:,}: {size:,.0f}" for pages, size in growth[1::3])
+        other.add_row(f"  after fewer pages: {steps}", "")
     for table, size in sorted(result["state_bytes_per_article_by_table"].items()):
         other.add_row(f"  table {table} ({result['state_entries'][table]:,} keys)", f"{size:,.0f}")
     other.add_row("worker peak RSS (MB)", f"{result['peak_rss_mb']:,.0f}")

@@ -8,8 +8,8 @@ Phases, in order (each bounded by a time budget so the whole run fits in
 2. the transport ceiling: aiokafka passthrough on the same pages;
 3. the pipeline with 1 then 2 ``newsflow worker`` processes on exactly the
    pages of phase 1 (py-spy on the 1-worker run, latency on the 2-worker run);
-4. state bytes per article after as many fresh pages as the budget allows
-   (up to 100,000), in-process;
+4. state bytes per article after 100,000 articles (as many as the budget
+   allows), in-process: rounds of a really enriched pool (``bench/state.py``);
 5. pyinstrument on the in-process path; the clean stage on the sample page;
    the HTML evaluation pages against trafilatura when ``--eval-data`` has them.
 
@@ -35,9 +35,10 @@ import orjson
 
 from bench.articles import generate_pages, iter_pages
 from bench.broker_runs import PipelinePlan, passthrough_ceiling, run_pipeline
-from bench.inprocess import clean_pages_per_s, measure_state, run_in_process, stage_of
+from bench.inprocess import clean_pages_per_s, run_in_process, stage_of
 from bench.profiling import hot_spots_from_collapsed, profile_in_process, streams_hot_spots
 from bench.report import aims, print_report
+from bench.state import enrich_pool, measure_state
 from streams.broker import EmbeddedBroker
 from streams.pipeline.steps import STEPS
 
@@ -74,6 +75,7 @@ class Budget:
     ceiling_messages: int
     pipeline_s: float  # the pipeline runs take as many pages as 1 worker does in this time
     latency_s: float
+    state_pool: int  # pages enriched for real; the state phase feeds rounds of them (bench/state.py)
     state_pages: int
     state_s: float
     profile_s: float  # pyinstrument on the in-process path; 0: none
@@ -89,8 +91,9 @@ FULL = Budget(
     ceiling_messages=20_000,
     pipeline_s=60,
     latency_s=20,
+    state_pool=500,
     state_pages=100_000,
-    state_s=50,
+    state_s=330,
     profile_s=12,
     worker_profile_s=15,
     clean_s=3,
@@ -103,8 +106,9 @@ QUICK = Budget(
     ceiling_messages=4_000,
     pipeline_s=12,
     latency_s=6,
-    state_pages=5_000,
-    state_s=6,
+    state_pool=60,
+    state_pages=3_000,
+    state_s=15,
     profile_s=0,
     worker_profile_s=0,
     clean_s=1,
@@ -246,16 +250,22 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
         result["worker_hot_spots"] = [asdict(s) for s in hot_spots_from_collapsed(one.profile)]
         result["worker_stage_time"] = [asdict(s) for s in streams_hot_spots(one.profile)]
 
-    log(f"state: up to {budget.state_pages} fresh pages or {budget.state_s:.0f} s, in-process")
+    target, limit_s = budget.state_pages, budget.state_s
+    log(f"state: {budget.state_pool} pages enriched, then {target:,} fed ({limit_s:.0f} s at most)")
+    catalogs = frozenset(s.table for s in STEPS if s.table and stage_of(s.name) == "catalog")
     state = measure_state(
-        iter_pages(budget.state_pages, seed=2, id_prefix="state"), budget.state_pages, budget.state_s, warm
+        enrich_pool(iter_pages(budget.state_pool, seed=2, id_prefix="state")),
+        target,
+        limit_s,
+        skip_tables=catalogs,
     )
-    catalogs = {s.table for s in STEPS if s.table and stage_of(s.name) == "catalog"}
+    log(f"state: {state.pages:,} pages in {state.seconds:.0f} s")
     result["state_pages"] = state.pages
+    result["state_pool_pages"] = state.pool_pages
+    result["state_seconds"] = round(state.seconds, 1)
     result["state_reached_target"] = state.reached_target
-    result["state_bytes_per_article"] = round(
-        sum(v for name, v in state.bytes_per_page.items() if name not in catalogs), 1
-    )
+    result["state_bytes_per_article"] = state.growth[-1][1]
+    result["state_bytes_per_article_growth"] = state.growth
     result["state_bytes_per_article_by_table"] = state.bytes_per_page
     result["state_entries"] = state.entries
 

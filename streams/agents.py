@@ -302,6 +302,9 @@ class _Sweeper:
         self.expire = EXPIRY[name]
         self.last_sweep: dict[int, float] = {}
         self.stream_time: dict[int, float] = {}
+        # Each key's partition, hashed once: the hash is pure Python and a sweep of
+        # each partition walks every key the worker holds.
+        self.partition_of: dict[bytes, int] = {}
 
     def maybe_sweep(self, topic: str, partition: int, timestamp_s: float) -> None:
         self.stream_time[partition] = max(self.stream_time.get(partition, 0.0), timestamp_s or 0.0)
@@ -310,11 +313,15 @@ class _Sweeper:
             return
         self.last_sweep[partition] = now
         stream_now = datetime.fromtimestamp(self.stream_time[partition], UTC)
+        partition_of = self.partition_of
         for key, stored in list(self.table.items()):
-            if self.app.producer.key_partition(topic, key).partition != partition:
+            if (owner := partition_of.get(key)) is None:
+                owner = partition_of[key] = self.app.producer.key_partition(topic, key).partition
+            if owner != partition:
                 continue  # another partition's entry: swept by its own stream
             kept = self.expire(orjson.loads(stored), stream_now, self.ctx)
             if kept is None:
                 del self.table[key]
+                del partition_of[key]
             elif (encoded := encode(kept)) != stored:
                 self.table[key] = encoded

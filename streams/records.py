@@ -8,6 +8,7 @@ orjson serialises them natively.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -164,17 +165,22 @@ def from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
     consumer; missing required keys raise ``TypeError`` naming the field.
     """
     kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
+    for name, nested in _field_plan(cls):
+        if name not in data:
             continue
-        value = data[f.name]
-        nested = _NESTED.get((cls.__name__, f.name))
+        value = data[name]
         if nested is not None and value is not None:
             value = (
                 [from_dict(nested, v) for v in value] if isinstance(value, list) else from_dict(nested, value)
             )
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
+
+
+@functools.cache
+def _field_plan(cls: type[Any]) -> tuple[tuple[str, type[Any] | None], ...]:
+    """Each field's name and nested record type: ``dataclasses.fields`` is slow on the hot path."""
+    return tuple((f.name, _NESTED.get((cls.__name__, f.name))) for f in fields(cls))
 
 
 _NESTED: dict[tuple[str, str], type[Any]] = {

@@ -80,12 +80,14 @@ def register_views(newsflow: Newsflow) -> None:
         stored = tables[table].get(key.encode())
         return orjson.loads(stored) if stored is not None else None
 
+    graph_size = _GraphSize()
+
     def _sample() -> None:
         """Read lag, assignment and table sizes off the worker into the metrics."""
         try:
             positions = _positions(app, settings.topic_prefix)
             sizes = {name: len(table) for name, table in tables.items()}
-            metrics.observe_consumer(positions, sizes, _graph_size(tables.get(GRAPH_TABLE)))
+            metrics.observe_consumer(positions, sizes, graph_size(tables.get(GRAPH_TABLE)))
         except Exception:  # a metrics read must never take a worker down
             log.exception("could not sample consumer positions")
 
@@ -282,11 +284,23 @@ def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
     return positions
 
 
-def _graph_size(table: Any) -> tuple[int, int] | None:
-    if table is None:
-        return None
-    nodes = edges = 0
-    for stored in table.values():
-        nodes += 1
-        edges += len(orjson.loads(stored).get("neighbours", {}))
-    return nodes, edges
+class _GraphSize:
+    """Nodes and edges of the related-articles table, decoding only the entries that changed.
+
+    Decoding every entry on each sample would hold the event loop for seconds
+    once a worker keeps a week of articles.
+    """
+
+    def __init__(self) -> None:
+        self.edges_of: dict[bytes, tuple[bytes, int]] = {}  # key -> (the entry counted, its edges)
+
+    def __call__(self, table: Any) -> tuple[int, int] | None:
+        if table is None:
+            return None
+        counted, self.edges_of = self.edges_of, {}
+        for key, stored in table.items():
+            known = counted.get(key)
+            if known is None or known[0] is not stored:
+                known = (stored, len(orjson.loads(stored).get("neighbours", {})))
+            self.edges_of[key] = known
+        return len(self.edges_of), sum(edges for _, edges in self.edges_of.values())

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 from typing import Any
 
 from streams.records import Edge, EnrichedArticle
@@ -53,13 +54,16 @@ KEYWORD_FACTOR = 0.25
 MAX_INDEX_MEMBERS = 10
 MIN_WEIGHT = 0.1
 MAX_KEYWORDS = 5
-# An entry counts its members in the window (the rarity) up to this many: beyond
-# it the weight is under MIN_WEIGHT whatever the exact count.
-MAX_COUNTED_MEMBERS = 1000
+# An entry keeps (and counts, as its rarity) its most recent members in the window
+# up to this many: far beyond the count where every weight is under MIN_WEIGHT, and
+# small enough that an entry of a key in every article stays a few KB (it is read,
+# written and sent to its changelog whole each time an article names the key).
+MAX_COUNTED_MEMBERS = 100
 MAX_TITLE_MEMBERS = 50
 # The first reason of an edge that removes the reasons after it (all of them: the
 # neighbour) from ``src``'s entry for ``dst``.
 FORGET = "forget"
+_ID = operator.itemgetter("id")
 
 
 def seen_at(article: EnrichedArticle | dict[str, Any]) -> str:
@@ -114,7 +118,8 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
     if "leave" in ref:  # left the story: no new relation through it
         members = [m for m in members if m["id"] != ref["leave"]]
         return ({"members": members, "seen": len(members)} if members else None), []
-    position = next((i for i, m in enumerate(members) if m["id"] == ref["id"]), None)
+    ids = list(map(_ID, members))  # up to MAX_COUNTED_MEMBERS: C speed, not a Python loop
+    position = ids.index(ref["id"]) if ref["id"] in ids else None
     if position is not None:
         # Processed before (a replay, or a re-delivery after a crash that may have lost
         # the edges sent then): send again the edges to the members that came before it.
@@ -235,7 +240,8 @@ def fold_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> tuple[NodeS
         times[edge.dst] = _earliest(times.get(edge.dst), edge.dst_at)
     forgets: list[Edge] = []
     if len(table) > top_k:
-        ranked = sorted(table, key=lambda dst: (-combined(table[dst]), dst))
+        score = {dst: combined(r) for dst, r in table.items()}
+        ranked = sorted(table, key=lambda dst: (-score[dst], dst))
         forgets = [
             Edge(src=dst, dst=edge.src, score=0.0, reasons=[FORGET, *sorted(table[dst])])
             for dst in ranked[top_k:]
@@ -286,7 +292,10 @@ def combined(reasons: dict[str, float]) -> float:
     """Independent pieces of evidence: 1 - Π(1 - score). Two weak reasons beat one."""
     remaining = 1.0
     for score in reasons.values():
-        remaining *= 1.0 - min(max(score, 0.0), 1.0)
+        if score >= 1.0:
+            return 1.0
+        if score > 0.0:
+            remaining *= 1.0 - score
     return round(1.0 - remaining, 4)
 
 

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import types
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
-from bench.articles import READ_ALSO, generate_pages, respell
+from bench.articles import READ_ALSO, START, generate_pages, respell
 from bench.broker_runs import percentile
-from bench.inprocess import Timings, stage_of, timed_parts
+from bench.inprocess import Timings, new_pipeline, stage_of, timed_parts
 from bench.profiling import hot_spots_from_collapsed, streams_hot_spots
 from bench.report import aims
 from bench.run import REQUIRED_KEYS
+from bench.state import STATE_STEPS, derive, enrich_pool
+from streams.pipeline.steps import VERDICTS
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 
@@ -139,3 +142,37 @@ def test_committed_results_have_every_key_issue_9_asks_for():
         assert not missing, f"{path.name} lacks {missing}; rerun make bench"
         assert set(result["pipeline_articles_per_s"]) == {"1", "2"}
         assert {"cores", "python", "packages"} <= set(result["machine"])
+
+
+def test_state_rounds_are_new_articles_that_keep_the_pool_verdicts():
+    """The 100,000-article state is measured on rounds of a pool (``bench/state.py``): each round must
+    dedup as the pool's own pages do, fresh, and meet no article of another round."""
+    pages = generate_pages(80, seed=8, id_prefix="st")
+    fresh = new_pipeline()
+    expected = _final_verdicts(e for page in pages for e in fresh.feed(page.value, page.key))
+    assert {v[:2] for v in expected.values()} >= {("duplicate", "exact"), ("duplicate", "near")}
+
+    pool, state = enrich_pool(pages), new_pipeline(STATE_STEPS)
+    rounds = []
+    for round_ in range(2):
+        at = START + timedelta(days=round_)
+        messages = [m for articles in pool.pages for a in articles for m in derive(a, round_, at, pool.rare)]
+        verdicts = _final_verdicts(state.feed_messages(messages))
+        suffix = f".r{round_}"
+        assert all(k.endswith(suffix) and (v[2] or suffix).endswith(suffix) for k, v in verdicts.items())
+        rounds.append(
+            {
+                k.removesuffix(suffix): (*v[:2], v[2] and v[2].removesuffix(suffix))
+                for k, v in verdicts.items()
+            }
+        )
+    assert rounds[0] == rounds[1] == expected
+
+
+def _final_verdicts(emits):
+    verdicts = {}
+    for emit in emits:
+        if emit.topic == VERDICTS:
+            v = orjson.loads(emit.value)
+            verdicts[v["article_id"]] = (v["status"], v["kind"], v["duplicate_of"])
+    return verdicts

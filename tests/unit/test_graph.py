@@ -11,7 +11,7 @@ import pytest
 
 from streams.pipeline.link import neighbours
 from streams.pipeline.process import InProcessPipeline
-from streams.pipeline.steps import EXPIRY, StepContext
+from streams.pipeline.steps import StepContext
 from streams.settings import Settings
 from streams.sources import iter_messages
 from tests.conftest import SAMPLES
@@ -70,18 +70,6 @@ def test_every_edge_exists_both_ways_with_the_same_score_and_reasons(messages, t
     assert all(len(node["neighbours"]) <= top_k for node in graph.values())
 
 
-def _sweep(pipeline, now):
-    """What the workers' sweeps do to every table at stream time ``now``."""
-    for name, expire in EXPIRY.items():
-        table = pipeline.tables.get(name, {})
-        for key, stored in list(table.items()):
-            kept = expire(orjson.loads(stored), now, pipeline.ctx)
-            if kept is None:
-                del table[key]
-            else:
-                table[key] = orjson.dumps(kept)
-
-
 def test_an_article_that_leaves_the_window_leaves_the_graph_and_its_neighbours(messages):
     pipeline = _run(messages, window_days=1.0)  # this test's own: the sweep changes it
     graph = _graph(pipeline)
@@ -90,7 +78,7 @@ def test_an_article_that_leaves_the_window_leaves_the_graph_and_its_neighbours(m
     cutoff = (FETCHED_MS + 10 * HOUR_MS) / 1000
     old = {key for key, node in graph.items() if node["at"] and _epoch(node["at"]) < cutoff}
     assert old and old != graph.keys()
-    _sweep(pipeline, now)
+    pipeline.expire(now)
     after = _graph(pipeline)
     assert not old & after.keys()
     assert all(not old & node["neighbours"].keys() for node in after.values())

@@ -1,5 +1,6 @@
 from streams.pipeline.link import (
     FORGET,
+    MAX_COUNTED_MEMBERS,
     MIN_WEIGHT,
     apply_edge,
     expire_index,
@@ -128,6 +129,19 @@ def test_an_index_entry_ignores_a_replayed_article_even_once_it_is_no_longer_rec
         state, _ = observe_index(state, _ref(f"n{i:02d}", DAY2), "keyword:storm")
     again, no_edges = observe_index(state, _ref("first", DAY1), "keyword:storm")
     assert again == state and not no_edges and state["seen"] == 61
+
+
+def test_an_entry_keeps_its_most_recent_members_and_the_cap_never_changes_an_edge():
+    """A key named by every article keeps a bounded entry; by then no weight reaches MIN_WEIGHT."""
+    state = None
+    for i in range(MAX_COUNTED_MEMBERS + 50):
+        state, _ = observe_index(state, _ref(f"n{i:04d}", DAY2), "entity:person:everywhere")
+    ids = [m["id"] for m in state["members"]]
+    assert len(ids) == state["seen"] == MAX_COUNTED_MEMBERS and ids[-1] == f"n{MAX_COUNTED_MEMBERS + 49:04d}"
+    state, edges = observe_index(state, _ref("late", DAY3), "entity:person:everywhere")
+    assert not edges and state["members"][-1]["id"] == "late"
+    for kind in ("entity:", "keyword:"):
+        assert key_weight(kind + "x", MAX_COUNTED_MEMBERS) < MIN_WEIGHT
 
 
 def test_rarity_counts_the_articles_in_the_window():

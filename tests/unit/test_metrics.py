@@ -321,3 +321,21 @@ def test_text_logs_are_human_readable_and_the_format_follows_the_setting():
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING newsflow.agents dead letter", line)
     assert logging_config(Settings(log_format="json"))["handlers"]["default"]["formatter"] == "json"
     assert logging_config(Settings())["handlers"]["default"]["formatter"] == "text"
+
+
+def test_graph_size_follows_the_table_and_decodes_only_changed_entries(monkeypatch):
+    from streams import web
+
+    def entry(*neighbours):
+        return orjson.dumps({"at": None, "neighbours": {n: {"embedded": 1.0} for n in neighbours}})
+
+    table = {b"a": entry("b", "c"), b"b": entry("a"), b"c": entry("a")}
+    size = web._GraphSize()
+    assert size(table) == (3, 4)
+    decoded = []
+    real_loads = web.orjson.loads
+    monkeypatch.setattr(web.orjson, "loads", lambda raw: decoded.append(raw) or real_loads(raw))
+    table[b"a"] = entry("b")
+    del table[b"c"]
+    assert size(table) == (2, 2) and decoded == [table[b"a"]]
+    assert size(None) is None

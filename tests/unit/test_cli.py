@@ -170,3 +170,20 @@ def test_tail_prints_a_coloured_header_and_the_json_on_a_terminal():
     text = printer.console.file.getvalue()
     assert "\x1b[" in text  # colour
     assert "articles.dead-letter" in text and "parse: invalid_json" in text and '"reason"' in text
+
+
+@pytest.mark.parametrize("level", ["warning", "error"])
+def test_a_quiet_worker_does_not_turn_debug_logging_on(level, tmp_path):
+    """Faust's spinner would set the root logger to DEBUG: aiokafka would build a record per debug line."""
+    import logging
+    from dataclasses import replace
+
+    from streams.app import create_app
+    from streams.settings import Settings
+
+    settings = replace(Settings(), log_level=level, broker="localhost:1", data_dir=str(tmp_path))
+    worker = cli.faust_worker(create_app(settings).app, settings)
+    logger = logging.getLogger("newsflow.test.quiet-worker")
+    logger.setLevel(logging.WARNING)
+    worker.on_setup_root_logger(logger, logging.WARNING)
+    assert worker.spinner is None and not logger.isEnabledFor(logging.DEBUG)

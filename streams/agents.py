@@ -313,15 +313,17 @@ class _Sweeper:
             return
         self.last_sweep[partition] = now
         stream_now = datetime.fromtimestamp(self.stream_time[partition], UTC)
-        partition_of = self.partition_of
+        known, self.partition_of = self.partition_of, {}  # keys deleted since are dropped
         for key, stored in list(self.table.items()):
-            if (owner := partition_of.get(key)) is None:
-                owner = partition_of[key] = self.app.producer.key_partition(topic, key).partition
+            if (owner := known.get(key)) is None:
+                owner = self.app.producer.key_partition(topic, key).partition
             if owner != partition:
+                self.partition_of[key] = owner
                 continue  # another partition's entry: swept by its own stream
             kept = self.expire(orjson.loads(stored), stream_now, self.ctx)
             if kept is None:
                 del self.table[key]
-                del partition_of[key]
-            elif (encoded := encode(kept)) != stored:
+                continue
+            self.partition_of[key] = owner
+            if (encoded := encode(kept)) != stored:
                 self.table[key] = encoded

@@ -19,7 +19,7 @@ def _titles(at: str) -> bytes:
     return orjson.dumps({"titled": [{"id": "a", "at": at}], "linked_from": []})
 
 
-def test_a_sweep_expires_its_own_partition_and_hashes_each_key_once():
+def test_a_sweep_expires_its_own_partition_and_hashes_each_key_once_while_it_lives():
     hashed: Counter[bytes] = Counter()
 
     def key_partition(topic, key):
@@ -36,3 +36,6 @@ def test_a_sweep_expires_its_own_partition_and_hashes_each_key_once():
     sweeper.maybe_sweep("graph.by-title", 0, STREAM_NOW_S)
     assert set(table) == {b"new0", b"new1"}
     assert set(hashed.values()) == {1} and set(sweeper.partition_of) == {b"new0", b"new1"}
+    del table[b"new1"]  # its step forgot it: the next sweep forgets its partition too
+    sweeper.maybe_sweep("graph.by-title", 0, STREAM_NOW_S)
+    assert set(sweeper.partition_of) == {b"new0"} and set(hashed.values()) == {1}

@@ -43,7 +43,6 @@ import xxhash
 from bench.articles import START, Page
 from bench.inprocess import new_pipeline, table_bytes
 from streams.pipeline import dedup
-from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import CLEAN, ENRICHED, STEPS, Message, encode
 from streams.records import EnrichedArticle, Fingerprints
 
@@ -68,6 +67,8 @@ class StateResult:
 @dataclass(frozen=True)
 class Pool:
     pages: list[list[EnrichedArticle]]  # each page's enriched articles (one that embeds another: two)
+    # What dedup keeps of each article, by id: its sketch is costly, so computed once.
+    summaries: dict[str, dedup.Summary]
     # Entity keys and keywords at most RARE_PAGES pages name: new names in every round.
     rare: frozenset[str]
 
@@ -86,17 +87,17 @@ def enrich_pool(pages: Iterable[Page]) -> Pool:
             articles += [e.value for e in enriched if e.topic == ENRICHED]
         if articles:
             enriched_pages.append(articles)
+    summaries = {a.article_id: dedup.summarize(a) for articles in enriched_pages for a in articles}
     named = Counter(name for articles in enriched_pages for name in set().union(*map(_names, articles)))
-    return Pool(enriched_pages, frozenset(name for name, pages in named.items() if pages <= RARE_PAGES))
+    rare = frozenset(name for name, pages in named.items() if pages <= RARE_PAGES)
+    return Pool(enriched_pages, summaries, rare)
 
 
 def _names(article: EnrichedArticle) -> set[str]:
     return {e.key for e in article.entities} | set(article.keywords)
 
 
-def derive(
-    article: EnrichedArticle, round_: int, at: datetime, rare: frozenset[str]
-) -> list[tuple[str, Message]]:
+def derive(article: EnrichedArticle, round_: int, at: datetime, pool: Pool) -> list[tuple[str, Message]]:
     """The pool ``article`` as round ``round_`` publishes it: what enrich would send for it."""
     marker = "".join(DIGIT_LETTERS[int(d)] for d in str(round_))
     salt = xxhash.xxh32_intdigest(str(round_).encode())
@@ -113,12 +114,13 @@ def derive(
         title=article.title and f"{article.title} {marker}",
         related_headlines=[f"{headline} {marker}" for headline in article.related_headlines],
         entities=[
-            dataclasses.replace(e, key=f"{e.key}.r{round_}") if e.key in rare else e for e in article.entities
+            dataclasses.replace(e, key=f"{e.key}.r{round_}") if e.key in pool.rare else e
+            for e in article.entities
         ],
-        keywords=[f"{k} {marker}" if k in rare else k for k in article.keywords],
+        keywords=[f"{k} {marker}" if k in pool.rare else k for k in article.keywords],
         fingerprints=Fingerprints(exact=exact, near=near),
     )
-    summary = _pool_summary(article)
+    summary = pool.summaries[article.article_id]
     summary = {
         **summary,
         "id": new.article_id,
@@ -128,34 +130,16 @@ def derive(
         "exact": exact,
         "sketch": _salted_sketch(summary["sketch"], salt),
     }
-    keys = []
-    if not summary["empty"]:  # as ``dedup.admit`` does
-        keys = [dedup.exact_key(exact), *_url(summary), *dedup.band_keys(new.fingerprints)]
-    admit = {"type": "admit", "article": summary, "keys": keys, "record": new}
-    key = new.article_id.encode()
+    admit = dedup.admit(new, summary=summary)
     return [
-        (ENRICHED, Message(key, encode(new), None)),
-        (dedup.NODES_TOPIC, Message(key, encode(admit), None)),
+        (ENRICHED, Message(new.article_id.encode(), encode(new), None)),
+        (admit.topic, Message(admit.key.encode(), encode(admit.value), None)),
     ]
-
-
-_SUMMARIES: dict[str, dedup.Summary] = {}
-
-
-def _pool_summary(article: EnrichedArticle) -> dedup.Summary:
-    """What dedup keeps of the pool article (its sketch is the costly part: computed once)."""
-    if article.article_id not in _SUMMARIES:
-        _SUMMARIES[article.article_id] = dedup.summarize(article)
-    return _SUMMARIES[article.article_id]
 
 
 def _salted_sketch(encoded: str, salt: int) -> str:
     values = np.frombuffer(base64.b64decode(encoded), dtype="<u4") ^ np.uint32(salt)
     return base64.b64encode(np.sort(values).astype("<u4").tobytes()).decode("ascii")
-
-
-def _url(summary: dedup.Summary) -> list[str]:
-    return [summary["url"]] if summary["url"] else []
 
 
 def measure_state(
@@ -181,16 +165,16 @@ def measure_state(
         while fed < target_pages and time.perf_counter() - started < budget_s:
             round_, index = divmod(fed, len(pool.pages))
             at = START + step * fed
-            messages = [m for article in pool.pages[index] for m in derive(article, round_, at, pool.rare)]
+            messages = [m for article in pool.pages[index] for m in derive(article, round_, at, pool)]
             for _ in pipeline.feed_messages(messages):
                 pass
             fed += 1
             if fed % every == 0 and fed < target_pages:
-                growth.append((fed, _bytes_per_page(pipeline, fed, skip_tables)))
+                growth.append((fed, _bytes_per_page(table_bytes(pipeline), fed, skip_tables)))
     finally:
         gc.enable()
     sizes = table_bytes(pipeline)
-    growth.append((fed, _bytes_per_page(pipeline, fed, skip_tables)))
+    growth.append((fed, _bytes_per_page(sizes, fed, skip_tables)))
     return StateResult(
         pages=fed,
         seconds=time.perf_counter() - started,
@@ -202,11 +186,5 @@ def measure_state(
     )
 
 
-def _bytes_per_page(pipeline: InProcessPipeline, pages: int, skip: frozenset[str]) -> float:
-    size = sum(
-        len(key.encode()) + len(value)
-        for name, table in pipeline.tables.items()
-        if name not in skip
-        for key, value in table.items()
-    )
-    return round(size / max(pages, 1), 1)
+def _bytes_per_page(sizes: dict[str, int], pages: int, skip: frozenset[str]) -> float:
+    return round(sum(size for name, size in sizes.items() if name not in skip) / max(pages, 1), 1)

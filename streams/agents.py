@@ -48,6 +48,7 @@ from streams.pipeline.steps import (
     StepContext,
     dead_letter,
     encode,
+    encode_state,
 )
 from streams.settings import Settings
 
@@ -286,7 +287,7 @@ def _write_state(table: faust.Table, key: bytes, stored: bytes | None, new_state
     if new_state is None:  # a stateful step returns None to forget the key
         if stored is not None:
             del table[key]
-    elif (encoded := encode(new_state)) != stored:
+    elif (encoded := encode_state(new_state)) != stored:
         table[key] = encoded
 
 
@@ -317,13 +318,9 @@ class _Sweeper:
         for key, stored in list(self.table.items()):
             if (owner := known.get(key)) is None:
                 owner = self.app.producer.key_partition(topic, key).partition
-            if owner != partition:
-                self.partition_of[key] = owner
-                continue  # another partition's entry: swept by its own stream
-            kept = self.expire(orjson.loads(stored), stream_now, self.ctx)
-            if kept is None:
-                del self.table[key]
-                continue
+            if owner == partition:  # another partition's entries are swept by its own stream
+                kept = self.expire(orjson.loads(stored), stream_now, self.ctx)
+                _write_state(self.table, key, stored, kept)
+                if kept is None:
+                    continue
             self.partition_of[key] = owner
-            if (encoded := encode(kept)) != stored:
-                self.table[key] = encoded

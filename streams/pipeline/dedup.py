@@ -260,9 +260,14 @@ def summarize(article: EnrichedArticle, config: DedupConfig = DEFAULT_CONFIG) ->
     }
 
 
-def admit(article: EnrichedArticle, config: DedupConfig = DEFAULT_CONFIG) -> Send:
-    """The message that brings an enriched article into dedup (keyed by its id)."""
-    summary = summarize(article, config)
+def admit(
+    article: EnrichedArticle, config: DedupConfig = DEFAULT_CONFIG, summary: Summary | None = None
+) -> Send:
+    """The message that brings an enriched article into dedup (keyed by its id).
+
+    ``summary`` is ``summarize(article)`` when the caller has it already.
+    """
+    summary = summary or summarize(article, config)
     keys: list[str] = []
     if not summary["empty"]:  # an empty body meets no other article
         url = [summary["url"]] if summary["url"] else []

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from streams.pipeline.steps import EXPIRY, RAW, STEPS, Emit, Message, Step, StepContext, encode
+from streams.pipeline.steps import EXPIRY, RAW, STEPS, Emit, Message, Step, StepContext, encode, encode_state
 
 
 class InProcessPipeline:
@@ -51,7 +51,7 @@ class InProcessPipeline:
         finally:
             for (name, key), state in states.items():
                 if state is not None:
-                    self.tables[name][key] = encode(state)
+                    self.tables[name][key] = encode_state(state)
                 else:  # a stateful step returns None to forget the key
                     self.tables[name].pop(key, None)
 
@@ -64,7 +64,7 @@ class InProcessPipeline:
                 if kept is None:
                     del table[key]
                 else:
-                    table[key] = encode(kept)
+                    table[key] = encode_state(kept)
 
     def _run(self, step: Step, message: Message, states: dict[tuple[str, str], Any]) -> list[Emit]:
         if step.table is None:

@@ -290,10 +290,15 @@ def warm_up() -> None:
 
 
 def encode(value: Any) -> bytes:
-    """JSON bytes of exactly their length.
+    return value if isinstance(value, bytes) else orjson.dumps(value)
+
+
+def encode_state(state: Any) -> bytes:
+    """A table entry's JSON, in bytes of exactly its length.
 
     orjson (3.12 and later) returns bytes that keep its whole output buffer: at
-    least 4 KB, about ten times the length for a large value. Table entries
-    live for days and batches wait for the broker, so they get a trimmed copy.
+    least 4 KB, about ten times the length for a large value. A message is
+    copied into the producer's batch at once, but a table entry lives as long
+    as the window, so it gets a trimmed copy.
     """
-    return value if isinstance(value, bytes) else bytes(memoryview(orjson.dumps(value)))
+    return bytes(memoryview(orjson.dumps(state)))

@@ -342,6 +342,13 @@ def consumed(workers: Sequence[WorkerProcess]) -> float:
     return total
 
 
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout_s} s waiting for {what}"
+        time.sleep(0.5)
+
+
 def metric_lines(worker: WorkerProcess, name: str) -> list[str]:
     status, body = http(worker.url + "/metrics")
     assert status == 200, body

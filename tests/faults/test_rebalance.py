@@ -25,18 +25,12 @@ from tests.faults.conftest import (
     matches_baseline,
     restart,
     start_worker,
+    wait_until,
 )
 from tests.faults.corpus import articles
 
 N_ARTICLES = 600
 ALL = set(range(4))
-
-
-def _wait(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {timeout_s} s waiting for {what}"
-        time.sleep(0.5)
 
 
 def test_a_survivor_takes_over_and_the_partitions_spread_again(broker, tmp_path, workers):
@@ -48,7 +42,7 @@ def test_a_survivor_takes_over_and_the_partitions_spread_again(broker, tmp_path,
     workers.append(first)
     second = start_worker(replace(settings, web_port=free_port()), "b")
     workers.append(second)
-    _wait(
+    wait_until(
         lambda: (
             assigned(first, RAW) | assigned(second, RAW) == ALL
             and assigned(first, RAW)
@@ -63,7 +57,7 @@ def test_a_survivor_takes_over_and_the_partitions_spread_again(broker, tmp_path,
         assert tap.wait_until(lambda rs: len(accounted(rs)) >= N_ARTICLES // 4, timeout_s=120), "no progress"
         orphaned = assigned(second, RAW)
         killed_at = kill9(second)
-        _wait(lambda: assigned(first, RAW) == ALL, 120, "the survivor to take every partition")
+        wait_until(lambda: assigned(first, RAW) == ALL, 120, "the survivor to take every partition")
         took_over_s = time.monotonic() - killed_at
 
         def resumed(records) -> bool:
@@ -94,7 +88,7 @@ def test_a_survivor_takes_over_and_the_partitions_spread_again(broker, tmp_path,
 
     back = restart(second, "b")
     workers.append(back)
-    _wait(
+    wait_until(
         lambda: (
             assigned(first, RAW) and assigned(back, RAW) and assigned(first, RAW) | assigned(back, RAW) == ALL
         ),

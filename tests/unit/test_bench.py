@@ -156,7 +156,7 @@ def test_state_rounds_are_new_articles_that_keep_the_pool_verdicts():
     rounds = []
     for round_ in range(2):
         at = START + timedelta(days=round_)
-        messages = [m for articles in pool.pages for a in articles for m in derive(a, round_, at, pool.rare)]
+        messages = [m for articles in pool.pages for a in articles for m in derive(a, round_, at, pool)]
         verdicts = _final_verdicts(state.feed_messages(messages))
         suffix = f".r{round_}"
         assert all(k.endswith(suffix) and (v[2] or suffix).endswith(suffix) for k, v in verdicts.items())

@@ -37,6 +37,7 @@ import numpy as np
 import orjson
 
 from streams.pipeline import dedup
+from streams.pipeline.process import InProcessDedup
 from streams.records import EnrichedArticle
 from streams.text import match_tokens, normalize_text
 
@@ -290,7 +291,7 @@ def exact_copies(articles: list[EnrichedArticle], stories: dict[str, str]) -> di
 
 def run(articles: list[EnrichedArticle], config: dedup.DedupConfig) -> tuple[dict[str, str], dict]:
     """Stream the articles through the in-process dedup; its stories and timings."""
-    deduplicator = dedup.Deduplicator(config)
+    deduplicator = InProcessDedup(config)
     started = time.perf_counter()
     for article in articles:
         deduplicator.process(article)
@@ -298,7 +299,7 @@ def run(articles: list[EnrichedArticle], config: dedup.DedupConfig) -> tuple[dic
     state = deduplicator.state_bytes()
     return deduplicator.stories(), {
         "dedup_ms_per_article": 1000 * elapsed / len(articles),
-        "messages_per_article": deduplicator.messages / len(articles),
+        "messages_per_article": deduplicator.pipeline.messages / len(articles),
         "state_bytes_per_article": {k: v / len(articles) for k, v in state.items()},
     }
 

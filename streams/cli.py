@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -414,8 +415,12 @@ def cmd_tail(args: argparse.Namespace, settings: Settings) -> int:
             settings, [args.topic], idle_timeout_s=args.idle, from_beginning=not args.new
         ):
             topic = strip_prefix(settings, record.topic)
-            for item in batches.unpack(record.value or b"", record.key):  # through-topics carry batches
-                line = _record_line(topic, item.key, item.value)
+            items = [batches.Item(topic, record.key, record.value or b"", None)]
+            if topic in INTERNAL_TOPICS:  # through-topics carry batches of items, each on its channel
+                with contextlib.suppress(batches.BatchError):
+                    items = batches.unpack(record.value or b"")
+            for item in items:
+                line = _record_line(item.channel, item.key, item.value)
                 if printer is not None:
                     printer.print(orjson.loads(line))
                 else:

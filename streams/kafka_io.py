@@ -1,19 +1,26 @@
-"""Plain aiokafka clients for the CLI: create topics, publish, read.
+"""Where newsflow meets Kafka outside Faust's own streams: clients, partitions, table internals.
 
-The workers talk to Kafka through Faust; everything else (``ingest``,
-``tail``, ``run``'s summary, tests) goes through these few functions.
+The workers consume through Faust (agents, tables, recovery); they send their
+outputs and their table changelogs through a producer made here, and reach a
+few Faust internals, each named below with the reason. Everything else
+(``ingest``, ``tail``, ``run``'s summary, tests) uses the plain clients here.
+Checked against faust-streaming 0.15.3 and aiokafka 0.14.0.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+import functools
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from aiokafka.structs import ConsumerRecord
+from aiokafka.partitioner import murmur2
+from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams.pipeline.steps import INTERNAL_TOPICS, PUBLIC_TOPICS
 from streams.security import client_options
@@ -155,3 +162,177 @@ async def read_topics(
 
 def strip_prefix(settings: Settings, topic: str) -> str:
     return topic[len(settings.topic_prefix) :] if topic.startswith(settings.topic_prefix) else topic
+
+
+# --- partitions --------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _key_hash(key: bytes) -> int:
+    """Kafka's default partitioner hash (murmur2, as Faust and every Kafka client use it).
+
+    Pure Python and a few microseconds a key; entity and keyword keys come back
+    again and again, so they are cached.
+    """
+    return murmur2(key) & 0x7FFFFFFF
+
+
+class Partitioner:
+    """The partition of a key on a topic, as the producer's default partitioner puts it there."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.counts: dict[str, int] = {}
+
+    async def learn(self, producer: AIOKafkaProducer, topics: Iterable[str]) -> None:
+        for topic in topics:
+            self.counts[topic] = len(await producer.partitions_for(self.settings.topic(topic)))
+
+    def __call__(self, topic: str, key: bytes | None) -> int:
+        return _key_hash(key or b"") % self.counts.get(topic, self.settings.partitions)
+
+
+# --- table internals ---------------------------------------------------------------------------
+
+
+class _OnPartition:
+    """What Faust's RocksDB store reads of the current event to pick a partition's database."""
+
+    def __init__(self, partition: int):
+        self.message = self
+        self.partition = partition
+
+
+def write_entry(table: Any, partition: int, key: bytes, value: bytes | None) -> None:
+    """Put (or delete) ``key`` in the table's store for ``partition``, without a changelog record.
+
+    The worker sends the changelog records itself, batched, after the outputs
+    (``streams.sender``). Faust's RocksDB store takes the partition from the
+    current event (a context variable of ``faust.streams``); the memory store
+    remembers it so that it drops the key when the partition is revoked.
+    """
+    from faust.streams import _current_event
+
+    store = table.data
+    holder = _OnPartition(partition)
+    token = _current_event.set(weakref.ref(holder))  # type: ignore[arg-type]
+    try:
+        if value is None:
+            with contextlib.suppress(KeyError):
+                del store[key]
+        else:
+            store[key] = value
+    finally:
+        _current_event.reset(token)
+    key_partition = getattr(store, "_key_partition", None)
+    if key_partition is not None:
+        if value is None:
+            key_partition.pop(key, None)
+        else:
+            key_partition[key] = partition
+
+
+def entries_of_partition(
+    table: Any, partition: int, partition_of: Callable[[bytes], int]
+) -> list[tuple[bytes, bytes]]:
+    """The table's entries that live on ``partition``.
+
+    The memory store knows each key's partition (``write_entry`` and Faust's
+    recovery record it), so no key is hashed; other stores hash each key.
+    """
+    store = table.data
+    key_partition = getattr(store, "_key_partition", None)
+    if key_partition is not None:
+        data = store.data
+        return [(k, data[k]) for k, p in key_partition.items() if p == partition and k in data]
+    return [(k, v) for k, v in store.items() if partition_of(k) == partition]
+
+
+def read_entry(table: Any, key: bytes) -> bytes | None:
+    return table.data.get(key)
+
+
+def changelog_topic(table: Any) -> str:
+    return str(table.changelog_topic.get_topic_name())
+
+
+def set_persisted_offset(table: Any, topic: str, partition: int, offset: int) -> None:
+    """What Faust does when its own changelog send completes: RocksDB remembers how far it has the data."""
+    from faust.types import TP
+
+    table.data.set_persisted_offset(TP(topic, partition), offset)
+
+
+# --- exact table recovery on the embedded broker ---------------------------------------------------
+
+
+async def true_end_offsets(settings: Settings, listed: Mapping[Any, int]) -> dict[Any, int]:
+    """The end offset of each partition, found by fetching from what ListOffsets said.
+
+    Tansu answers ListOffsets with the newest record batch's first offset + 1, so a
+    changelog whose last batch holds several records looks shorter than it is, and
+    Faust's recovery would stop early and lose updates. Fetching from that offset
+    returns the whole last batch, and each fetch response carries the real high
+    watermark.
+    """
+    wanted = {TopicPartition(tp.topic, tp.partition): end for tp, end in listed.items() if end > 0}
+    if not wanted:
+        return dict(listed)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=_servers(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=50,
+        max_partition_fetch_bytes=max(2 * settings.max_message_bytes, 1_048_576),
+        **client_options(settings),
+    )
+    await consumer.start()
+    try:
+        consumer.assign(list(wanted))
+        ends = dict(wanted)
+        for tp, end in wanted.items():
+            consumer.seek(tp, end - 1)
+        pending = set(wanted)
+        for _ in range(100):  # each round reads on from where the last stopped
+            if not pending:
+                break
+            fetched = await consumer.getmany(*pending, timeout_ms=500)
+            for tp in list(pending):
+                for record in fetched.get(tp, ()):
+                    ends[tp] = max(ends[tp], record.offset + 1)
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    ends[tp] = max(ends[tp], highwater)
+                if highwater is not None and await consumer.position(tp) >= highwater:
+                    pending.discard(tp)
+        return {tp: ends.get(TopicPartition(tp.topic, tp.partition), end) for tp, end in listed.items()}
+    finally:
+        await consumer.stop()
+
+
+def recover_tables_exactly(app: Any, settings: Settings) -> None:
+    """Make Faust's table recovery read every changelog to its real end on Tansu.
+
+    Faust learns where a changelog ends from ListOffsets
+    (``Recovery._build_highwaters``); this wraps it so each answer is checked by
+    ``true_end_offsets``. Installed once per process, for apps that ask for it.
+    """
+    from faust.tables.recovery import Recovery
+
+    app.newsflow_exact_recovery = settings  # read by the wrapper below
+    if getattr(Recovery, "_newsflow_wraps", None) is not None:
+        return
+    original = Recovery._build_highwaters
+
+    async def build_highwaters(self: Any, consumer: Any, tps: Any, destination: Any, title: str) -> None:
+        await original(self, consumer, tps, destination, title)
+        exact = getattr(self.app, "newsflow_exact_recovery", None)
+        if exact is None:
+            return
+        # Faust keeps "end offset - 1" (the last offset), -1 for an empty partition.
+        listed = {tp: destination[tp] + 1 for tp in tps if destination.get(tp, -1) >= 0}
+        for tp, end in (await true_end_offsets(exact, listed)).items():
+            destination[tp] = end - 1
+
+    Recovery._build_highwaters = build_highwaters  # type: ignore[method-assign]
+    Recovery._newsflow_wraps = original  # type: ignore[attr-defined]

@@ -60,6 +60,13 @@ class Settings:
     graph_top_k: int = 50
     # How often (at most) a partition's table entries are swept for expiry.
     expiry_interval_s: float = 60.0
+    # Micro-batches: an agent takes up to this many records, or what came within this
+    # many ms, runs them, sends their outputs and writes their state once.
+    batch_max_records: int = 200
+    batch_max_wait_ms: float = 5.0
+    # Outputs leave at least this often while a batch is processed (ms of processing),
+    # so pages that need seconds of NLP together do not hold back their first outputs.
+    batch_flush_ms: float = 100.0
     log_level: str = "info"
     log_format: str = "text"
     # Kafka security, passed to Faust and to every CLI client (streams/security.py).
@@ -94,6 +101,8 @@ class Settings:
     def validated(self) -> Settings:
         if self.partitions < 1:
             raise SettingsError("NEWSFLOW_PARTITIONS must be at least 1")
+        if self.batch_max_records < 1:
+            raise SettingsError("NEWSFLOW_BATCH_MAX_RECORDS must be at least 1")
         if self.broker_profile not in ("", "tansu", "kafka"):
             raise SettingsError("NEWSFLOW_BROKER_PROFILE must be 'tansu' or 'kafka'")
         if self.log_format not in ("text", "json"):

@@ -30,7 +30,7 @@ from prometheus_client import generate_latest
 from streams import metrics
 from streams.pipeline.link import neighbours
 from streams.pipeline.parse import MAX_ID_CHARS
-from streams.pipeline.steps import STEPS
+from streams.pipeline.steps import AGENTS
 from streams.pipeline.stories import story_view
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 MAX_LIMIT = 500
 SAMPLE_INTERVAL_S = 5.0
 GRAPH_TABLE = "related_graph"
-SOURCE_TOPICS = frozenset(step.source for step in STEPS)
+SOURCE_TOPICS = frozenset(topic for agent in AGENTS for topic in agent.sources)
 
 DASHBOARD_FILES = {
     "index.html": "text/html",
@@ -103,7 +103,8 @@ def register_views(newsflow: Newsflow) -> None:
         entry = _load("articles", article_id)
         if entry is None or "article" not in entry:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        return _json(view, {"article": entry["article"], "verdict": entry.get("verdict")})
+        verdict = (_load("catalog", article_id) or {}).get("verdict")
+        return _json(view, {"article": entry["article"], "verdict": verdict})
 
     @app.page("/articles/{article_id}/related")
     @app.table_route(table=tables["related_graph"], match_info="article_id")

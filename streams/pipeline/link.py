@@ -3,8 +3,8 @@
 Relations are found where the articles meet, each on its own partition key:
 
 * ``embedded``: a page and each article it embedded (known from ``parent_id``);
-* ``story``: the members of one dedup story meet in the index entry
-  ``story:<story_id>`` (fed by the catalog's story announcements);
+* ``story``: the members of one dedup story meet in its entry of the
+  ``stories`` table (``streams.pipeline.stories``), fed by the catalog;
 * ``entity:<key>`` / ``keyword:<phrase>``: articles that share a salient entity
   or key phrase meet in an index entry keyed by that key (``graph.by-key``),
   weighted by how rare the key is in the window: an entity in hundreds of
@@ -100,24 +100,13 @@ def member_ref(article: EnrichedArticle | dict[str, Any]) -> Ref:
     return {"id": get("article_id"), "at": seen_at(article), "lang": get("language") or ""}
 
 
-def story_refs(story_id: str, announcement: dict[str, Any]) -> list[tuple[str, Ref]]:
-    """A catalog announcement (``join`` / ``leave`` a story) as a message to the story's index entry."""
-    key = f"story:{story_id}"
-    if "join" in announcement:
-        return [(key, member_ref(announcement["join"]))]
-    return [(key, {"leave": announcement["leave"]})]
-
-
-def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState | None, list[Edge]]:
+def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState, list[Edge]]:
     """An article joins the index entry of ``key``: relate it to the recent members already there.
 
     ``members`` (oldest first) are the key's articles in the window, so their
     number is the key's rarity; ``seen`` repeats it for readers of the entry.
     """
     members: list[Ref] = list((state or {}).get("members", []))
-    if "leave" in ref:  # left the story: no new relation through it
-        members = [m for m in members if m["id"] != ref["leave"]]
-        return ({"members": members, "seen": len(members)} if members else None), []
     ids = list(map(_ID, members))  # up to MAX_COUNTED_MEMBERS: C speed, not a Python loop
     position = ids.index(ref["id"]) if ref["id"] in ids else None
     if position is not None:
@@ -130,10 +119,9 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
         bisect.insort(members, ref, key=lambda m: (m["at"], m["id"]))
         members = members[-MAX_COUNTED_MEMBERS:]
         weight = key_weight(key, len(members))
-    reason = "story" if key.startswith("story:") else key
     edges: list[Edge] = []
     for other in recent if weight >= MIN_WEIGHT else []:
-        edges += both_ways(ref["id"], other["id"], weight, reason, ref["at"], other["at"])
+        edges += both_ways(ref["id"], other["id"], weight, key, ref["at"], other["at"])
         if ref["lang"] and other["lang"] and ref["lang"] != other["lang"] and key.startswith("entity:"):
             edges += both_ways(ref["id"], other["id"], weight, "cross-lingual", ref["at"], other["at"])
     return {"members": members, "seen": len(members)}, edges
@@ -141,8 +129,6 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
 
 def key_weight(key: str, articles_with_key: int) -> float:
     """What sharing ``key`` is worth when ``articles_with_key`` articles in the window have it."""
-    if key.startswith("story:"):
-        return STORY_SCORE
     factor = KEYWORD_FACTOR if key.startswith("keyword:") else ENTITY_FACTOR
     return round(factor * rarity_weight(articles_with_key), 4)
 

@@ -1,20 +1,30 @@
-"""The topology: which step reads which topic, what it keeps, what it emits.
+"""The topology: which step reads which channel, what it keeps, what it emits, and where it runs.
 
 Each ``Step`` is a pure function of one message (and, for stateful steps, the
-table entry under the message key). The Faust agents (``streams/agents.py``)
-and the in-process runner (``streams/pipeline/process.py``) both run exactly
-these steps, with the same wrapper that turns failures into dead letters, so a
-file replayed either way gives the same records.
+table entry under the message key). Steps are grouped into three agents, cut
+where the key changes, as Kafka Streams cuts a topology into sub-topologies
+and Flink chains operators:
 
-    articles.raw ─clean─▶ articles.clean ─enrich─▶ articles.enriched ─link─▶ graph.by-key
-                                               │                      │        graph.by-title
-                                               ▼                      ▼             │ link-index,
-                                 dedup.nodes ◀──▶ dedup.buckets   graph.links ◀─────┘ link-title
-                                   │ dedup                            │ graph
-                                   ▼                                  ▼
-             articles.verdicts, articles.duplicates, articles.unique  table related_graph, graph.edges
+    ingest  (key: the raw message's)   articles.raw ─clean─▶ articles.clean ─enrich─▶ articles.enriched
+                                                                                 └─▶ dedup.nodes (admit)
+    article (key: article id)          articles.enriched ─article, catalog, link
+                                       dedup.nodes ─dedup─▶ articles.verdicts ─catalog-verdict
+                                                        └─▶ dedup.first-of-story ─unique─▶ articles.unique
+                                       graph.links ─graph─▶ table related_graph, graph.edges
+    key     (key: bucket, entity,      dedup.buckets ─dedup-bucket─▶ dedup.nodes (candidates)
+             keyword, title, story)    graph.by-key ─link-index─▶ graph.links
+                                       graph.by-title ─link-title─▶ graph.links
+                                       graph.by-story ─story─▶ table stories, graph.links
 
-    catalog ─▶ graph.by-story ─link-story─▶ graph.by-key (index entry ``story:<id>``)
+A step's output on a *channel* is passed on in memory, with no topic between,
+when the steps that read the channel run in the same agent and either keep no
+state or are keyed like the input (same key: same partition, same worker).
+Otherwise it crosses the broker: public channels are topics of their own
+(``articles.enriched`` is how ``ingest`` reaches ``article``), and the internal
+ones ride in one of two through-topics, by the key space they are partitioned
+on (``through.by-article``, ``through.by-key``), as batches
+(``streams.batches``). ``streams.pipeline.runner`` runs this table for the
+workers and for ``newsflow process`` alike.
 """
 
 from __future__ import annotations
@@ -36,27 +46,42 @@ from streams.pipeline.parse import Limits, parse_raw
 from streams.records import CleanArticle, DeadLetter, Edge, EnrichedArticle, from_dict
 from streams.settings import Settings
 
+# Public topics: what users read (and ``articles.raw``, what they write).
 RAW = "articles.raw"
 CLEAN = "articles.clean"
 ENRICHED = "articles.enriched"
-BY_INDEX_KEY = "graph.by-key"
-BY_TITLE = "graph.by-title"
-BY_STORY = "graph.by-story"
 VERDICTS = "articles.verdicts"
 DUPLICATES = "articles.duplicates"
 UNIQUE = "articles.unique"
 EDGES = "graph.edges"
-LINKS = "graph.links"
 DEAD_LETTER = "articles.dead-letter"
-
-# Topics a user reads; the rest are through-topics that repartition state.
 PUBLIC_TOPICS = (RAW, CLEAN, ENRICHED, UNIQUE, DUPLICATES, VERDICTS, EDGES, DEAD_LETTER)
-# The workers send them in batches (``streams.batches``).
-INTERNAL_TOPICS = (dedup.NODES_TOPIC, dedup.BUCKETS_TOPIC, BY_INDEX_KEY, BY_TITLE, BY_STORY, LINKS)
+
+# Internal channels, each keyed by what brings related messages together.
+NODES = dedup.NODES_TOPIC  # article id
+BUCKETS = dedup.BUCKETS_TOPIC  # exact hash, URL or LSH band
+BY_INDEX_KEY = "graph.by-key"  # entity or keyword
+BY_TITLE = "graph.by-title"  # a title's matching form
+BY_STORY = "graph.by-story"  # story id
+LINKS = "graph.links"  # an edge's src
+FIRST_OF_STORY = "dedup.first-of-story"  # article id; in memory only, from its node to its catalog
+
+# The through-topics, and the internal channels each carries.
+BY_ARTICLE = "through.by-article"
+BY_KEY = "through.by-key"
+THROUGH: dict[str, str] = {
+    NODES: BY_ARTICLE,
+    LINKS: BY_ARTICLE,
+    BUCKETS: BY_KEY,
+    BY_INDEX_KEY: BY_KEY,
+    BY_TITLE: BY_KEY,
+    BY_STORY: BY_KEY,
+}
+INTERNAL_TOPICS = (BY_ARTICLE, BY_KEY)
 
 
 class Emit(NamedTuple):
-    """One output message: ``value`` is a record, a dict or already-encoded bytes."""
+    """One output: ``value`` is a record, a dict or already-encoded bytes; ``topic`` its channel."""
 
     topic: str
     key: str | None
@@ -64,9 +89,22 @@ class Emit(NamedTuple):
 
 
 class Message(NamedTuple):
+    """A step's input. ``decoded``: the value as the emitting step made it, when passed in memory."""
+
     key: bytes | None
     value: bytes
     timestamp_ms: int | None
+    decoded: Any = None
+
+
+def payload(message: Message) -> Any:
+    """The message's JSON value: the emitter's own dict when passed in memory, else decoded."""
+    return message.decoded if isinstance(message.decoded, dict) else orjson.loads(message.value)
+
+
+def record_of(message: Message, cls: type[Any]) -> Any:
+    """The message as a ``cls`` record, without decoding it again when it came in memory."""
+    return message.decoded if isinstance(message.decoded, cls) else from_dict(cls, payload(message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +142,9 @@ StatefulFn = Callable[[State, Message, StepContext], tuple[State, list[Emit]]]
 @dataclass(frozen=True, slots=True)
 class Step:
     name: str
-    source: str
+    source: str  # the channel it reads
     run: Callable[..., Any]
+    agent: str
     # Stateful steps keep one table entry per message key.
     table: str | None = None
 
@@ -120,6 +159,14 @@ class Step:
         except Exception as exc:  # a bug: keep the message and say where it failed
             detail = "".join(traceback.format_exception_only(exc)).strip()
             return state, [dead_letter(message, self.name, "internal_error", detail)]
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A sub-topology: the steps that run together on the topics ``sources``, keyed alike."""
+
+    name: str
+    sources: tuple[str, ...]
 
 
 def dead_letter(message: Message, stage: str, reason: str, error: str, article_id: str | None = None) -> Emit:
@@ -140,40 +187,55 @@ def dead_letter(message: Message, stage: str, reason: str, error: str, article_i
     return Emit(DEAD_LETTER, key, record)
 
 
+# --- ingest: keyed by the raw message ---------------------------------------------------------
+
+
 def _clean(message: Message, ctx: StepContext) -> list[Emit]:
     page = parse_raw(message.value, key=message.key, timestamp_ms=message.timestamp_ms, limits=ctx.limits)
     return [Emit(CLEAN, article.article_id, article) for article in clean_page(page)]
 
 
 def _enrich(message: Message, ctx: StepContext) -> list[Emit]:
-    article = enrich(from_dict(CleanArticle, orjson.loads(message.value)))
-    if ctx.dedup != dedup.DEFAULT_CONFIG:  # the signature must match the configured banding
-        article.fingerprints = dedup.fingerprints(article.text, ctx.dedup)
-    admit = dedup.admit(article, ctx.dedup)
+    """Enrich, and admit to dedup with the summary of the same pass over the tokens."""
+    clean = record_of(message, CleanArticle)
+    signature = dedup.analyse(clean.text, ctx.dedup)
+    article = enrich(clean, fingerprints=signature.fingerprints)
+    admit = dedup.admit(article, ctx.dedup, dedup.summarize(article, ctx.dedup, signature))
     return [Emit(ENRICHED, article.article_id, article), Emit(admit.topic, admit.key, admit.value)]
 
 
-def _dedup_node(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """One article's node: its candidates, verified links and story (see ``dedup``)."""
-    result = dedup.on_node_message(state, orjson.loads(message.value), ctx.dedup)
-    emits = [Emit(send.topic, send.key, send.value) for send in result.sends]
-    for verdict in result.verdicts:
-        emits.append(Emit(VERDICTS, verdict.article_id, verdict))
-        if verdict.status == "duplicate":
-            emits.append(Emit(DUPLICATES, verdict.article_id, verdict))
-    emits += [Emit(UNIQUE, record["article_id"], record) for record in result.first_of_story]
-    return result.state, emits
+# --- article: keyed by article id -------------------------------------------------------------
 
 
-def _dedup_bucket(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """Articles that share an exact hash, a URL or an LSH band meet here."""
-    new_state, sends = dedup.observe_bucket(state, orjson.loads(message.value), ctx.dedup)
-    return new_state, [Emit(send.topic, send.key, send.value) for send in sends]
+def _keep_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    """The enriched article, for ``/articles/{id}`` and ``articles.unique``."""
+    article = payload(message)
+    emits = (
+        [Emit(UNIQUE, article["article_id"], message.value)] if (state or {}).get("unique_pending") else []
+    )
+    return {"article": article}, emits
+
+
+def _first_of_story(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    """Its node says the article leads its story: publish it, or once it arrives."""
+    if state and "article" in state:
+        return state, [Emit(UNIQUE, state["article"]["article_id"], state["article"])]
+    return {**(state or {}), "unique_pending": True}, []
+
+
+def _catalog_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    new_state, announcements = stories.catalog_article(state, payload(message))
+    return new_state, [Emit(BY_STORY, story_id, value) for story_id, value in announcements]
+
+
+def _catalog_verdict(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    new_state, announcements = stories.catalog_verdict(state, payload(message))
+    return new_state, [Emit(BY_STORY, story_id, value) for story_id, value in announcements]
 
 
 def _link_article(message: Message, ctx: StepContext) -> list[Emit]:
     """Embedded edges now; entity, keyword and title relations where their keys meet."""
-    article = from_dict(EnrichedArticle, orjson.loads(message.value))
+    article = record_of(message, EnrichedArticle)
     ref = link.member_ref(article)
     return (
         [Emit(LINKS, edge.src, edge) for edge in link.edges_for_article(article)]
@@ -182,83 +244,127 @@ def _link_article(message: Message, ctx: StepContext) -> list[Emit]:
     )
 
 
-def _link_index(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    key = (message.key or b"").decode()
-    new_state, edges = link.observe_index(state, orjson.loads(message.value), key)
-    return new_state, [Emit(LINKS, edge.src, edge) for edge in edges]
-
-
-def _link_title(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    new_state, edges = link.observe_title(state, orjson.loads(message.value))
-    return new_state, [Emit(LINKS, edge.src, edge) for edge in edges]
-
-
-def _link_story(message: Message, ctx: StepContext) -> list[Emit]:
-    """Story members meet in the index entry of their story, which knows when each was seen."""
-    story_id = (message.key or b"").decode()
-    refs = link.story_refs(story_id, orjson.loads(message.value))
-    return [Emit(BY_INDEX_KEY, key, ref) for key, ref in refs]
+def _dedup_node(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    """One article's node: its candidates, verified links and story (see ``dedup``)."""
+    result = dedup.on_node_message(state, payload(message), ctx.dedup)
+    emits = [Emit(send.topic, send.key, send.value) for send in result.sends]
+    for verdict in result.verdicts:
+        emits.append(Emit(VERDICTS, verdict.article_id, verdict))
+        if verdict.status == "duplicate":
+            emits.append(Emit(DUPLICATES, verdict.article_id, verdict))
+    if result.first_of_story:
+        emits.append(Emit(FIRST_OF_STORY, (message.key or b"").decode(), {}))
+    return result.state, emits
 
 
 def _graph(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
     """Fold an edge into its source's entry and publish it; tell the neighbours it drops from its top-k."""
-    edge = from_dict(Edge, orjson.loads(message.value))
+    edge = record_of(message, Edge)
     new_state, forgets = link.fold_edge(state, edge, top_k=ctx.graph_top_k)
-    return new_state, [Emit(EDGES, edge.src, message.value), *(Emit(LINKS, f.src, f) for f in forgets)]
+    return new_state, [Emit(EDGES, edge.src, edge), *(Emit(LINKS, f.src, f) for f in forgets)]
 
 
-def _catalog_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    new_state, announcements = stories.catalog_article(state, orjson.loads(message.value))
-    return new_state, [Emit(BY_STORY, story_id, value) for story_id, value in announcements]
+# --- key: keyed by bucket, entity, keyword, title or story --------------------------------------
 
 
-def _catalog_verdict(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    new_state, announcements = stories.catalog_verdict(state, orjson.loads(message.value))
-    return new_state, [Emit(BY_STORY, story_id, value) for story_id, value in announcements]
+def _dedup_bucket(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    """Articles that share an exact hash, a URL or an LSH band meet here."""
+    new_state, sends = dedup.observe_bucket(state, payload(message), ctx.dedup)
+    return new_state, [Emit(send.topic, send.key, send.value) for send in sends]
+
+
+def _link_index(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    key = (message.key or b"").decode()
+    new_state, edges = link.observe_index(state, payload(message), key)
+    return new_state, [Emit(LINKS, edge.src, edge) for edge in edges]
+
+
+def _link_title(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
+    new_state, edges = link.observe_title(state, payload(message))
+    return new_state, [Emit(LINKS, edge.src, edge) for edge in edges]
 
 
 def _story(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    return stories.observe_story(state, orjson.loads(message.value)), []
+    """Members of a story join and leave here, and each new one is related to the recent ones."""
+    new_state, edges = stories.observe_story(state, payload(message))
+    return new_state, [Emit(LINKS, edge.src, edge) for edge in edges]
 
+
+AGENTS: tuple[Agent, ...] = (
+    Agent("ingest", (RAW,)),
+    Agent("article", (ENRICHED, BY_ARTICLE)),
+    Agent("key", (BY_KEY,)),
+)
 
 STEPS: tuple[Step, ...] = (
-    Step("clean", RAW, _clean),
-    Step("enrich", CLEAN, _enrich),
-    Step("dedup", dedup.NODES_TOPIC, _dedup_node, table="dedup_nodes"),
-    Step("dedup-bucket", dedup.BUCKETS_TOPIC, _dedup_bucket, table="dedup_buckets"),
-    Step("link", ENRICHED, _link_article),
-    Step("link-index", BY_INDEX_KEY, _link_index, table="graph_index"),
-    Step("link-title", BY_TITLE, _link_title, table="graph_titles"),
-    Step("link-story", BY_STORY, _link_story),
-    Step("graph", LINKS, _graph, table="related_graph"),
-    # One catalog entry per article, fed by two copartitioned topics.
-    Step("catalog", ENRICHED, _catalog_article, table="articles"),
-    Step("catalog-verdict", VERDICTS, _catalog_verdict, table="articles"),
-    Step("story", BY_STORY, _story, table="stories"),
+    Step("clean", RAW, _clean, "ingest"),
+    Step("enrich", CLEAN, _enrich, "ingest"),
+    Step("article", ENRICHED, _keep_article, "article", table="articles"),
+    Step("catalog", ENRICHED, _catalog_article, "article", table="catalog"),
+    Step("link", ENRICHED, _link_article, "article"),
+    Step("dedup", NODES, _dedup_node, "article", table="dedup_nodes"),
+    Step("catalog-verdict", VERDICTS, _catalog_verdict, "article", table="catalog"),
+    Step("unique", FIRST_OF_STORY, _first_of_story, "article", table="articles"),
+    Step("graph", LINKS, _graph, "article", table="related_graph"),
+    Step("dedup-bucket", BUCKETS, _dedup_bucket, "key", table="dedup_buckets"),
+    Step("link-index", BY_INDEX_KEY, _link_index, "key", table="graph_index"),
+    Step("link-title", BY_TITLE, _link_title, "key", table="graph_titles"),
+    Step("story", BY_STORY, _story, "key", table="stories"),
 )
 
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(step.table for step in STEPS if step.table))
+
+
+AGENT_OF: dict[str, Agent] = {agent.name: agent for agent in AGENTS}
+
+
+def source_topic(step: Step) -> str:
+    """The topic a step's input arrives on (its agent's first topic when it only comes in memory)."""
+    agent = AGENT_OF[step.agent]
+    topic = THROUGH.get(step.source, step.source)
+    return topic if topic in agent.sources else agent.sources[0]
+
+
+def _check_topology() -> None:
+    """A step reads a topic of its own agent, or a channel that only ever travels in memory."""
+    read_from_topics = {topic for agent in AGENTS for topic in agent.sources}
+    for step in STEPS:
+        topic = THROUGH.get(step.source, step.source)
+        if topic in read_from_topics and topic not in AGENT_OF[step.agent].sources:
+            raise AssertionError(
+                f"step {step.name} reads {step.source}, which agent {step.agent} never reads"
+            )
+
+
+_check_topology()
 
 
 def _cutoff(now: datetime, ctx: StepContext) -> str:
     return (now - timedelta(days=ctx.dedup.window_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _expire_catalog(state: State, now: datetime, ctx: StepContext) -> State | None:
+def _expire_article(state: State, now: datetime, ctx: StepContext) -> State | None:
     article = state.get("article") or {}
     seen = article.get("fetched_at") or article.get("published_at")
     return None if seen and seen < _cutoff(now, ctx) else state
 
 
+def _expire_catalog(state: State, now: datetime, ctx: StepContext) -> State | None:
+    member = state.get("member") or {}
+    seen = member.get("fetched_at") or member.get("published_at")
+    return None if seen and seen < _cutoff(now, ctx) else state
+
+
 # How each table forgets what is older than the window (``None``: delete the key).
-# The Faust layer sweeps a partition's keys when a tick message reaches it.
 EXPIRY: dict[str, Callable[[State, datetime, StepContext], State | None]] = {
     "dedup_nodes": lambda state, now, ctx: dedup.expire_node(state, now, ctx.dedup),
     "dedup_buckets": lambda state, now, ctx: dedup.expire_bucket(state, now, ctx.dedup),
     "graph_index": lambda state, now, ctx: link.expire_index(state, _cutoff(now, ctx)),
     "graph_titles": lambda state, now, ctx: link.expire_titles(state, _cutoff(now, ctx)),
     "related_graph": lambda state, now, ctx: link.expire_node(state, _cutoff(now, ctx)),
-    "articles": _expire_catalog,
+    "stories": lambda state, now, ctx: stories.expire_story(state, _cutoff(now, ctx)),
+    "articles": _expire_article,
+    "catalog": _expire_catalog,
 }
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import orjson
 import pytest
 
+from streams import batches
+from streams.kafka_io import read_topics, strip_prefix
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import (
     CLEAN,
@@ -15,6 +18,7 @@ from streams.pipeline.steps import (
     DUPLICATES,
     EDGES,
     ENRICHED,
+    INTERNAL_TOPICS,
     PUBLIC_TOPICS,
     RAW,
     UNIQUE,
@@ -220,3 +224,43 @@ def test_metrics_count_what_the_worker_did(samples_run, pipeline_worker):
         text = response.read().decode()
     assert 'newsflow_messages_in_total{step="clean"}' in text
     assert "newsflow_dead_letters_total" in text
+
+
+def test_every_changelog_record_lands_on_the_partition_of_the_input_that_changed_it(
+    samples_run, pipeline_worker
+):
+    """A table entry must be recovered by the worker that will own its key: its changelog record
+    has to sit on the partition its key's inputs arrive on (through-topic items and
+    ``articles.enriched`` records alike)."""
+    settings = pipeline_worker.settings
+
+    async def read() -> tuple[dict[bytes, set[int]], dict[str, list[tuple[bytes, int]]]]:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker)
+        await admin.start()
+        try:
+            names = await admin.list_topics()
+        finally:
+            await admin.close()
+        app_id = settings.topic_prefix + settings.app_id
+        changelogs = {n for n in names if n.startswith(app_id + "-") and n.endswith("-changelog")}
+        sources: dict[bytes, set[int]] = {}
+        written: dict[str, list[tuple[bytes, int]]] = {}
+        topics = [ENRICHED, *INTERNAL_TOPICS]
+        async for record in read_topics(settings, topics, idle_timeout_s=2):
+            if strip_prefix(settings, record.topic) == ENRICHED:
+                sources.setdefault(record.key, set()).add(record.partition)
+                continue
+            for item in batches.unpack(record.value):
+                sources.setdefault(item.key, set()).add(record.partition)
+        bare = Settings(broker=settings.broker)
+        async for record in read_topics(bare, sorted(changelogs), idle_timeout_s=2):
+            written.setdefault(record.topic, []).append((record.key, record.partition))
+        return sources, written
+
+    sources, written = asyncio.run(read())
+    assert len(written) >= 6  # every table the samples touch
+    for topic, records in written.items():
+        for key, partition in records:
+            assert sources.get(key) == {partition}, (topic, key, partition, sources.get(key))

@@ -2,6 +2,7 @@ from streams.pipeline.link import (
     FORGET,
     MAX_COUNTED_MEMBERS,
     MIN_WEIGHT,
+    STORY_SCORE,
     apply_edge,
     expire_index,
     expire_node,
@@ -11,9 +12,9 @@ from streams.pipeline.link import (
     neighbours,
     observe_index,
     observe_title,
-    story_refs,
     title_key,
 )
+from streams.pipeline.stories import expire_story, observe_story
 from streams.records import Edge
 
 DAY1, DAY2, DAY3 = "2024-01-01T10:00:00Z", "2024-01-02T10:00:00Z", "2024-01-03T10:00:00Z"
@@ -95,20 +96,35 @@ def test_an_undated_article_never_expires():
 
 
 def test_story_members_meet_in_their_story_entry_and_score_above_rare_entities():
-    join = {"join": {"article_id": "b", "fetched_at": DAY2, "published_at": DAY1, "language": "ar"}}
-    assert story_refs("s1", join) == [("story:s1", {"id": "b", "at": DAY2, "lang": "ar"})]
-    state, _ = observe_index(None, _ref("a", DAY1), "story:s1")
-    state, edges = observe_index(state, _ref("b", DAY2), "story:s1")
+    def member(article_id, fetched_at):
+        return {"article_id": article_id, "fetched_at": fetched_at, "published_at": DAY1, "language": "ar"}
+
+    state, edges = observe_story(None, {"join": member("a", DAY1)})
+    assert edges == []
+    state, edges = observe_story(state, {"join": member("b", DAY2)})
     assert {(e.src, e.dst, e.reasons[0], e.score) for e in edges} == {
-        ("a", "b", "story", 0.95),
-        ("b", "a", "story", 0.95),
+        ("a", "b", "story", STORY_SCORE),
+        ("b", "a", "story", STORY_SCORE),
     }
     assert {(e.src, e.src_at, e.dst_at) for e in edges} == {("a", DAY1, DAY2), ("b", DAY2, DAY1)}
-    [(key, leave)] = story_refs("s1", {"leave": "a"})
-    state, edges = observe_index(state, leave, key)
-    assert [m["id"] for m in state["members"]] == ["b"] and not edges
+    again, replayed = observe_story(state, {"join": member("b", DAY2)})  # a re-delivery sends them again
+    assert again == state and replayed == edges
+    state, edges = observe_story(state, {"leave": "a"})
+    assert list(state["members"]) == ["b"] and not edges
+    assert observe_story(state, {"leave": "b"}) == (None, [])
     several_rare = 1 - (1 - key_weight("entity:x", 3)) ** 3
-    assert key_weight("story:s1", 2) > several_rare > key_weight("entity:x", 3) > key_weight("entity:y", 200)
+    assert STORY_SCORE > several_rare > key_weight("entity:x", 3) > key_weight("entity:y", 200)
+
+
+def test_story_members_leave_with_the_window():
+    state = {
+        "members": {
+            "a": {"article_id": "a", "fetched_at": DAY1},
+            "b": {"article_id": "b", "fetched_at": DAY3},
+        }
+    }
+    assert list(expire_story(state, DAY2)["members"]) == ["b"]
+    assert expire_story(state, "2099-01-01") is None
 
 
 def test_a_rare_shared_entity_weighs_more_than_a_common_one_which_links_nothing():

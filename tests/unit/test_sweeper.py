@@ -1,41 +1,60 @@
-"""The in-stream expiry of a partition's table entries (``streams.agents._Sweeper``)."""
+"""The in-stream expiry of a partition's table entries (``streams.agents.Sweeper``)."""
 
 from __future__ import annotations
 
-import types
 from collections import Counter
+from types import SimpleNamespace
 
 import orjson
 
-from streams.agents import _Sweeper
+from streams.agents import Sweeper
+from streams.pipeline.runner import Runner
 from streams.pipeline.steps import StepContext
 from streams.settings import Settings
 
 OLD, NEW = "2024-01-01T00:00:00Z", "2024-03-01T00:00:00Z"
-STREAM_NOW_S = 1_709_300_000  # 2024-03-01T13:33Z: a 7-day window keeps NEW only
+STREAM_NOW_MS = 1_709_300_000_000  # 2024-03-01T13:33Z: a 7-day window keeps NEW only
 
 
 def _titles(at: str) -> bytes:
     return orjson.dumps({"titled": [{"id": "a", "at": at}], "linked_from": []})
 
 
-def test_a_sweep_expires_its_own_partition_and_hashes_each_key_once_while_it_lives():
+class _Store:
+    """A memory store as Faust keeps it: the entries and each key's partition."""
+
+    def __init__(self, entries: dict[bytes, tuple[int, bytes]]):
+        self.data = {k: v for k, (_, v) in entries.items()}
+        self._key_partition = {k: p for k, (p, _) in entries.items()}
+
+
+def test_a_sweep_expires_only_its_own_partition_without_hashing_a_key():
     hashed: Counter[bytes] = Counter()
 
-    def key_partition(topic, key):
+    def partition_of(topic, key):
         hashed[key] += 1
-        return types.SimpleNamespace(partition=int(key.decode()[-1]) % 2)
+        return 0
 
-    app = types.SimpleNamespace(producer=types.SimpleNamespace(key_partition=key_partition))
-    table = {b"old0": _titles(OLD), b"old1": _titles(OLD), b"new0": _titles(NEW), b"new1": _titles(NEW)}
-    sweeper = _Sweeper(app, table, "graph_titles", StepContext.from_settings(Settings()), interval_s=0.0)
+    store = _Store({b"old0": (0, _titles(OLD)), b"old1": (1, _titles(OLD)), b"new0": (0, _titles(NEW))})
+    table = SimpleNamespace(data=store)
+    runner = Runner(StepContext.from_settings(Settings()))
+    sweeper = Sweeper({"graph_titles": table}, partition_of, "through.by-key", interval_s=0.0)
+    sweeper.observe(0, STREAM_NOW_MS)
+    batch = runner.batch("key", lambda table, key: store.data.get(key), partition_of)
+    sweeper.sweep_due(batch)
+    # partition 1's old entry waits for its own stream; the memory store knows every key's partition
+    assert [(w.table, w.key, w.partition, w.value) for w in batch.writes()] == [
+        ("graph_titles", b"old0", 0, None)
+    ]
+    assert not hashed
 
-    sweeper.maybe_sweep("graph.by-title", 0, STREAM_NOW_S)
-    assert set(table) == {b"old1", b"new0", b"new1"}  # partition 1's old entry waits for its own stream
-    sweeper.maybe_sweep("graph.by-title", 1, STREAM_NOW_S)
-    sweeper.maybe_sweep("graph.by-title", 0, STREAM_NOW_S)
-    assert set(table) == {b"new0", b"new1"}
-    assert set(hashed.values()) == {1} and set(sweeper.partition_of) == {b"new0", b"new1"}
-    del table[b"new1"]  # its step forgot it: the next sweep forgets its partition too
-    sweeper.maybe_sweep("graph.by-title", 0, STREAM_NOW_S)
-    assert set(sweeper.partition_of) == {b"new0"} and set(hashed.values()) == {1}
+
+def test_a_partition_is_swept_at_most_once_an_interval():
+    store = _Store({b"old0": (0, _titles(OLD))})
+    sweeper = Sweeper({"graph_titles": SimpleNamespace(data=store)}, lambda t, k: 0, "through.by-key", 3600)
+    runner = Runner(StepContext.from_settings(Settings()))
+    sweeper.observe(0, STREAM_NOW_MS)
+    first, second = (runner.batch("key", lambda table, key: None, lambda t, k: 0) for _ in range(2))
+    sweeper.sweep_due(first)
+    sweeper.sweep_due(second)
+    assert len(first.writes()) == 1 and second.writes() == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from streams.pipeline.dedup import fingerprints
+from streams.pipeline.dedup import fingerprints as text_fingerprints
 from streams.pipeline.enrich.dates import find_dates, parse_reference
 from streams.pipeline.enrich.entities import find_entities
 from streams.pipeline.enrich.keywords import find_keywords, stopwords
@@ -18,16 +18,21 @@ from streams.pipeline.enrich.language import detect
 from streams.pipeline.enrich.quantities import find_quantities
 from streams.pipeline.enrich.quotes import find_quotes
 from streams.pipeline.enrich.tokens import tokenize
-from streams.records import CleanArticle, EnrichedArticle
+from streams.records import CleanArticle, EnrichedArticle, Fingerprints
 
 __all__ = ["enrich"]
 
 
 def enrich(
-    article: CleanArticle, *, reference_date: str | None = None, use_tagger: bool = True
+    article: CleanArticle,
+    *,
+    reference_date: str | None = None,
+    use_tagger: bool = True,
+    fingerprints: Fingerprints | None = None,
 ) -> EnrichedArticle:
     """Enrich one article. Relative dates resolve against ``reference_date``,
-    else ``published_at``, else ``fetched_at`` (ISO 8601; today if none)."""
+    else ``published_at``, else ``fetched_at`` (ISO 8601; today if none).
+    ``fingerprints``: the text's, when the caller has them already."""
     text = article.text
     guess = detect(text)
     language = article.language or guess.language
@@ -49,5 +54,5 @@ def enrich(
         keywords=keywords,
         language_confidence=guess.confidence if guess.language == language else None,
         language_spans=guess.spans,
-        fingerprints=fingerprints(text),
+        fingerprints=fingerprints or text_fingerprints(text),
     )

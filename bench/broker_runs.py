@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -31,8 +32,17 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.articles import Page
 from streams.broker import free_port, stop_processes
-from streams.kafka_io import ensure_topics, producer
-from streams.pipeline.steps import DEAD_LETTER, EDGES, RAW, UNIQUE, VERDICTS
+from streams.kafka_io import ensure_topics, producer, read_topics
+from streams.pipeline.steps import (
+    DEAD_LETTER,
+    EDGES,
+    INTERNAL_TOPICS,
+    PUBLIC_TOPICS,
+    RAW,
+    TABLES,
+    UNIQUE,
+    VERDICTS,
+)
 from streams.settings import Settings
 
 PARTITIONS = 4
@@ -107,6 +117,25 @@ async def passthrough_ceiling(address: str, pages: Sequence[Page], count: int, m
     finally:
         await consumer.stop()
         await forward.stop()
+
+
+# --- CPU ------------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU a process has used so far (``/proc/<pid>/stat``), 0 once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # the name may hold spaces: count after it
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
 
 # --- workers -------------------------------------------------------------------------------
@@ -208,13 +237,16 @@ class Seen:
     records: list[tuple[str, str, int]] = field(default_factory=list)
     keys: dict[str, set[str]] = field(default_factory=lambda: {t: set() for t in OUTPUT_TOPICS})
     last_arrival: float = field(default_factory=time.monotonic)
+    # CPU of the watched processes when the last output arrived: work done, idle time after excluded.
+    cpu_at_last_arrival: dict[str, float] = field(default_factory=dict)
 
 
 class OutputWatcher:
     """Reads the output topics in the background while the bench publishes."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, pids: dict[str, int] | None = None):
         self.settings = settings
+        self.pids = pids or {}
         self.seen = Seen()
         self._task: asyncio.Task[None] | None = None
         self._consumer = AIOKafkaConsumer(
@@ -249,6 +281,8 @@ class OutputWatcher:
                     self.seen.records.append((topic, key, record.timestamp))
                     self.seen.keys[topic].add(key)
                     self.seen.last_arrival = time.monotonic()
+            if batches and self.pids:
+                self.seen.cpu_at_last_arrival = cpu_snapshot(self.pids)
 
     async def wait(self, done: Callable[[Seen], bool], settle_s: float, timeout_s: float) -> bool:
         """Until ``done`` holds and nothing arrived for ``settle_s``; False on timeout."""
@@ -304,6 +338,11 @@ class PipelineRun:
     latency_samples: int = 0
     profile: str | None = None
     http_ms: dict[str, float] | None = None
+    # CPU seconds each process spent on the timed pages (workers, broker, this driver).
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    # Records and bytes per topic the timed pages caused, by kind of topic.
+    records: dict[str, dict[str, int]] = field(default_factory=dict)
+    http_during_ingest_ms: dict[str, float] | None = None
 
 
 @dataclass
@@ -327,17 +366,29 @@ class PipelinePlan:
     latency_page_source: Callable[[int], Sequence[Page]] | None = None
     profile_s: float = 0.0
     profile_page_source: Callable[[int], Sequence[Page]] | None = None
+    # ``/articles/{id}/related`` from HTTP_CLIENTS_DURING_INGEST clients while the worker
+    # works through a backlog of this many pages (0: not measured).
+    http_during_ingest_pages: int = 0
+    http_page_source: Callable[[int], Sequence[Page]] | None = None
 
 
 def run_pipeline(
-    address: str, worker_count: int, plan: PipelinePlan, label: str, broker_profile: str = "tansu"
+    address: str,
+    worker_count: int,
+    plan: PipelinePlan,
+    label: str,
+    broker_profile: str = "tansu",
+    broker_pid: int | None = None,
 ) -> PipelineRun:
     """Start ``worker_count`` workers, warm them, time the pages; then profile and latency if planned."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"newsflow-bench-{label}-"))
     settings = bench_settings(address, data_dir, label, broker_profile)
     workers = start_workers(settings, worker_count)
+    pids = {f"worker-{i}": w.process.pid for i, w in enumerate(workers)} | {"driver": os.getpid()}
+    if broker_pid is not None:
+        pids["broker"] = broker_pid
     try:
-        return asyncio.run(_drive(settings, workers, plan))
+        return asyncio.run(_drive(settings, workers, plan, pids))
     finally:
         for worker in workers:
             worker.stop()
@@ -353,13 +404,28 @@ def page_keys(pages: Sequence[Page]) -> set[str]:
     return {p.key.decode() for p in pages}
 
 
+@dataclass
+class TimedBatch:
+    rate: float
+    complete: bool
+    outputs: dict[str, int]
+    first_input_ms: int
+    cpu_s: dict[str, float]
+
+
 async def _timed_batch(
     settings: Settings, watcher: OutputWatcher, pages: Sequence[Page], keys: set[str], timeout_s: float
-) -> tuple[float, bool, dict[str, int]]:
-    """Publish ``pages`` at once, wait for ``keys``; pages/s from first input to last output."""
+) -> TimedBatch:
+    """Publish ``pages`` at once, wait for ``keys``; pages/s from first input to last output.
+
+    CPU is counted from just before the first page to the last output's arrival.
+    """
     mark = len(watcher.seen.records)
+    cpu_before = cpu_snapshot(watcher.pids)
     stamps = await publish_pages(settings, pages)
     complete = await watcher.wait(_answered(keys), settle_s=2.0, timeout_s=timeout_s)
+    cpu_after = watcher.seen.cpu_at_last_arrival or cpu_snapshot(watcher.pids)
+    cpu = {name: round(cpu_after.get(name, 0.0) - cpu_before[name], 3) for name in cpu_before}
     first_input = min(stamps.values())
     outputs = [r for r in watcher.seen.records[mark:] if r[2] >= first_input]
     if complete:
@@ -372,40 +438,78 @@ async def _timed_batch(
     counts: dict[str, int] = {}
     for topic, _, _ in outputs:
         counts[topic] = counts.get(topic, 0) + 1
-    return done / (max(last_output - first_input, 1) / 1000), complete, counts
+    return TimedBatch(done / (max(last_output - first_input, 1) / 1000), complete, counts, first_input, cpu)
 
 
-async def _drive(settings: Settings, workers: list[Worker], plan: PipelinePlan) -> PipelineRun:
-    async with OutputWatcher(settings) as watcher:
+def changelog_topics(settings: Settings) -> list[str]:
+    """Faust names a table's changelog ``<app id>-<table>-changelog``."""
+    return [f"{settings.topic_prefix}{settings.app_id}-{table}-changelog" for table in TABLES]
+
+
+async def count_records(settings: Settings, since_ms: int) -> dict[str, dict[str, int]]:
+    """Records and bytes (key + value) on every topic of a run, stamped at or after ``since_ms``.
+
+    ``public``: what the workers publish; ``internal``: the through-topics;
+    ``changelog``: the tables'. ``articles.raw`` (what the driver publishes) on its own.
+    """
+    kinds = {settings.topic(t): "public" for t in PUBLIC_TOPICS}
+    kinds[settings.topic(RAW)] = "raw"
+    kinds.update({settings.topic(t): "internal" for t in INTERNAL_TOPICS})
+    kinds.update({t: "changelog" for t in changelog_topics(settings)})
+    totals: dict[str, dict[str, int]] = {}
+    bare = replace(settings, topic_prefix="")  # changelog names carry the prefix already
+    async for record in read_topics(bare, list(kinds), idle_timeout_s=2.0):
+        if record.timestamp < since_ms:
+            continue
+        for name in (kinds[record.topic], record.topic[len(settings.topic_prefix) :]):
+            entry = totals.setdefault(name, {"records": 0, "bytes": 0})
+            entry["records"] += 1
+            entry["bytes"] += len(record.key or b"") + len(record.value or b"")
+    return totals
+
+
+async def _drive(
+    settings: Settings, workers: list[Worker], plan: PipelinePlan, pids: dict[str, int]
+) -> PipelineRun:
+    async with OutputWatcher(settings, pids) as watcher:
         await publish_pages(settings, plan.warm_pages)
         if not await watcher.wait(_answered(page_keys(plan.warm_pages)), settle_s=1.0, timeout_s=120):
             raise RuntimeError("the warm-up pages got no verdicts within 120 s: see the worker logs")
         count = plan.page_count
         if count is None:
-            rate, _, _ = await _timed_batch(
+            calibration = await _timed_batch(
                 settings, watcher, plan.calibration_pages, page_keys(plan.calibration_pages), 60
             )
             # early pages are cheaper (the link index is still small): aim at half the budget
-            count = max(10, min(len(plan.pages), int(rate * plan.budget_s / 2)))
+            count = max(10, min(len(plan.pages), int(calibration.rate * plan.budget_s / 2)))
         pages = plan.pages[:count]
-        rate, complete, counts = await _timed_batch(
+        timed = await _timed_batch(
             settings, watcher, pages, plan.expected_keys(count), timeout_s=1.5 * plan.budget_s + 20
         )
+        rate = timed.rate
         run = PipelineRun(
             workers=len(workers),
             pages=count,
             articles_per_s=rate,
-            complete=complete,
+            complete=timed.complete,
             seconds=count / rate,
-            outputs=counts,
+            outputs=timed.outputs,
             peak_rss_mb=[],
+            cpu_s=timed.cpu_s,
+            records=await count_records(settings, timed.first_input_ms),
         )
+        complete = timed.complete
         drained = complete or await watcher.wait(lambda seen: True, settle_s=3.0, timeout_s=plan.budget_s / 2)
         if drained and plan.profile_page_source and plan.profile_s:
             profile_pages = plan.profile_page_source(max(5, int(rate * plan.profile_s)))
             run.profile = await _profile_worker(settings, workers[0], watcher, profile_pages)
         if drained and plan.latency_page_source and plan.latency_s:
             await _measure_latency(settings, watcher, plan, run)
+        if drained and plan.http_page_source and plan.http_during_ingest_pages:
+            backlog = plan.http_page_source(plan.http_during_ingest_pages)
+            run.http_during_ingest_ms = await _related_latency_while_ingesting(
+                settings, watcher, workers, sorted(page_keys(pages)), backlog
+            )
         if plan.http_requests:
             ids = sorted(page_keys(pages))
             run.http_ms = await measure_related_latency(workers, ids, plan.http_requests)
@@ -436,28 +540,60 @@ async def _measure_latency(
 
 
 HTTP_CLIENTS = 50
+HTTP_CLIENTS_DURING_INGEST = 10
+
+
+async def _related_latency_while_ingesting(
+    settings: Settings,
+    watcher: OutputWatcher,
+    workers: Sequence[Worker],
+    ids: Sequence[str],
+    backlog: Sequence[Page],
+) -> dict[str, float]:
+    """``/related`` p50 / p99 while the workers work through ``backlog`` as fast as they can.
+
+    The backlog is published at once, so the workers ingest at their sustainable
+    rate; requests run from the first page until the last page's answer.
+    """
+    publishing = asyncio.create_task(publish_pages(settings, backlog))
+    answered = asyncio.create_task(watcher.wait(_answered(page_keys(backlog)), settle_s=0.0, timeout_s=300))
+    result = await measure_related_latency(
+        workers, ids, requests=None, until=answered, clients=HTTP_CLIENTS_DURING_INGEST
+    )
+    await publishing
+    result["backlog_pages"] = float(len(backlog))
+    result["complete"] = float(bool(answered.result()))
+    return result
 
 
 async def measure_related_latency(
-    workers: Sequence[Worker], ids: Sequence[str], requests: int
+    workers: Sequence[Worker],
+    ids: Sequence[str],
+    requests: int | None,
+    *,
+    until: asyncio.Task[Any] | None = None,
+    clients: int = HTTP_CLIENTS,
 ) -> dict[str, float]:
-    """p50 / p99 of ``/articles/{id}/related`` with HTTP_CLIENTS clients at once, spread over workers.
+    """p50 / p99 of ``/articles/{id}/related`` with ``clients`` clients at once, spread over workers.
 
     Each request goes to one worker in turn, whether it owns the article or
     forwards it, as a load balancer in front of the workers would send it.
+    ``requests`` of them, or as many as fit until ``until`` is done.
     """
     import aiohttp
 
     latencies: list[float] = []
     errors = 0
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(requests):
-        queue.put_nowait(n)
+    counter = iter(range(requests if requests is not None else 10**9))
+
+    def next_request() -> int | None:
+        if until is not None and until.done():
+            return None
+        return next(counter, None)
 
     async def client(session: aiohttp.ClientSession) -> None:
         nonlocal errors
-        while not queue.empty():
-            n = queue.get_nowait()
+        while (n := next_request()) is not None:
             url = f"{workers[n % len(workers)].web_url}/articles/{ids[n % len(ids)]}/related?limit=20"
             started = time.perf_counter()
             async with session.get(url) as response:
@@ -467,7 +603,9 @@ async def measure_related_latency(
 
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        await asyncio.gather(*(client(session) for _ in range(HTTP_CLIENTS)))
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+    if until is not None:
+        await until
     latencies.sort()
     return {
         "p50": round(percentile(latencies, 50), 1),

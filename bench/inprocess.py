@@ -25,7 +25,7 @@ from streams.pipeline.steps import STEPS, Step, StepContext
 from streams.settings import Settings
 
 # Steps are named "<stage>" or "<stage>-<detail>"; these belong to another stage.
-STAGE_OF_STEP = {"graph": "link", "catalog": "catalog"}
+STAGE_OF_STEP = {"graph": "link", "catalog": "catalog", "article": "catalog", "unique": "catalog"}
 # Packages whose inner calls are timed as the parts of their stage.
 PART_MODULES = ("streams.pipeline.clean", "streams.pipeline.enrich")
 
@@ -122,6 +122,8 @@ class InProcessResult:
     answered_by_page: list[set[str]]
     # Seconds from the start to the end of each page: the rate over any first n pages.
     elapsed_by_page: list[float]
+    # CPU seconds of this process from the start to the end of each page.
+    cpu_by_page: list[float]
     state_bytes: dict[str, int]
     state_entries: dict[str, int]
 
@@ -129,6 +131,11 @@ class InProcessResult:
         """Pages per second over the first ``count`` pages: the same pages a broker run took."""
         count = max(1, min(count, len(self.elapsed_by_page)))
         return count / self.elapsed_by_page[count - 1]
+
+    def cpu_per_page(self, count: int) -> float:
+        """CPU seconds per page over the first ``count`` pages."""
+        count = max(1, min(count, len(self.cpu_by_page)))
+        return self.cpu_by_page[count - 1] / count
 
     def answered_keys(self, count: int) -> set[str]:
         return set().union(*self.answered_by_page[:count])
@@ -163,13 +170,14 @@ def run_in_process(
     outputs: Counter[str] = Counter()
     answered_by_page: list[set[str]] = []
     elapsed_by_page: list[float] = []
+    cpu_by_page: list[float] = []
     with contextlib.ExitStack() as stack:
         for name in PART_MODULES:
             module = importlib.import_module(name)
             stack.enter_context(timed_parts(module, part_timings, name.rsplit(".", 1)[1]))
         stack.enter_context(_timed_parse(part_timings))
         count = 0
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for page in pages:
             answered = set()
             for emit in pipeline.feed(page.value, page.key):
@@ -179,6 +187,7 @@ def run_in_process(
             answered_by_page.append(answered)
             count += 1
             elapsed_by_page.append(time.perf_counter() - started)
+            cpu_by_page.append(time.process_time() - cpu_started)
             if elapsed_by_page[-1] > budget_s:
                 break
         elapsed = time.perf_counter() - started
@@ -208,6 +217,7 @@ def run_in_process(
         outputs=outputs,
         answered_by_page=answered_by_page,
         elapsed_by_page=elapsed_by_page,
+        cpu_by_page=cpu_by_page,
         state_bytes=table_bytes(pipeline),
         state_entries={name: len(table) for name, table in pipeline.tables.items()},
     )

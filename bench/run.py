@@ -40,7 +40,7 @@ from bench.profiling import hot_spots_from_collapsed, profile_in_process, stream
 from bench.report import aims, print_report
 from bench.state import enrich_pool, measure_state
 from streams.broker import EmbeddedBroker
-from streams.pipeline.steps import STEPS
+from streams.pipeline.steps import ENRICHED, RAW, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -62,6 +62,13 @@ REQUIRED_KEYS = (
     "state_bytes_per_article",
     "peak_rss_mb",
     "clean_sample_pages_per_s",
+    "cpu_efficiency",
+    "scaling_cpu",
+    "balance",
+    "kafka_records_per_article",
+    "public_records_per_article",
+    "changelog_bytes_per_article",
+    "cpu_s_per_article",
 )
 
 
@@ -82,6 +89,7 @@ class Budget:
     worker_profile_s: float  # py-spy on the 1-worker run; 0: none
     clean_s: float
     http_requests: int  # /articles/{id}/related under 50 concurrent clients, on the 2-worker run
+    http_ingest_pages: int  # /related under 10 clients while 1 worker works through this backlog
 
 
 FULL = Budget(
@@ -98,6 +106,7 @@ FULL = Budget(
     worker_profile_s=15,
     clean_s=3,
     http_requests=2000,
+    http_ingest_pages=300,
 )
 QUICK = Budget(
     "quick",
@@ -113,6 +122,7 @@ QUICK = Budget(
     worker_profile_s=0,
     clean_s=1,
     http_requests=300,
+    http_ingest_pages=60,
 )
 
 
@@ -186,7 +196,9 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
     }
 
     pipeline_runs = {}
-    with EmbeddedBroker() as address:
+    broker = EmbeddedBroker()
+    with broker as address:
+        assert broker.process is not None
         log(f"ceiling: {budget.ceiling_messages} messages, aiokafka passthrough")
         result["ceiling_msgs_per_s"] = round(
             asyncio.run(
@@ -204,6 +216,8 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
             expected_keys=in_process.answered_keys,
             budget_s=budget.pipeline_s,
             calibration_pages=generate_pages(10, seed=6, id_prefix="cal"),
+            http_during_ingest_pages=budget.http_ingest_pages,
+            http_page_source=lambda n: generate_pages(n, seed=8, id_prefix="http"),
         )
         for workers in (1, 2):
             if workers == 1 and budget.worker_profile_s:
@@ -211,11 +225,14 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
                 plan.profile_page_source = lambda n: generate_pages(n, seed=4, id_prefix="prof")
             if workers == 2:
                 plan.profile_s, plan.page_count = 0.0, pipeline_runs[1].pages
+                plan.http_during_ingest_pages = 0
                 plan.latency_s = budget.latency_s
                 plan.http_requests = budget.http_requests
                 plan.latency_page_source = lambda n: generate_pages(n, seed=3, id_prefix="lat")
             log(f"pipeline: {workers} worker(s)")
-            pipeline_runs[workers] = run_pipeline(address, workers, plan, f"w{workers}", broker_profile)
+            pipeline_runs[workers] = run_pipeline(
+                address, workers, plan, f"w{workers}", broker_profile, broker.process.pid
+            )
             done = pipeline_runs[workers]
             log(
                 f"pipeline: {workers} worker(s): {done.pages} pages, {done.articles_per_s:.1f} pages/s"
@@ -244,6 +261,10 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
         result["http_related_p50_ms"] = two.http_ms["p50"]
         result["http_related_p99_ms"] = two.http_ms["p99"]
         result["http_related"] = {**two.http_ms, "clients": 50, "workers": 2}
+    result.update(cpu_figures(in_process.cpu_per_page(one.pages), one, two))
+    if one.http_during_ingest_ms:
+        result["http_related_during_ingest"] = {**one.http_during_ingest_ms, "clients": 10, "workers": 1}
+        result["http_related_during_ingest_p99_ms"] = one.http_during_ingest_ms["p99"]
     result["peak_rss_mb"] = max(one.peak_rss_mb + two.peak_rss_mb)
     result["peak_rss_mb_by_worker_count"] = {str(w): r.peak_rss_mb for w, r in pipeline_runs.items()}
     if one.profile:
@@ -291,6 +312,51 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
     result["aims"] = aims(result)
     result["bench_seconds"] = round(time.monotonic() - started, 1)
     return result
+
+
+def cpu_figures(in_process_cpu_per_page: float, one: Any, two: Any) -> dict[str, Any]:
+    """Where the CPU goes, per article, and whether splitting the work adds work.
+
+    From ``/proc/<pid>/stat`` over each timed window: the workers', the broker's
+    and this driver's CPU seconds. Kafka records are counted on the broker:
+    produced on the through-topics and changelogs, plus the through-topic records
+    consumed (each once; a changelog is read only on recovery).
+    """
+
+    def workers_cpu(run: Any) -> list[float]:
+        return [v for k, v in sorted(run.cpu_s.items()) if k.startswith("worker-")]
+
+    def per_page(run: Any, name: str) -> float:
+        return round(run.cpu_s.get(name, 0.0) / max(run.pages, 1), 5)
+
+    one_cpu, two_cpu = sum(workers_cpu(one)) / max(one.pages, 1), sum(workers_cpu(two)) / max(two.pages, 1)
+    records = one.records
+    internal = records.get("internal", {}).get("records", 0)
+    changelog = records.get("changelog", {})
+    consumed_public = sum(records.get(t, {}).get("records", 0) for t in (RAW, ENRICHED))
+    pages = max(one.pages, 1)
+    return {
+        "cpu_s_per_article": {
+            "in_process": round(in_process_cpu_per_page, 5),
+            "worker_1": round(one_cpu, 5),
+            "workers_2": round(two_cpu, 5),
+            "broker_1": per_page(one, "broker"),
+            "broker_2": per_page(two, "broker"),
+            "driver_1": per_page(one, "driver"),
+            "driver_2": per_page(two, "driver"),
+        },
+        "cpu_efficiency": round(in_process_cpu_per_page / one_cpu, 3) if one_cpu else None,
+        "scaling_cpu": round(one_cpu / two_cpu, 3) if two_cpu else None,
+        "balance": round(min(workers_cpu(two)) / max(workers_cpu(two)), 3)
+        if max(workers_cpu(two), default=0)
+        else None,
+        "kafka_records_per_article": round((2 * internal + changelog.get("records", 0)) / pages, 2),
+        "public_records_per_article": round(
+            (records.get("public", {}).get("records", 0) + consumed_public) / pages, 2
+        ),
+        "changelog_bytes_per_article": round(changelog.get("bytes", 0) / pages),
+        "records_by_topic": records,
+    }
 
 
 def _kinds(pages: list[Any]) -> dict[str, int]:

@@ -132,22 +132,15 @@ class AgentWorker:
             len(batch.outputs),
             SLOW_SEND_WARNING_S,
         )
+        writes = batch.finish()
         try:
             if batch.outputs:
                 await self.sender.deliver(self.agent.name, batch.outputs)
-            writes = batch.writes()
             if writes:
                 await self.sender.write_state(self.agent.name, self.tables, writes)
         finally:
             slow.cancel()
-        for seen in batch.observations:
-            metrics.observe_step(
-                seen.step,
-                seen.emits,
-                seconds=seen.seconds,
-                input_timestamp_s=seen.input_timestamp_ms / 1000 if seen.input_timestamp_ms else None,
-                raw_timestamp_s=seen.raw_ts_ms / 1000 if seen.raw_ts_ms else None,
-            )
+        metrics.observe_batch(batch.observations)
 
 
 class Sweeper:

@@ -222,8 +222,14 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if settings.embedded:
         raise CliError("'worker' needs NEWSFLOW_BROKER; 'newsflow run' starts a broker for you")
     from streams.app import create_app
+    from streams.kafka_io import TopicMismatch, check_copartitioned, ensure_topics
     from streams.pipeline.steps import warm_up
 
+    try:
+        asyncio.run(ensure_topics(settings))
+        asyncio.run(check_copartitioned(settings))
+    except TopicMismatch as exc:
+        raise CliError(str(exc)) from exc
     (settings.data_path() / "faust").mkdir(parents=True, exist_ok=True)
     warm_up()
     faust_worker(create_app(settings).app, settings).execute_from_commandline()

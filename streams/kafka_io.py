@@ -65,6 +65,38 @@ async def ensure_topics(settings: Settings) -> None:
         await admin.close()
 
 
+async def check_copartitioned(settings: Settings) -> None:
+    """Every topic newsflow reads must have as many partitions as the others.
+
+    A worker passes an article from its raw page to its catalog and dedup node in
+    memory when its id hashes to the partition the page came in on, and each table
+    keeps its entries on the partitions of its inputs: both need one partition count.
+    """
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=_servers(settings), request_timeout_ms=10_000, **client_options(settings)
+    )
+    try:
+        await admin.start()
+    except Exception as exc:
+        raise BrokerUnreachable(f"no Kafka broker at {settings.broker}: {exc}") from exc
+    try:
+        names = [settings.topic(name) for name in PUBLIC_TOPICS + INTERNAL_TOPICS]
+        described = await admin.describe_topics(names)
+    finally:
+        await admin.close()
+    counts = {d["topic"]: len(d["partitions"]) for d in described if d.get("partitions")}
+    if len(set(counts.values())) > 1:
+        listed = ", ".join(f"{topic} {count}" for topic, count in sorted(counts.items()))
+        raise TopicMismatch(
+            f"newsflow's topics must all have the same number of partitions ({listed}); "
+            "create them with NEWSFLOW_PARTITIONS, or add partitions to the smaller ones"
+        )
+
+
+class TopicMismatch(RuntimeError):
+    """Topics newsflow reads are partitioned differently."""
+
+
 def producer(settings: Settings, *, batched: bool | None = None) -> AIOKafkaProducer:
     """A producer for newsflow's topics (not for table changelogs: those are Faust's).
 

@@ -32,7 +32,17 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, ENRICHED, STEPS, VERDICTS, Emit
+from streams.pipeline.runner import Observation
+from streams.pipeline.steps import (
+    CLEAN,
+    DEAD_LETTER,
+    DUPLICATES,
+    ENRICHED,
+    STEPS,
+    VERDICTS,
+    Emit,
+    source_topic,
+)
 
 RAW_TS_HEADER = "newsflow-raw-ts"
 
@@ -200,7 +210,7 @@ class Observatory:
         self.bucket_s = bucket_s
         self.clock = clock
         self.started_at = clock()
-        self.sources = dict(sources if sources is not None else {s.name: s.source for s in STEPS})
+        self.sources = dict(sources if sources is not None else {s.name: source_topic(s) for s in STEPS})
         self.worker: dict[str, Any] = {"pid": os.getpid()}
         self.totals_in: Tally[str] = Tally()
         self.totals_out: Tally[str] = Tally()
@@ -448,21 +458,63 @@ def observe_step(
     observatory: Observatory | None = None,
 ) -> None:
     """Count one input message of ``step`` and what it emitted."""
+    seen = Observation(
+        step,
+        emits,
+        seconds,
+        int(input_timestamp_s * 1000) if input_timestamp_s else None,
+        int(raw_timestamp_s * 1000) if raw_timestamp_s else None,
+    )
+    observe_batch([seen], now=now, observatory=observatory)
+
+
+def observe_batch(
+    observations: Iterable[Observation], *, now: float | None = None, observatory: Observatory | None = None
+) -> None:
+    """Count every step run of a batch and what it emitted: each counter moved once per batch.
+
+    The end-to-end latency is observed once per output topic and key of each
+    raw article in the batch (not for each of the edges an article causes),
+    when the batch's outputs are on the broker.
+    """
     now = time.time() if now is None else now
-    MESSAGES_IN.labels(step).inc()
-    STEP_SECONDS.labels(step).observe(seconds)
-    if input_timestamp_s is not None and input_timestamp_s > 0:
-        INPUT_AGE.labels(step).observe(max(now - input_timestamp_s, 0.0))
-    for emit in emits:
-        MESSAGES_OUT.labels(step, emit.topic).inc()
-        if raw_timestamp_s is not None and raw_timestamp_s > 0:
-            END_TO_END.labels(emit.topic).observe(max(now - raw_timestamp_s, 0.0))
-        if emit.topic == DEAD_LETTER:
-            DEAD_LETTERS.labels(_field(emit.value, "stage"), _field(emit.value, "reason")).inc()
-        elif emit.topic == VERDICTS:
-            VERDICTS_TOTAL.labels(_field(emit.value, "status"), _field(emit.value, "kind") or "none").inc()
-    (observatory or OBSERVATORY).record(step, emits, now)
-    _update_duplicate_ratio(observatory or OBSERVATORY)
+    target = observatory or OBSERVATORY
+    ins: Tally[str] = Tally()
+    outs: Tally[tuple[str, str]] = Tally()
+    delivered: set[tuple[str, str | None, int]] = set()
+    for seen in observations:
+        ins[seen.step] += 1
+        _child(STEP_SECONDS, seen.step).observe(seen.seconds)
+        if seen.input_timestamp_ms:
+            _child(INPUT_AGE, seen.step).observe(max(now - seen.input_timestamp_ms / 1000, 0.0))
+        for emit in seen.emits:
+            outs[(seen.step, emit.topic)] += 1
+            if seen.raw_ts_ms and (emit.topic, emit.key, seen.raw_ts_ms) not in delivered:
+                delivered.add((emit.topic, emit.key, seen.raw_ts_ms))
+                _child(END_TO_END, emit.topic).observe(max(now - seen.raw_ts_ms / 1000, 0.0))
+            if emit.topic == DEAD_LETTER:
+                DEAD_LETTERS.labels(_field(emit.value, "stage"), _field(emit.value, "reason")).inc()
+            elif emit.topic == VERDICTS:
+                VERDICTS_TOTAL.labels(
+                    _field(emit.value, "status"), _field(emit.value, "kind") or "none"
+                ).inc()
+        target.record(seen.step, seen.emits, now)
+    for step, count in ins.items():
+        _child(MESSAGES_IN, step).inc(count)
+    for (step, topic), count in outs.items():
+        _child(MESSAGES_OUT, step, topic).inc(count)
+    _update_duplicate_ratio(target)
+
+
+_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, looked up once: the lookup costs more than the update."""
+    child = _CHILDREN.get((metric, labels))
+    if child is None:
+        child = _CHILDREN[(metric, labels)] = metric.labels(*labels)
+    return child
 
 
 def _update_duplicate_ratio(observatory: Observatory) -> None:

@@ -129,6 +129,12 @@ class Verdict:
     schema_version: int = SCHEMA_VERSION
 
 
+# Version 2: a ``graph.edges`` record is the whole relation as it stands (every
+# reason, the combined score), published once per batch that changes it; score 0
+# with no reason says the relation is gone. Version 1 published one record per reason.
+EDGE_SCHEMA_VERSION = 2
+
+
 @dataclass(slots=True, kw_only=True)
 class Edge:
     """A relation between two articles, with the reasons that make it."""
@@ -141,7 +147,7 @@ class Edge:
     # an article, in its own entry and in its neighbours', once it leaves the window.
     src_at: str | None = None
     dst_at: str | None = None
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = EDGE_SCHEMA_VERSION
 
 
 @dataclass(slots=True, kw_only=True)

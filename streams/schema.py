@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import orjson
 
-from streams.records import SCHEMA_VERSION, TOPIC_RECORDS, EnrichedArticle, Verdict
+from streams.records import TOPIC_RECORDS, EnrichedArticle, Verdict
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -22,7 +22,8 @@ _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool
 
 def schema_for(cls: type[Any], title: str) -> dict[str, Any]:
     schema = _object_schema(cls)
-    schema["properties"]["schema_version"] = {"const": SCHEMA_VERSION}
+    version = next(f.default for f in dataclasses.fields(cls) if f.name == "schema_version")
+    schema["properties"]["schema_version"] = {"const": version}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://newsflow.example/schemas/{title}.schema.json",

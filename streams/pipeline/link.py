@@ -285,6 +285,35 @@ def combined(reasons: dict[str, float]) -> float:
     return round(1.0 - remaining, 4)
 
 
+def changed_edges(src: str, before: NodeState | None, after: NodeState | None) -> list[Edge]:
+    """``src``'s relations that differ between two versions of its entry, each as it now stands.
+
+    A neighbour whose reasons changed gives one edge with all its reasons and
+    their combined score; a neighbour that is gone gives score 0 and no reason.
+    This is what ``graph.edges`` carries: the latest record of a pair is the
+    relation, however many edges were folded into it meanwhile.
+    """
+    old, new = (before or {}).get("neighbours", {}), (after or {}).get("neighbours", {})
+    at = (after or before or {}).get("at")
+    edges = [
+        Edge(
+            src=src,
+            dst=dst,
+            score=combined(reasons),
+            reasons=sorted(reasons),
+            src_at=at,
+            dst_at=(after or {}).get("times", {}).get(dst),
+        )
+        for dst, reasons in new.items()
+        if old.get(dst) != reasons
+    ]
+    gone = sorted(old.keys() - new.keys())
+    times = (before or {}).get("times", {})
+    return edges + [
+        Edge(src=src, dst=dst, score=0.0, reasons=[], src_at=at, dst_at=times.get(dst)) for dst in gone
+    ]
+
+
 def neighbours(state: NodeState | None) -> list[dict[str, Any]]:
     """The related articles of a node, best first: ``{article_id, score, reasons}``."""
     table = (state or {}).get("neighbours", {})

@@ -76,7 +76,7 @@ class InProcessPipeline:
                 batch = self.runner.batch(agent, self._read, lambda topic, key: 0)
                 for item in items:
                     batch.feed(item.channel, item.message, 0, item.raw_ts_ms)
-                self._write(batch.writes())
+                self._write(batch.finish())
                 self.messages += len(items)
                 for out in batch.outputs:
                     if out.topic in PUBLIC_TOPICS:
@@ -98,7 +98,7 @@ class InProcessPipeline:
             batch = self.runner.batch(agent, self._read, lambda topic, key: 0)
             for name in self.runner.tables_of(agent):
                 batch.expire(name, 0, ((k.encode(), v) for k, v in self.tables[name].items()), now)
-            self._write(batch.writes())
+            self._write(batch.finish())
 
     def state(self, table: str, key: str) -> object | None:
         """A table entry, decoded."""

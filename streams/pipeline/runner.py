@@ -5,8 +5,8 @@ A worker hands a ``Batch`` every message of a micro-batch of one agent;
 
 * runs each message through the steps of the agent that read its channel, and
   what they emit on through the steps that read it in memory (same agent, and
-  stateless or keyed alike), depth first, as Kafka Streams forwards a record
-  within a task;
+  stateless or keyed onto the partition being processed), in the order it
+  was emitted, as Kafka Streams forwards a record within a task;
 * reads each table entry at most once and keeps it decoded while the batch
   lasts, so an entry that many messages change is decoded, and written, once;
 * collects the outputs: records for the public topics, and items for the
@@ -22,7 +22,7 @@ where stored entries come from.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,9 +33,12 @@ import orjson
 from streams.pipeline.steps import (
     AGENTS,
     EXPIRY,
+    LOG_ORDERED,
     PUBLIC_TOPICS,
     STEPS,
+    TABLE_FLUSH,
     THROUGH,
+    WHOLE_ON_REDELIVERY,
     Emit,
     Message,
     Step,
@@ -49,8 +52,6 @@ from streams.pipeline.steps import (
 PartitionOf = Callable[[str, bytes | None], int]
 # (table, key) -> the stored entry, or None
 ReadEntry = Callable[[str, bytes], bytes | None]
-
-_READ_BY_SOME_AGENT = frozenset(topic for agent in AGENTS for topic in agent.sources)
 
 
 class Output(NamedTuple):
@@ -91,6 +92,9 @@ class _Entry:
     stored: bytes | None
     state: Any
     partition: int
+    initial: Any = None  # the state as read (steps never change a state in place)
+    origin: Message | None = None  # the last message that changed it, and its raw timestamp
+    raw_ts_ms: int | None = None
 
 
 @dataclass
@@ -102,20 +106,24 @@ class Batch:
     consumers: dict[str, list[Step]]
     read: ReadEntry
     partition_of: PartitionOf
+    home: str  # a topic of the agent: partitioned as its state
     entries: dict[tuple[str, bytes], _Entry] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
 
     def feed(self, channel: str, message: Message, partition: int, raw_ts_ms: int | None = None) -> None:
         """Run ``message`` (read from ``channel`` on ``partition``) and everything it causes in memory."""
-        for step in self.consumers.get(channel, ()):
-            emits = self._run(step, message, partition, raw_ts_ms)
-            for emit in emits:
-                self._route(emit, message, partition, raw_ts_ms)
+        work = deque([(channel, message)])
+        stateful = channel in WHOLE_ON_REDELIVERY  # may stateful steps be passed messages in memory?
+        while work:
+            channel, message = work.popleft()
+            for step in self.consumers.get(channel, ()):
+                for emit in self._run(step, message, partition, raw_ts_ms):
+                    self._route(emit, message, partition, raw_ts_ms, work, stateful)
 
     def reject(self, message: Message, partition: int, stage: str, reason: str, error: str) -> None:
         """A message no step can read becomes a dead letter, like any broken input."""
-        self._route(dead_letter(message, stage, reason, error), message, partition, None)
+        self._route(dead_letter(message, stage, reason, error), message, partition, None, None, False)
 
     def _run(self, step: Step, message: Message, partition: int, raw_ts_ms: int | None) -> list[Emit]:
         started = time.perf_counter()
@@ -124,6 +132,7 @@ class Batch:
         else:
             entry = self._entry(step.table, message.key or b"", partition)
             entry.state, emits = step(entry.state, message, self.ctx)
+            entry.origin, entry.raw_ts_ms = message, raw_ts_ms
         self.observations.append(
             Observation(step.name, emits, time.perf_counter() - started, message.timestamp_ms, raw_ts_ms)
         )
@@ -133,30 +142,40 @@ class Batch:
         entry = self.entries.get((table, key))
         if entry is None:
             stored = self.read(table, key)
-            entry = _Entry(stored, orjson.loads(stored) if stored is not None else None, partition)
-            self.entries[(table, key)] = entry
+            state = orjson.loads(stored) if stored is not None else None
+            entry = self.entries[(table, key)] = _Entry(stored, state, partition, state)
         return entry
 
-    def _route(self, emit: Emit, origin: Message, partition: int, raw_ts_ms: int | None) -> None:
-        """Publish, pass on in memory, or send through a topic: see ``streams.pipeline.steps``."""
+    def _route(
+        self,
+        emit: Emit,
+        origin: Message,
+        partition: int,
+        raw_ts_ms: int | None,
+        work: deque[tuple[str, Message]] | None,
+        stateful: bool,
+    ) -> None:
+        """Publish, pass on in memory (onto ``work``), or send through a topic (``steps``)."""
         key = emit.key.encode() if emit.key is not None else None
         value = encode(emit.value)
         public = emit.topic in PUBLIC_TOPICS
         if public:
             self.outputs.append(Output(emit.topic, emit.topic, key, value, None, raw_ts_ms, origin, emit))
-            if emit.topic in _READ_BY_SOME_AGENT:
-                return  # its readers take it from the topic
-        consumers = self.consumers.get(emit.topic, ())
-        if consumers and (key == origin.key or all(step.table is None for step in consumers)):
+        consumers = [] if emit.topic in LOG_ORDERED else self.consumers.get(emit.topic, ())
+        through = THROUGH.get(emit.topic)
+        here = all(step.table is None for step in consumers) or (
+            stateful and self.partition_of(through or self.home, key) == partition
+        )
+        if consumers and here and work is not None:
             decoded = None if isinstance(emit.value, bytes) else emit.value
-            self.feed(emit.topic, Message(key, value, origin.timestamp_ms, decoded), partition, raw_ts_ms)
-        elif (topic := THROUGH.get(emit.topic)) is not None:
-            target = self.partition_of(topic, key)
-            self.outputs.append(Output(topic, emit.topic, key, value, target, raw_ts_ms, origin, emit))
+            work.append((emit.topic, Message(key, value, origin.timestamp_ms, decoded)))
+        elif through is not None:
+            target = self.partition_of(through, key)
+            self.outputs.append(Output(through, emit.topic, key, value, target, raw_ts_ms, origin, emit))
         elif consumers and not public:  # an in-memory channel keyed elsewhere: the topology is wrong
             problem = f"{emit.topic} emitted under key {emit.key!r}, read in memory under {origin.key!r}"
             letter = dead_letter(origin, self.agent, "internal_error", problem)
-            self._route(letter, origin, partition, raw_ts_ms)
+            self._route(letter, origin, partition, raw_ts_ms, None, False)
 
     def expire(
         self, table: str, partition: int, stored: Iterable[tuple[bytes, bytes]], now: datetime
@@ -166,9 +185,27 @@ class Batch:
         for key, value in stored:
             entry = self.entries.get((table, key))
             if entry is None:
-                entry = self.entries[(table, key)] = _Entry(value, orjson.loads(value), partition)
+                state = orjson.loads(value)
+                entry = self.entries[(table, key)] = _Entry(value, state, partition, state)
             if entry.state is not None:
                 entry.state = forget(entry.state, now, self.ctx)
+                entry.origin = entry.origin or Message(key, value, None)
+
+    def finish(self) -> list[Write]:
+        """Publish what the changed entries of flushed tables say (``TABLE_FLUSH``); then
+        each changed entry, once: its new encoding, or None to delete it."""
+        for (table, key), entry in self.entries.items():
+            if table in TABLE_FLUSH and entry.state is not entry.initial and entry.origin is not None:
+                step, flush = TABLE_FLUSH[table]
+                started = time.perf_counter()
+                emits = flush(key.decode(), entry.initial, entry.state)
+                for emit in emits:
+                    self._route(emit, entry.origin, entry.partition, entry.raw_ts_ms, None, False)
+                seconds = time.perf_counter() - started
+                self.observations.append(
+                    Observation(step, emits, seconds, entry.origin.timestamp_ms, entry.raw_ts_ms)
+                )
+        return self.writes()
 
     def writes(self) -> list[Write]:
         """Each changed entry, once: its new encoding, or None to delete it."""
@@ -194,7 +231,8 @@ class Runner:
         self.tables = tuple(dict.fromkeys(step.table for step in self.steps if step.table))
 
     def batch(self, agent: str, read: ReadEntry, partition_of: PartitionOf) -> Batch:
-        return Batch(agent, self.ctx, self.consumers[agent], read, partition_of)
+        home = next(a for a in AGENTS if a.name == agent).sources[-1]
+        return Batch(agent, self.ctx, self.consumers[agent], read, partition_of, home)
 
     def agent_reading(self, channel: str) -> str | None:
         """The agent that takes ``channel`` from a topic (its own, or the through-topic carrying it)."""

@@ -1,30 +1,32 @@
 """The topology: which step reads which channel, what it keeps, what it emits, and where it runs.
 
 Each ``Step`` is a pure function of one message (and, for stateful steps, the
-table entry under the message key). Steps are grouped into three agents, cut
-where the key changes, as Kafka Streams cuts a topology into sub-topologies
-and Flink chains operators:
+table entry under the message key). Steps are grouped into two agents, cut
+where the key space changes, as Kafka Streams cuts a topology into
+sub-topologies and Flink chains operators:
 
-    ingest  (key: the raw message's)   articles.raw ─clean─▶ articles.clean ─enrich─▶ articles.enriched
-                                                                                 └─▶ dedup.nodes (admit)
-    article (key: article id)          articles.enriched ─article, catalog, link
-                                       dedup.nodes ─dedup─▶ articles.verdicts ─catalog-verdict
-                                                        └─▶ dedup.first-of-story ─unique─▶ articles.unique
-                                       graph.links ─graph─▶ table related_graph, graph.edges
-    key     (key: bucket, entity,      dedup.buckets ─dedup-bucket─▶ dedup.nodes (candidates)
-             keyword, title, story)    graph.by-key ─link-index─▶ graph.links
-                                       graph.by-title ─link-title─▶ graph.links
-                                       graph.by-story ─story─▶ table stories, graph.links
+    article  (key: article id; a raw page's own key until it is cleaned)
+        articles.raw ─clean─▶ articles.clean ─enrich─▶ articles.enriched ─article, catalog, link
+                                                  └──▶ dedup.nodes (admit)
+        dedup.nodes ─dedup─▶ articles.verdicts ─catalog-verdict
+                         └──▶ dedup.first-of-story ─unique─▶ articles.unique
+        graph.links ─graph─▶ table related_graph ─(once per batch)─▶ graph.edges
+    key      (key: bucket, entity, keyword, title or story)
+        dedup.buckets ─dedup-bucket─▶ dedup.nodes (candidates)
+        graph.by-key ─link-index─▶ graph.links
+        graph.by-title ─link-title─▶ graph.links
+        graph.by-story ─story─▶ table stories, graph.links
 
 A step's output on a *channel* is passed on in memory, with no topic between,
-when the steps that read the channel run in the same agent and either keep no
-state or are keyed like the input (same key: same partition, same worker).
-Otherwise it crosses the broker: public channels are topics of their own
-(``articles.enriched`` is how ``ingest`` reaches ``article``), and the internal
-ones ride in one of two through-topics, by the key space they are partitioned
-on (``through.by-article``, ``through.by-key``), as batches
-(``streams.batches``). ``streams.pipeline.runner`` runs this table for the
-workers and for ``newsflow process`` alike.
+when the steps that read it run in the same agent and either keep no state, or
+find their state on this partition while it is a raw page that is being
+processed (``WHOLE_ON_REDELIVERY``): an article whose id lands on the partition
+its page came in on goes from ``articles.raw`` to its catalog, its dedup node
+and its links in one batch. Otherwise it crosses the broker in one of two
+through-topics, one per key space (``through.by-article``, ``through.by-key``),
+as batches (``streams.batches``). Public channels are published as well,
+whatever else happens to them. ``streams.pipeline.runner`` runs this table
+for the workers and for ``newsflow process`` alike.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ FIRST_OF_STORY = "dedup.first-of-story"  # article id; in memory only, from its 
 BY_ARTICLE = "through.by-article"
 BY_KEY = "through.by-key"
 THROUGH: dict[str, str] = {
+    ENRICHED: BY_ARTICLE,
+    VERDICTS: BY_ARTICLE,
+    FIRST_OF_STORY: BY_ARTICLE,
     NODES: BY_ARTICLE,
     LINKS: BY_ARTICLE,
     BUCKETS: BY_KEY,
@@ -78,6 +83,16 @@ THROUGH: dict[str, str] = {
     BY_STORY: BY_KEY,
 }
 INTERNAL_TOPICS = (BY_ARTICLE, BY_KEY)
+
+# A stateful step is passed a message in memory only within what a raw page causes:
+# on a re-delivery the page goes through every step again and each says again what it
+# said, so nothing is lost if the worker died between writing one table entry and
+# another. What other messages cause waits on a through-topic, where it is durable
+# before the state that caused it is written.
+WHOLE_ON_REDELIVERY = frozenset({RAW})
+# Never passed in memory: a relation's edges and the ``forget`` that may follow them
+# must reach an entry in the order they were sent, as a topic keeps them.
+LOG_ORDERED = frozenset({LINKS})
 
 
 class Emit(NamedTuple):
@@ -187,7 +202,7 @@ def dead_letter(message: Message, stage: str, reason: str, error: str, article_i
     return Emit(DEAD_LETTER, key, record)
 
 
-# --- ingest: keyed by the raw message ---------------------------------------------------------
+# --- article: keyed by article id (a raw page by whatever its producer chose) --------------------
 
 
 def _clean(message: Message, ctx: StepContext) -> list[Emit]:
@@ -204,22 +219,23 @@ def _enrich(message: Message, ctx: StepContext) -> list[Emit]:
     return [Emit(ENRICHED, article.article_id, article), Emit(admit.topic, admit.key, admit.value)]
 
 
-# --- article: keyed by article id -------------------------------------------------------------
-
-
 def _keep_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
     """The enriched article, for ``/articles/{id}`` and ``articles.unique``."""
     article = payload(message)
-    emits = (
-        [Emit(UNIQUE, article["article_id"], message.value)] if (state or {}).get("unique_pending") else []
-    )
-    return {"article": article}, emits
+    state = state or {}
+    if state.get("unique_pending"):
+        return {"article": article, "unique_sent": True}, [Emit(UNIQUE, article["article_id"], message.value)]
+    return {"article": article, "unique_sent": state.get("unique_sent", False)}, []
 
 
 def _first_of_story(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """Its node says the article leads its story: publish it, or once it arrives."""
+    """Its node says the article leads its story: publish it once, now or when it arrives."""
+    if state and state.get("unique_sent"):
+        return state, []
     if state and "article" in state:
-        return state, [Emit(UNIQUE, state["article"]["article_id"], state["article"])]
+        return {**state, "unique_sent": True}, [
+            Emit(UNIQUE, state["article"]["article_id"], state["article"])
+        ]
     return {**(state or {}), "unique_pending": True}, []
 
 
@@ -258,10 +274,17 @@ def _dedup_node(state: State, message: Message, ctx: StepContext) -> tuple[State
 
 
 def _graph(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """Fold an edge into its source's entry and publish it; tell the neighbours it drops from its top-k."""
+    """Fold an edge into its source's entry; tell the neighbours it drops from its top-k.
+
+    What changed is published once per batch (``TABLE_FLUSH``), not per edge.
+    """
     edge = record_of(message, Edge)
     new_state, forgets = link.fold_edge(state, edge, top_k=ctx.graph_top_k)
-    return new_state, [Emit(EDGES, edge.src, edge), *(Emit(LINKS, f.src, f) for f in forgets)]
+    return new_state, [Emit(LINKS, f.src, f) for f in forgets]
+
+
+def _graph_changes(key: str, before: State, after: State) -> list[Emit]:
+    return [Emit(EDGES, key, edge) for edge in link.changed_edges(key, before, after)]
 
 
 # --- key: keyed by bucket, entity, keyword, title or story --------------------------------------
@@ -291,14 +314,13 @@ def _story(state: State, message: Message, ctx: StepContext) -> tuple[State, lis
 
 
 AGENTS: tuple[Agent, ...] = (
-    Agent("ingest", (RAW,)),
-    Agent("article", (ENRICHED, BY_ARTICLE)),
+    Agent("article", (RAW, BY_ARTICLE)),
     Agent("key", (BY_KEY,)),
 )
 
 STEPS: tuple[Step, ...] = (
-    Step("clean", RAW, _clean, "ingest"),
-    Step("enrich", CLEAN, _enrich, "ingest"),
+    Step("clean", RAW, _clean, "article"),
+    Step("enrich", CLEAN, _enrich, "article"),
     Step("article", ENRICHED, _keep_article, "article", table="articles"),
     Step("catalog", ENRICHED, _catalog_article, "article", table="catalog"),
     Step("link", ENRICHED, _link_article, "article"),
@@ -365,6 +387,15 @@ EXPIRY: dict[str, Callable[[State, datetime, StepContext], State | None]] = {
     "stories": lambda state, now, ctx: stories.expire_story(state, _cutoff(now, ctx)),
     "articles": _expire_article,
     "catalog": _expire_catalog,
+}
+
+
+# What a table's changed entries publish once per batch, after every message of it
+# (``(key, entry before, entry after) -> emits``), as Kafka Streams forwards a
+# cached table's latest value per key on flush: ``graph.edges`` gets each changed
+# relation once, however many edges were folded into it.
+TABLE_FLUSH: dict[str, tuple[str, Callable[[str, State, State], list[Emit]]]] = {
+    "related_graph": ("graph", _graph_changes),
 }
 
 

@@ -57,20 +57,28 @@ def final_view(records: list[Record]) -> dict[str, Any]:
     """What a consumer ends up knowing, whatever the arrival order across partitions.
 
     Log topics as sets of records; verdict topics as their latest value per key,
-    as a compacted topic keeps them; edges as (src, dst, reason) with their score
-    where the score does not depend on the arrival order.
+    as a compacted topic keeps them; edges as the latest relation per pair, its
+    reasons, and its score where the score does not depend on the arrival order.
     """
     view: dict[str, Any] = {}
     for topic, key, value in records:
         if topic in (VERDICTS, DUPLICATES):
             view.setdefault(topic, {})[key] = value
         elif topic == EDGES:
-            reason = value["reasons"][0]
-            score = None if reason.startswith(ORDER_DEPENDENT_SCORES) else value["score"]
-            view.setdefault(topic, set()).add((value["src"], value["dst"], reason, score))
+            view.setdefault(topic, {})[(value["src"], value["dst"])] = value
         elif topic != UNIQUE:
             view.setdefault(topic, set()).add((key, orjson.dumps(value, option=orjson.OPT_SORT_KEYS)))
+    if EDGES in view:
+        view[EDGES] = {
+            (pair, tuple(edge["reasons"]), None if _order_dependent(edge) else edge["score"])
+            for pair, edge in view[EDGES].items()
+            if edge["reasons"]
+        }
     return view
+
+
+def _order_dependent(edge: dict[str, Any]) -> bool:
+    return any(reason.startswith(ORDER_DEPENDENT_SCORES) for reason in edge["reasons"])
 
 
 @pytest.fixture(scope="module")

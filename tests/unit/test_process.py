@@ -9,17 +9,22 @@ from pathlib import Path
 import orjson
 import pytest
 
+from streams.pipeline.link import combined
 from streams.pipeline.process import InProcessPipeline
+from streams.pipeline.runner import Runner
 from streams.pipeline.steps import (
     CLEAN,
     DEAD_LETTER,
     DUPLICATES,
     EDGES,
+    LINKS,
     PUBLIC_TOPICS,
     UNIQUE,
     VERDICTS,
+    Message,
     StepContext,
 )
+from streams.records import Edge
 from streams.settings import Settings
 from streams.sources import iter_messages
 from tests.conftest import SAMPLES, assert_valid
@@ -60,6 +65,51 @@ def test_the_repost_is_an_exact_duplicate_of_the_original(sample_output):
     assert (repost["duplicate_of"], repost["kind"], repost["status"]) == ("sample-ar-1", "exact", "duplicate")
     unique = {key for topic, key, _ in sample_output if topic == UNIQUE}
     assert "sample-ar-1" in unique and "sada-2024-06-25-0193" not in unique
+
+
+def test_graph_edges_carry_each_relation_as_it_stands_once_per_batch():
+    """The latest ``graph.edges`` record of a pair is its entry in ``related_graph``: every
+    reason, the combined score; a batch publishes a changed pair once."""
+    pipeline = InProcessPipeline(StepContext.from_settings(Settings()))
+    latest: dict[tuple[str, str], dict] = {}
+    for key, value in iter_messages([str(SAMPLES)]):
+        for emit in pipeline.feed(value, key):
+            if emit.topic == EDGES:
+                edge = orjson.loads(emit.value)
+                latest[(edge["src"], edge["dst"])] = edge
+    graph = {
+        src: orjson.loads(entry)["neighbours"] for src, entry in pipeline.tables["related_graph"].items()
+    }
+    standing = {(src, dst): reasons for src, n in graph.items() for dst, reasons in n.items()}
+    assert {pair for pair, edge in latest.items() if edge["reasons"]} == set(standing)
+    for pair, reasons in standing.items():
+        assert latest[pair]["reasons"] == sorted(reasons)
+        assert latest[pair]["score"] == combined(reasons)
+    assert latest[("sample-ar-1", "sample-ar-1~e1")]["score"] == 1.0  # embedded
+
+
+def test_a_batch_publishes_a_pair_once_however_many_edges_it_folds_and_says_when_it_is_gone():
+    runner = Runner(StepContext.from_settings(Settings()))
+    tables: dict[tuple[str, bytes], bytes] = {}
+
+    def run(*edges: Edge) -> list[dict]:
+        batch = runner.batch("article", lambda table, key: tables.get((table, key)), lambda topic, key: 0)
+        for edge in edges:
+            batch.feed(LINKS, Message(edge.src.encode(), orjson.dumps(edge), None), 0)
+        for write in batch.finish():
+            tables[(write.table, write.key)] = write.value
+        return [orjson.loads(o.value) for o in batch.outputs if o.topic == EDGES]
+
+    def edge(reason: str, score: float) -> Edge:
+        return Edge(src="a", dst="b", score=score, reasons=[reason], src_at="2024-01-01", dst_at="2024-01-01")
+
+    [published] = run(edge("entity:place:UA", 0.3), edge("keyword:x", 0.2), edge("story", 0.95))
+    assert published["reasons"] == ["entity:place:UA", "keyword:x", "story"]
+    assert published["score"] == combined({"entity:place:UA": 0.3, "keyword:x": 0.2, "story": 0.95})
+    assert run(edge("story", 0.95)) == []  # nothing changed: nothing published
+    forget = Edge(src="a", dst="b", score=0.0, reasons=["forget", "entity:place:UA", "keyword:x", "story"])
+    [gone] = run(forget)
+    assert (gone["src"], gone["dst"], gone["score"], gone["reasons"]) == ("a", "b", 0.0, [])
 
 
 def test_every_message_is_keyed_by_its_article_id(sample_output):

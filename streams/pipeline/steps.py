@@ -220,23 +220,17 @@ def _enrich(message: Message, ctx: StepContext) -> list[Emit]:
 
 
 def _keep_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """The enriched article, for ``/articles/{id}`` and ``articles.unique``."""
-    article = payload(message)
-    state = state or {}
-    if state.get("unique_pending"):
-        return {"article": article, "unique_sent": True}, [Emit(UNIQUE, article["article_id"], message.value)]
-    return {"article": article, "unique_sent": state.get("unique_sent", False)}, []
+    """The enriched article, for ``/articles/{id}`` and ``articles.unique``: written once."""
+    return {"article": payload(message)}, []
 
 
 def _first_of_story(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
-    """Its node says the article leads its story: publish it once, now or when it arrives."""
-    if state and state.get("unique_sent"):
-        return state, []
-    if state and "article" in state:
-        return {**state, "unique_sent": True}, [
-            Emit(UNIQUE, state["article"]["article_id"], state["article"])
-        ]
-    return {**(state or {}), "unique_pending": True}, []
+    """Its node says the article leads its story: publish it.
+
+    The article is always here by then: it reaches its partition before its
+    admission to dedup does (in memory, or first in the same through-topic record).
+    """
+    return state, [Emit(UNIQUE, state["article"]["article_id"], state["article"])] if state else []
 
 
 def _catalog_article(state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:

@@ -61,11 +61,8 @@ def _admit(state: NodeState | None, message: Admit, config: DedupConfig) -> Node
         # Re-delivery: nothing changes; say again what was said. A node still
         # waiting asks again whoever has not answered: after a crash, the first
         # asks may never have left (asking twice is harmless, answers are matched).
-        # A decided node says its verdict again, and whether the article leads its story
-        # (the catalog publishes it on articles.unique once, whoever asks how often).
         if state["decided"]:
-            verdict = _verdict(state, config)
-            return NodeResult(state, [], [verdict], verdict.status == "unique" and not state["revised"])
+            return NodeResult(state, [], [_verdict(state, config)])
         return NodeResult(state, _asks(state, state["awaiting"]), [])
     if state is None:
         state = {

@@ -112,6 +112,9 @@ class EnrichedArticle(CleanArticle):
     language_confidence: float | None = None
     language_spans: list[LanguageSpan] = field(default_factory=list)
     fingerprints: Fingerprints
+    # What the article is about, for related articles in any language: the SimHash
+    # (base64, 1,024 bits) of its sentence embedding. Absent from older producers.
+    content_signature: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)

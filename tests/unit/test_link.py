@@ -3,6 +3,7 @@ from streams.pipeline.link import (
     MAX_COUNTED_MEMBERS,
     MIN_WEIGHT,
     apply_edge,
+    combined,
     expire_index,
     expire_node,
     expire_titles,
@@ -120,7 +121,9 @@ def test_a_rare_shared_entity_weighs_more_than_a_common_one_which_links_nothing(
     rare_state, rare_edges = observe_index(None, _ref("x"), "entity:person:langley")
     _, rare_edges = observe_index(rare_state, _ref("y", lang="en"), "entity:person:langley")
     assert rare_edges[0].score > 5 * common
-    assert {e.reasons[0] for e in rare_edges} == {"entity:person:langley", "cross-lingual"}
+    # Across languages the pair is labelled, and the label adds no weight of its own.
+    assert [e.reasons for e in rare_edges] == [["entity:person:langley", "cross-lingual"]] * 2
+    assert combined({"entity:person:langley": 0.5, "cross-lingual": 0.5}) == 0.5
 
 
 def test_an_index_entry_ignores_a_replayed_article_even_once_it_is_no_longer_recent():

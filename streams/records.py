@@ -124,7 +124,8 @@ class Verdict:
     article_id: str
     status: Literal["unique", "duplicate"]
     duplicate_of: str | None
-    kind: Literal["exact", "near", "revision"] | None
+    # ``containment``: one keeps most of the other's text (a paragraph dropped, cut short, extended).
+    kind: Literal["exact", "near", "revision", "containment"] | None
     similarity: float | None
     story_id: str
     rule: str

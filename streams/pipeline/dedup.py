@@ -79,6 +79,11 @@ class DedupConfig:
     rows: int = 4
     # Verified Jaccard at or above which two articles are linked as one story.
     near_threshold: float = 0.7
+    # Or: the shorter keeps at least half the longer and this share of its shingles
+    # is in the longer (a re-post with a paragraph dropped, cut short or extended).
+    containment_threshold: float = 0.9
+    containment_min_ratio: float = 0.5
+    containment_min_shingles: int = 20
     # Shingle hashes kept per article (bottom-k): the Jaccard is exact when both
     # articles have at most this many shingles, a k-sample estimate beyond.
     sketch_size: int = 512
@@ -202,6 +207,18 @@ def exact_key(exact: str) -> str:
     return f"x:{exact}"
 
 
+# A re-post cut short or extended keeps the story's opening words, though its
+# Jaccard with the whole may be too low for the LSH bands to bring the two together.
+OPENING_TOKENS = 24
+
+
+def opening_key(folded: list[str]) -> str | None:
+    """``o:<hash>`` of the body's first ``OPENING_TOKENS`` words; ``None`` for a shorter body."""
+    if len(folded) < OPENING_TOKENS:
+        return None
+    return f"o:{xxhash.xxh3_64_hexdigest(' '.join(folded[:OPENING_TOKENS]).encode())}"
+
+
 def url_key(url: str | None) -> str | None:
     return f"u:{xxhash.xxh3_64_hexdigest(url.strip().encode())}" if url else None
 
@@ -249,13 +266,16 @@ def summarize(article: EnrichedArticle, config: DedupConfig = DEFAULT_CONFIG) ->
     ``article.fingerprints.near`` is not enough to verify a pair).
     """
     tokens, folded = near_tokens(article.text)
+    hashes = shingle_hashes(folded, config.shingle_size)
     return {
         "id": article.article_id,
         "published_at": article.published_at,
         "observed_at": article.fetched_at or article.published_at,
         "url": url_key(article.url),
         "exact": exact_hash(tokens),
-        "sketch": sketch(shingle_hashes(folded, config.shingle_size), config.sketch_size),
+        "sketch": sketch(hashes, config.sketch_size),
+        "shingles": int(np.unique(hashes).size),
+        "opening": opening_key(folded),
         "empty": not tokens,
     }
 
@@ -271,7 +291,8 @@ def admit(
     keys: list[str] = []
     if not summary["empty"]:  # an empty body meets no other article
         url = [summary["url"]] if summary["url"] else []
-        keys = [exact_key(summary["exact"]), *url, *band_keys(article.fingerprints, config)]
+        opening = [summary["opening"]] if summary.get("opening") else []
+        keys = [exact_key(summary["exact"]), *url, *opening, *band_keys(article.fingerprints, config)]
     # The record rides along (and waits in the node) until the first verdict,
     # so the node can publish it on ``articles.unique`` if it leads a story.
     value = {"type": "admit", "article": summary, "keys": keys, "record": article}
@@ -284,7 +305,10 @@ def story_order(summary: Summary) -> tuple[str, str]:
 
 
 def _story_ref(summary: Summary) -> Summary:
-    return {k: summary[k] for k in ("id", "published_at", "url", "exact", "sketch")}
+    ref = {k: summary[k] for k in ("id", "published_at", "url", "exact", "sketch")}
+    if "shingles" in summary:  # summaries from before containment have no size
+        ref["shingles"] = summary["shingles"]
+    return ref
 
 
 # --- buckets: who shares a key ---------------------------------------------------
@@ -473,7 +497,24 @@ def link_rule(a: Summary, b: Summary, config: DedupConfig = DEFAULT_CONFIG) -> t
         return similarity, "same_url"
     if similarity >= config.near_threshold:
         return similarity, "near_jaccard"
+    if containment(a, b, similarity, config) >= config.containment_threshold:
+        return similarity, "near_containment"
     return similarity, None
+
+
+def containment(a: Summary, b: Summary, jaccard: float, config: DedupConfig = DEFAULT_CONFIG) -> float:
+    """The share of the shorter article's shingles that the longer one holds.
+
+    From the Jaccard and the two set sizes (``|A ∩ B| = J (|A| + |B|) / (1 + J)``),
+    so it is exact where the Jaccard is. 0 when the shorter holds less than
+    ``containment_min_ratio`` of the longer: a paragraph quoted in a long piece is
+    not a re-post of it, and a text of a line or two is too short to tell.
+    """
+    sizes = sorted((a.get("shingles") or 0, b.get("shingles") or 0))
+    if sizes[0] < max(config.containment_min_shingles, config.containment_min_ratio * sizes[1]):
+        return 0.0
+    shared = jaccard * (sizes[0] + sizes[1]) / (1 + jaccard)
+    return round(min(shared / sizes[0], 1.0), 4)
 
 
 def _story(state: NodeState) -> Summary:
@@ -532,9 +573,12 @@ def _verdict(state: NodeState, config: DedupConfig) -> Verdict:
     similarity, direct_rule = link_rule(me, story, config)
     # Below the threshold the article joined the story through another member.
     rule = direct_rule or "near_via_story"
-    kind: Literal["exact", "near", "revision"] = (
-        "exact" if rule == "exact_fingerprint" else "revision" if rule == "same_url" else "near"
-    )
+    kinds: dict[str, Literal["exact", "revision", "containment"]] = {
+        "exact_fingerprint": "exact",
+        "same_url": "revision",
+        "near_containment": "containment",
+    }
+    kind: Literal["exact", "near", "revision", "containment"] = kinds.get(rule, "near")
     return Verdict(
         article_id=me["id"],
         status="duplicate",

@@ -112,6 +112,9 @@ class EnrichedArticle(CleanArticle):
     language_confidence: float | None = None
     language_spans: list[LanguageSpan] = field(default_factory=list)
     fingerprints: Fingerprints
+    # What the article is about, for related articles in any language: the SimHash
+    # (base64, 1,024 bits) of its sentence embedding. Absent from older producers.
+    content_signature: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -121,7 +124,8 @@ class Verdict:
     article_id: str
     status: Literal["unique", "duplicate"]
     duplicate_of: str | None
-    kind: Literal["exact", "near", "revision"] | None
+    # ``containment``: one keeps most of the other's text (a paragraph dropped, cut short, extended).
+    kind: Literal["exact", "near", "revision", "containment"] | None
     similarity: float | None
     story_id: str
     rule: str

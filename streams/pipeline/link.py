@@ -36,6 +36,7 @@ import math
 import operator
 from typing import Any
 
+from streams.pipeline import similarity
 from streams.records import Edge, EnrichedArticle
 from streams.text import fold_inner_vowels, match_tokens
 
@@ -46,9 +47,13 @@ Ref = dict[str, Any]
 EMBEDDED_SCORE = 1.0
 STORY_SCORE = 0.95
 EXPLICIT_SCORE = 0.9
-# One shared rare entity is a hint, not proof: it scores at most ENTITY_FACTOR.
-ENTITY_FACTOR = 0.5
-KEYWORD_FACTOR = 0.25
+# One shared rare entity is a hint, not proof: it scores at most ENTITY_FACTOR, as
+# much as a content cosine of 0.4. Readers rate two articles about one person or
+# place but two different events as unrelated (the rated pairs of
+# scripts/eval_similarity.py: shared entities alone correlate with their ratings
+# far less than the content does), so a keyword counts less still.
+ENTITY_FACTOR = 0.25
+KEYWORD_FACTOR = 0.1
 # A new member is related to the most recent members of an index entry only, and
 # not at all once the key is so common that its weight would say nothing.
 MAX_INDEX_MEMBERS = 10
@@ -63,6 +68,18 @@ MAX_TITLE_MEMBERS = 50
 # The first reason of an edge that removes the reasons after it (all of them: the
 # neighbour) from ``src``'s entry for ``dst``.
 FORGET = "forget"
+CROSS_LINGUAL = "cross-lingual"
+LABELS = frozenset({CROSS_LINGUAL})
+# Content: ``similar:<cosine>`` edges between articles whose signatures share a band.
+SIMILAR = "similar"
+SIMILAR_PREFIX = "similar:"
+MAX_SIMILAR_MEMBERS = 10
+# The cosine two random news articles' embeddings reach (SaudiNewsNet, every pair):
+# 0.10 in the middle, 0.25 one time in ten. A cosine scores by how far it rises
+# above chance: 0 at SIMILAR_FLOOR, 1 for the same text.
+SIMILAR_FLOOR = 0.2
+# An edge needs a cosine that fewer than one random pair in twenty reaches.
+SIMILAR_MIN_COSINE = 0.3
 _ID = operator.itemgetter("id")
 
 
@@ -92,12 +109,19 @@ def index_keys(article: EnrichedArticle) -> list[str]:
         if len(entity.mentions) >= 2 or any(m.text in lead for m in entity.mentions)
     ]
     keys += [f"keyword:{' '.join(match_tokens(k))}" for k in article.keywords[:MAX_KEYWORDS]]
+    keys += similarity.band_keys(article.content_signature)
     return sorted(set(k for k in keys if not k.endswith(":")))
 
 
 def member_ref(article: EnrichedArticle | dict[str, Any]) -> Ref:
+    """What an index entry learns of an article; ``sig`` (its content signature) is
+    kept only by the ``similar:`` entries, which verify their members with it."""
     get = article.get if isinstance(article, dict) else lambda name: getattr(article, name)
-    return {"id": get("article_id"), "at": seen_at(article), "lang": get("language") or ""}
+    ref = {"id": get("article_id"), "at": seen_at(article), "lang": get("language") or ""}
+    signature = get("content_signature") if isinstance(article, dict) else article.content_signature
+    if signature:
+        ref["sig"] = signature
+    return ref
 
 
 def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState, list[Edge]]:
@@ -105,7 +129,12 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
 
     ``members`` (oldest first) are the key's articles in the window, so their
     number is the key's rarity; ``seen`` repeats it for readers of the entry.
+    The ``MAX_INDEX_MEMBERS`` most recent keep their content signature: a key
+    too common to relate two articles by itself still brings them together to
+    be compared by content (see ``content_edges``).
     """
+    if key.startswith(SIMILAR_PREFIX):
+        return _observe_similar(state, ref, key)
     members: list[Ref] = list((state or {}).get("members", []))
     ids = list(map(_ID, members))  # up to MAX_COUNTED_MEMBERS: C speed, not a Python loop
     position = ids.index(ref["id"]) if ref["id"] in ids else None
@@ -119,12 +148,72 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
         bisect.insort(members, ref, key=lambda m: (m["at"], m["id"]))
         members = members[-MAX_COUNTED_MEMBERS:]
         weight = key_weight(key, len(members))
+        older = members[:-MAX_INDEX_MEMBERS]
+        if any("sig" in m for m in older):  # only the recent ones are compared again
+            members = [_lean(m) for m in older] + members[-MAX_INDEX_MEMBERS:]
     edges: list[Edge] = []
-    for other in recent if weight >= MIN_WEIGHT else []:
-        edges += both_ways(ref["id"], other["id"], weight, key, ref["at"], other["at"])
-        if ref["lang"] and other["lang"] and ref["lang"] != other["lang"] and key.startswith("entity:"):
-            edges += both_ways(ref["id"], other["id"], weight, "cross-lingual", ref["at"], other["at"])
+    for other in recent:
+        if weight >= MIN_WEIGHT:
+            reasons = [key, *_label(ref, other)] if key.startswith("entity:") else [key]
+            edges += both_ways(ref["id"], other["id"], weight, reasons, ref["at"], other["at"])
+        edges += content_edges(ref, other, band=None)
     return {"members": members, "seen": len(members)}, edges
+
+
+def _lean(member: Ref) -> Ref:
+    return {k: v for k, v in member.items() if k != "sig"}
+
+
+def content_edges(a: Ref, b: Ref, *, band: int | None) -> list[Edge]:
+    """``similar:<cosine>`` edges when two articles' signatures say they are about the same thing.
+
+    A pair meets in every entry of every key and band it shares; only one of
+    them speaks, so the pair's edges are sent once per key it shares at most:
+    the lowest band both are in, or, when they share no band, the key entries.
+    """
+    if not a.get("sig") or not b.get("sig") or a["id"] == b["id"]:
+        return []
+    if similarity.first_shared_band(a["sig"], b["sig"]) != band:
+        return []
+    cosine = similarity.cosine(a["sig"], b["sig"])
+    if cosine < SIMILAR_MIN_COSINE:
+        return []
+    reasons = [f"{SIMILAR}:{cosine:.2f}", *_label(a, b)]
+    return both_ways(a["id"], b["id"], similar_score(cosine), reasons, a["at"], b["at"])
+
+
+def _label(a: Ref, b: Ref) -> list[str]:
+    """``cross-lingual`` when the two articles are in different languages (a label, no weight)."""
+    return [CROSS_LINGUAL] if a.get("lang") and b.get("lang") and a["lang"] != b["lang"] else []
+
+
+def _observe_similar(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState | None, list[Edge]]:
+    """An article joins one SimHash band: verify the recent members by their content signature.
+
+    A pair that agrees on several bands meets in each of them; only the lowest
+    of those bands relates it, so a pair sends its edges once. Members keep their
+    signature (the verification needs it) and only the ``MAX_SIMILAR_MEMBERS``
+    most recent stay: a band holds no rarity to count.
+    """
+    members: list[Ref] = list((state or {}).get("members", []))
+    signature = ref.get("sig")
+    if not signature:
+        return state, []
+    band = int(key.split(":")[1])
+    ids = list(map(_ID, members))
+    if ref["id"] in ids:  # a replay: send again what was sent to the members before it
+        others = members[: ids.index(ref["id"])]
+    else:
+        others = list(members)
+        bisect.insort(members, ref, key=lambda m: (m["at"], m["id"]))
+        members = members[-MAX_SIMILAR_MEMBERS:]
+    edges = [e for other in others for e in content_edges(ref, other, band=band)]
+    return {"members": members, "seen": len(members)}, edges
+
+
+def similar_score(cosine: float) -> float:
+    """What a content cosine is worth as evidence: 0 at what chance gives, 1 for the same text."""
+    return round(min(max((cosine - SIMILAR_FLOOR) / (1.0 - SIMILAR_FLOOR), 0.0), 1.0), 4)
 
 
 def key_weight(key: str, articles_with_key: int) -> float:
@@ -275,9 +364,14 @@ def _before(at: str | None, cutoff: str) -> bool:
 
 
 def combined(reasons: dict[str, float]) -> float:
-    """Independent pieces of evidence: 1 - Π(1 - score). Two weak reasons beat one."""
+    """Independent pieces of evidence: 1 - Π(1 - score). Two weak reasons beat one.
+
+    Labels (``cross-lingual``) say something about the pair, not how related it is.
+    """
     remaining = 1.0
-    for score in reasons.values():
+    for reason, score in reasons.items():
+        if reason in LABELS:
+            continue
         if score >= 1.0:
             return 1.0
         if score > 0.0:
@@ -321,9 +415,12 @@ def neighbours(state: NodeState | None) -> list[dict[str, Any]]:
     return [{"article_id": dst, "score": combined(r), "reasons": sorted(r)} for dst, r in ranked]
 
 
-def both_ways(a: str, b: str, score: float, reason: str, a_at: str | None, b_at: str | None) -> list[Edge]:
+def both_ways(
+    a: str, b: str, score: float, reason: str | list[str], a_at: str | None, b_at: str | None
+) -> list[Edge]:
     score = round(score, 4)
+    reasons = [reason] if isinstance(reason, str) else list(reason)
     return [
-        Edge(src=a, dst=b, score=score, reasons=[reason], src_at=a_at or None, dst_at=b_at or None),
-        Edge(src=b, dst=a, score=score, reasons=[reason], src_at=b_at or None, dst_at=a_at or None),
+        Edge(src=a, dst=b, score=score, reasons=reasons, src_at=a_at or None, dst_at=b_at or None),
+        Edge(src=b, dst=a, score=score, reasons=list(reasons), src_at=b_at or None, dst_at=a_at or None),
     ]

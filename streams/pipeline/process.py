@@ -81,7 +81,7 @@ class InProcessPipeline:
                 for out in batch.outputs:
                     if out.topic in PUBLIC_TOPICS:
                         yield Emit(out.topic, out.emit.key, out.value)
-                    if self.runner.agent_reading(out.channel) is not None:
+                    if out.topic in self.runner.read_topics:  # what a worker would read back
                         message = Message(out.key, out.value, out.origin.timestamp_ms)
                         pending.append(Pending(out.channel, message, out.raw_ts_ms))
 

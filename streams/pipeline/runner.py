@@ -229,6 +229,7 @@ class Runner:
         for step in self.steps:
             self.consumers[step.agent][step.source].append(step)
         self.tables = tuple(dict.fromkeys(step.table for step in self.steps if step.table))
+        self.read_topics = frozenset(topic for agent in AGENTS for topic in agent.sources)
 
     def batch(self, agent: str, read: ReadEntry, partition_of: PartitionOf) -> Batch:
         home = next(a for a in AGENTS if a.name == agent).sources[-1]

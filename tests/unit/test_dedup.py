@@ -262,3 +262,61 @@ def test_a_re_delivered_admit_asks_again_whoever_has_not_answered():
     again = dedup.on_node_message(first.state, admit)
     assert again.state == first.state and not again.verdicts
     assert sorted((s.topic, s.key) for s in again.sends) == sorted((s.topic, s.key) for s in first.sends)
+
+
+# --- containment: re-posts cut short or extended -----------------------------------
+
+
+def _paragraphs(row: dict) -> list[str]:
+    return [p for p in row["text"].split("\n") if p.strip()]
+
+
+def test_a_repost_cut_to_its_first_paragraphs_joins_the_story_as_a_containment():
+    paragraphs = _paragraphs(DEFENSE)
+    cut = "\n\n".join(paragraphs[:6])  # 6 of 10 paragraphs: Jaccard with the whole is under 0.7
+    whole, short = from_data(DEFENSE), article("cut-copy", cut, "2024-06-25T09:00:00Z")
+    jaccard = dedup.sketch_jaccard(
+        dedup.summarize(whole)["sketch"], dedup.summarize(short)["sketch"], dedup.DEFAULT_CONFIG.sketch_size
+    )
+    assert jaccard < dedup.DEFAULT_CONFIG.near_threshold
+    deduplicator = Dedup()
+    deduplicator.process(whole)
+    verdict = only(deduplicator.process(short), "cut-copy")
+    assert (verdict.status, verdict.duplicate_of, verdict.kind, verdict.rule) == (
+        "duplicate",
+        DEFENSE["id"],
+        "containment",
+        "near_containment",
+    )
+
+
+def test_an_extended_repost_joins_the_story_whichever_arrives_first():
+    source = SOURCES["ar-heatwave"]
+    extra = " ".join(_paragraphs(SOURCES["ar-oil-market"])[:3])  # a long paragraph from elsewhere
+    original = from_data(source)
+    longer = article("extended-copy", "\n\n".join([*_paragraphs(source), extra]), "2024-07-02T09:00:00Z")
+    summaries = dedup.summarize(original), dedup.summarize(longer)
+    assert dedup.link_rule(*summaries) == (pytest.approx(dedup.link_rule(*summaries)[0]), "near_containment")
+    for order in ([original, longer], [longer, original]):
+        deduplicator = Dedup()
+        for item in order:
+            deduplicator.process(item)
+        assert deduplicator.stories()["extended-copy"] == source["id"]
+        assert deduplicator.verdict("extended-copy").kind == "containment"
+
+
+def test_a_paragraph_quoted_in_a_longer_article_is_not_a_repost_of_it():
+    paragraphs = _paragraphs(DEFENSE)
+    quoted = article("quote", "\n\n".join(paragraphs[:2]), "2024-06-25T09:00:00Z")  # under half the text
+    deduplicator = Dedup()
+    deduplicator.process(from_data(DEFENSE))
+    verdict = only(deduplicator.process(quoted), "quote")
+    assert verdict.status == "unique"
+
+
+def test_containment_needs_the_set_sizes_and_reads_summaries_without_them_as_before():
+    a = {"shingles": 100}
+    b = {"shingles": 160}
+    assert dedup.containment(a, b, jaccard=100 / 160) == 1.0  # a inside b
+    assert dedup.containment({}, b, jaccard=0.6) == 0.0  # an older summary: no size, no containment
+    assert dedup.containment(a, {"shingles": 400}, jaccard=0.25) == 0.0  # a quarter: an excerpt

@@ -4,11 +4,13 @@ from streams.pipeline.link import (
     MIN_WEIGHT,
     STORY_SCORE,
     apply_edge,
+    combined,
     expire_index,
     expire_node,
     expire_titles,
     fold_edge,
     key_weight,
+    member_ref,
     neighbours,
     observe_index,
     observe_title,
@@ -136,7 +138,9 @@ def test_a_rare_shared_entity_weighs_more_than_a_common_one_which_links_nothing(
     rare_state, rare_edges = observe_index(None, _ref("x"), "entity:person:langley")
     _, rare_edges = observe_index(rare_state, _ref("y", lang="en"), "entity:person:langley")
     assert rare_edges[0].score > 5 * common
-    assert {e.reasons[0] for e in rare_edges} == {"entity:person:langley", "cross-lingual"}
+    # Across languages the pair is labelled, and the label adds no weight of its own.
+    assert [e.reasons for e in rare_edges] == [["entity:person:langley", "cross-lingual"]] * 2
+    assert combined({"entity:person:langley": 0.5, "cross-lingual": 0.5}) == 0.5
 
 
 def test_an_index_entry_ignores_a_replayed_article_even_once_it_is_no_longer_recent():
@@ -205,3 +209,90 @@ def test_titles_and_links_leave_the_window():
 def test_a_title_too_long_to_be_a_headline_makes_no_title_key():
     assert title_key("Storm closes the port of Rotterdam") == "storm closes the port of rotterdam"
     assert title_key("word " * 41) is None and title_key("two words") is None
+
+
+# --- content: similar edges ---------------------------------------------------------
+
+from streams.pipeline import link, similarity  # noqa: E402
+
+_BEIRUT = (
+    "A huge explosion tore through the port of Beirut on Tuesday, killing dozens of people and "
+    "wounding thousands, the Lebanese health minister said."
+)
+_BEIRUT_AR = (
+    "هز انفجار ضخم مرفأ بيروت يوم الثلاثاء وأدى إلى مقتل العشرات وإصابة الآلاف، بحسب وزير الصحة اللبناني."
+)
+_FOOTBALL = "Manchester United beat Chelsea two goals to one at Old Trafford on Sunday in the Premier League."
+
+
+def _sig_ref(article_id, text, at=DAY1, lang="en"):
+    return {"id": article_id, "at": at, "lang": lang, "sig": similarity.content_signature(None, text)}
+
+
+def _meet_in_bands(*refs):
+    """Every ref joins each of its bands in turn; the edges the band entries send."""
+    entries, edges = {}, []
+    for ref in refs:
+        for key in similarity.band_keys(ref["sig"]):
+            entries[key], sent = observe_index(entries.get(key), ref, key)
+            edges += sent
+    return entries, edges
+
+
+def test_the_same_story_in_two_languages_meets_in_a_band_and_is_related_by_its_cosine():
+    en, ar = _sig_ref("en-1", _BEIRUT), _sig_ref("ar-1", _BEIRUT_AR, DAY2, "ar")
+    _, edges = _meet_in_bands(en, ar)
+    assert {(e.src, e.dst) for e in edges} == {("en-1", "ar-1"), ("ar-1", "en-1")}  # once, not once a band
+    [reasons] = {tuple(e.reasons) for e in edges}
+    cosine = similarity.cosine(en["sig"], ar["sig"])
+    assert reasons == (f"similar:{cosine:.2f}", "cross-lingual")
+    assert edges[0].score == link.similar_score(cosine) > 0.4
+
+
+def test_articles_about_different_things_get_no_similar_edge():
+    _, edges = _meet_in_bands(_sig_ref("a", _BEIRUT), _sig_ref("b", _FOOTBALL, DAY2))
+    assert edges == []
+
+
+def test_a_band_entry_keeps_its_most_recent_members_with_their_signatures():
+    refs = [
+        _sig_ref(f"a{i}", _BEIRUT, f"2024-01-01T10:{i:02d}:00Z") for i in range(link.MAX_SIMILAR_MEMBERS + 3)
+    ]
+    key = similarity.band_keys(refs[0]["sig"])[0]
+    state = None
+    for ref in refs:
+        state, _ = observe_index(state, ref, key)
+    assert [m["id"] for m in state["members"]] == [r["id"] for r in refs[-link.MAX_SIMILAR_MEMBERS :]]
+    assert all(m["sig"] for m in state["members"])
+
+
+def test_a_key_too_common_to_relate_still_brings_similar_articles_together_by_content():
+    state = None
+    for i in range(40):  # place:US is in every article: its weight is below MIN_WEIGHT
+        state, _ = observe_index(state, _ref(f"x{i}", f"2024-01-01T{i % 24:02d}:00:00Z"), "entity:place:US")
+    first = _sig_ref("en-1", _BEIRUT, "2024-01-02T10:00:00Z")
+    state, edges = observe_index(state, first, "entity:place:US")
+    assert edges == []
+    # Two tellings with no band in common still meet here.
+    second = _sig_ref("ar-1", _BEIRUT_AR, "2024-01-02T11:00:00Z", "ar")
+    if similarity.first_shared_band(first["sig"], second["sig"]) is None:
+        state, edges = observe_index(state, second, "entity:place:US")
+        assert {e.reasons[0].split(":")[0] for e in edges} == {"similar"}
+    # Only the recent members keep their signature: the entry stays lean.
+    assert sum("sig" in m for m in state["members"]) <= link.MAX_INDEX_MEMBERS
+
+
+def test_keyword_only_neighbours_do_not_fill_a_top_five():
+    state = None
+    for i in range(5):
+        state = apply_edge(
+            state, _edge("a", f"kw{i}", key_weight("keyword:rain", 2), "keyword:rain"), top_k=50
+        )
+        state = apply_edge(state, _edge("a", f"sim{i}", link.similar_score(0.55), "similar:0.55"), top_k=50)
+    assert [n["article_id"][:3] for n in neighbours(state)[:5]] == ["sim"] * 5
+
+
+def test_a_member_ref_carries_the_content_signature_when_the_article_has_one():
+    article = {"article_id": "a", "fetched_at": DAY1, "language": "en", "content_signature": "c2ln"}
+    assert member_ref(article)["sig"] == "c2ln"
+    assert "sig" not in member_ref({**article, "content_signature": None})

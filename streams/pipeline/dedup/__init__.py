@@ -46,6 +46,7 @@ from streams.pipeline.dedup.messages import (
 from streams.pipeline.dedup.nodes import (
     NodeResult,
     NodeState,
+    containment,
     link_rule,
     on_node_message,
     story_of,
@@ -79,6 +80,7 @@ __all__ = [
     "admit",
     "analyse",
     "band_keys",
+    "containment",
     "exact_key",
     "expire_bucket",
     "expire_node",

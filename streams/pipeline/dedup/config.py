@@ -20,6 +20,11 @@ class DedupConfig:
     rows: int = 4
     # Verified Jaccard at or above which two articles are linked as one story.
     near_threshold: float = 0.7
+    # Or: the shorter keeps at least half the longer and this share of its shingles
+    # is in the longer (a re-post with a paragraph dropped, cut short or extended).
+    containment_threshold: float = 0.9
+    containment_min_ratio: float = 0.5
+    containment_min_shingles: int = 20
     # Shingle hashes kept per article (bottom-k): the Jaccard is exact when both
     # articles have at most this many shingles, a k-sample estimate beyond.
     sketch_size: int = 512

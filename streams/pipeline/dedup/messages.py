@@ -14,7 +14,9 @@ from streams.pipeline.dedup.signatures import TextSignature, analyse, band_keys,
 from streams.records import EnrichedArticle
 
 NODES_TOPIC = "dedup.nodes"  # keyed by article id
-BUCKETS_TOPIC = "dedup.buckets"  # keyed by bucket key: ``x:`` exact hash, ``u:`` URL, ``bNN:`` LSH band
+BUCKETS_TOPIC = (
+    "dedup.buckets"  # keyed by bucket: ``x:`` exact hash, ``u:`` URL, ``o:`` opening, ``bNN:`` band
+)
 
 
 class Summary(TypedDict):
@@ -26,6 +28,8 @@ class Summary(TypedDict):
     url: str | None
     exact: str
     sketch: str
+    shingles: int
+    opening: str | None
     empty: bool
 
 
@@ -37,6 +41,7 @@ class StoryRef(TypedDict):
     url: str | None
     exact: str
     sketch: str
+    shingles: int
 
 
 class Member(TypedDict):
@@ -105,6 +110,8 @@ def summarize(
         "url": url_key(article.url),
         "exact": signature.fingerprints.exact,
         "sketch": signature.sketch,
+        "shingles": signature.shingles,
+        "opening": signature.opening,
         "empty": signature.empty,
     }
 
@@ -121,7 +128,8 @@ def admit(
     keys: list[str] = []
     if not summary["empty"]:  # an empty body meets no other article
         url = [summary["url"]] if summary["url"] else []
-        keys = [exact_key(summary["exact"]), *url, *band_keys(article.fingerprints, config)]
+        opening = [summary["opening"]] if summary.get("opening") else []
+        keys = [exact_key(summary["exact"]), *url, *opening, *band_keys(article.fingerprints, config)]
     value: Admit = {"type": "admit", "article": summary, "keys": keys}
     return Send(NODES_TOPIC, article.article_id, value)
 
@@ -138,4 +146,5 @@ def story_ref(summary: Summary) -> StoryRef:
         "url": summary["url"],
         "exact": summary["exact"],
         "sketch": summary["sketch"],
+        "shingles": summary.get("shingles", 0),
     }

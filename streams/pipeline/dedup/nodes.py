@@ -194,7 +194,26 @@ def link_rule(
         return similarity, "same_url"
     if similarity >= config.near_threshold:
         return similarity, "near_jaccard"
+    if containment(a, b, similarity, config) >= config.containment_threshold:
+        return similarity, "near_containment"
     return similarity, None
+
+
+def containment(
+    a: Summary | StoryRef, b: Summary | StoryRef, jaccard: float, config: DedupConfig = DEFAULT_CONFIG
+) -> float:
+    """The share of the shorter article's shingles that the longer one holds.
+
+    From the Jaccard and the two set sizes (``|A ∩ B| = J (|A| + |B|) / (1 + J)``),
+    so it is exact where the Jaccard is. 0 when the shorter holds less than
+    ``containment_min_ratio`` of the longer: a paragraph quoted in a long piece is
+    not a re-post of it, and a text of a line or two is too short to tell.
+    """
+    sizes = sorted((a.get("shingles") or 0, b.get("shingles") or 0))
+    if sizes[0] < max(config.containment_min_shingles, config.containment_min_ratio * sizes[1]):
+        return 0.0
+    shared = jaccard * (sizes[0] + sizes[1]) / (1 + jaccard)
+    return round(min(shared / sizes[0], 1.0), 4)
 
 
 def _story(state: NodeState) -> StoryRef:
@@ -258,9 +277,12 @@ def _verdict(state: NodeState, config: DedupConfig) -> Verdict:
     similarity, direct_rule = link_rule(me, story, config)
     # Below the threshold the article joined the story through another member.
     rule = direct_rule or "near_via_story"
-    kind: Literal["exact", "near", "revision"] = (
-        "exact" if rule == "exact_fingerprint" else "revision" if rule == "same_url" else "near"
-    )
+    kinds: dict[str, Literal["exact", "revision", "containment"]] = {
+        "exact_fingerprint": "exact",
+        "same_url": "revision",
+        "near_containment": "containment",
+    }
+    kind: Literal["exact", "near", "revision", "containment"] = kinds.get(rule, "near")
     return Verdict(
         article_id=me["id"],
         status="duplicate",

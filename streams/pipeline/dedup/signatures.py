@@ -115,6 +115,8 @@ class TextSignature(NamedTuple):
 
     fingerprints: Fingerprints
     sketch: str
+    shingles: int  # distinct shingles: how long the text is, for containment
+    opening: str | None  # ``opening_key``
     empty: bool
 
 
@@ -123,7 +125,22 @@ def analyse(text: str, config: DedupConfig = DEFAULT_CONFIG) -> TextSignature:
     tokens, folded = near_tokens(text)
     hashes = shingle_hashes(folded, config.shingle_size)
     prints = Fingerprints(exact=exact_hash(tokens), near=minhash(hashes, config))
-    return TextSignature(prints, sketch(hashes, config.sketch_size), not tokens)
+    distinct = int(np.unique(hashes).size)
+    return TextSignature(
+        prints, sketch(hashes, config.sketch_size), distinct, opening_key(folded), not tokens
+    )
+
+
+# A re-post cut short or extended keeps the story's opening words, though its
+# Jaccard with the whole may be too low for the LSH bands to bring the two together.
+OPENING_TOKENS = 24
+
+
+def opening_key(folded: list[str]) -> str | None:
+    """``o:<hash>`` of the body's first ``OPENING_TOKENS`` words; ``None`` for a shorter body."""
+    if len(folded) < OPENING_TOKENS:
+        return None
+    return f"o:{xxhash.xxh3_64_hexdigest(' '.join(folded[:OPENING_TOKENS]).encode())}"
 
 
 def fingerprints(text: str, config: DedupConfig = DEFAULT_CONFIG) -> Fingerprints:

@@ -18,6 +18,7 @@ from streams.pipeline.enrich.language import detect
 from streams.pipeline.enrich.quantities import find_quantities
 from streams.pipeline.enrich.quotes import find_quotes
 from streams.pipeline.enrich.tokens import tokenize
+from streams.pipeline.similarity import content_signature
 from streams.records import CleanArticle, EnrichedArticle, Fingerprints
 
 __all__ = ["enrich"]
@@ -55,4 +56,5 @@ def enrich(
         language_confidence=guess.confidence if guess.language == language else None,
         language_spans=guess.spans,
         fingerprints=fingerprints or text_fingerprints(text),
+        content_signature=content_signature(article.title, text),
     )

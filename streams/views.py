@@ -10,7 +10,7 @@ the one place to follow it.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any, get_args, get_type_hints
 
 import orjson
 
@@ -23,7 +23,7 @@ Entry = dict[str, Any]
 # What a reader or a service wants to know of an article it did not ask for
 # (a neighbour, an entity's article), so that it needs no second request.
 SUMMARY_FIELDS = ("title", "language", "source", "published_at")
-ENTITY_TYPES = frozenset(get_args(Entity.__annotations__["type"]))
+ENTITY_TYPES = frozenset(get_args(get_type_hints(Entity)["type"]))
 
 
 def decode(stored: bytes | None) -> Entry | None:
@@ -75,16 +75,16 @@ def index_key(asked: str) -> str | None:
 
     Every form newsflow shows is accepted: an entity key as ``/articles/{id}``
     shows it (``place:UA``), a related article's reason (``entity:place:UA``,
-    ``keyword:<phrase>``) and a key phrase as the article lists it, in its
-    original spelling (matched as the link step indexes it).
+    ``keyword:<phrase>``: the index key itself) and a key phrase as the article
+    lists it, in its original spelling (matched as the link step indexes it;
+    that matching is not idempotent, so a ``keyword:`` reason is taken as it is).
     """
     kind, _, rest = asked.partition(":")
-    if kind == "entity" and rest:
-        return asked
-    if kind in ENTITY_TYPES and rest:
+    if kind in ("entity", "keyword"):
+        return asked if rest.strip() else None
+    if kind in ENTITY_TYPES and rest.strip():
         return f"entity:{asked}"
-    phrase = rest if kind == "keyword" else asked
-    tokens = match_tokens(phrase)
+    tokens = match_tokens(asked)
     return f"keyword:{' '.join(tokens)}" if tokens else None
 
 

@@ -159,14 +159,16 @@ def register_views(newsflow: Newsflow) -> None:
         return _json(view, {"article_id": article_id, "depth": query.depth, "related": items})
 
     @app.page(SUMMARIES_PATH)
-    async def internal_summaries(view: View, request: Request) -> Response:
-        """Workers ask each other here for the catalog summaries they hold (POST {"ids": [...]})."""
-        try:
-            body = orjson.loads(await request.read())
-            ids = [i for i in body["ids"] if isinstance(i, str) and not too_long("article id", i)]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            return _error(view, 400, 'the body must be JSON: {"ids": ["article id", ...]}')
-        return _json(view, {"summaries": local_summaries(ids[:MAX_LIMIT])})
+    class InternalSummaries(View):
+        """Workers ask each other here for the catalog summaries they hold: POST {"ids": [...]}."""
+
+        async def post(self, request: Request) -> Response:
+            try:
+                body = orjson.loads(await request.read())
+                ids = [i for i in body["ids"] if isinstance(i, str) and not too_long("article id", i)]
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                return _error(self, 400, 'the body must be JSON: {"ids": ["article id", ...]}')
+            return _json(self, {"summaries": local_summaries(ids[:MAX_LIMIT])})
 
     @app.page("/stories/{story_id}")
     @app.table_route(table=tables["stories"], match_info="story_id")
@@ -305,11 +307,14 @@ def _forwarded_auth(request: Request) -> dict[str, str]:
 
 
 def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, Any]:
-    """What a worker says of itself: process, memory, assignment and readiness."""
+    """What a worker says of itself: process, memory, the partitions it processes, readiness."""
+    prefix = str(observatory.worker.get("topic_prefix") or "")
     try:
-        assigned = sorted({tp.partition for tp in app.consumer.assignment()})
+        tps = app.consumer.assignment()
     except Exception:  # not started yet
-        assigned = []
+        tps = set()
+    # the pipeline's partitions (not the leader topic's, nor a changelog kept for recovery)
+    assigned = sorted({tp.partition for tp in tps if tp.topic.removeprefix(prefix) in SOURCE_TOPICS})
     return {
         "url": observatory.worker.get("id"),
         "pid": os.getpid(),

@@ -255,3 +255,14 @@ def test_a_quiet_worker_does_not_turn_debug_logging_on(level, tmp_path):
     logger.setLevel(logging.WARNING)
     worker.on_setup_root_logger(logger, logging.WARNING)
     assert worker.spinner is None and not logger.isEnabledFor(logging.DEBUG)
+
+
+def test_a_worker_on_a_taken_port_says_which_port_and_setting():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = newsflow("worker", NEWSFLOW_BROKER="127.0.0.1:1", NEWSFLOW_WEB_PORT=port)
+    assert_one_line_error(result, 2, f"port {port}", "NEWSFLOW_WEB_PORT")

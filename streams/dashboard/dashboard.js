@@ -299,6 +299,7 @@
       history.replaceState(null, "", "#article=" + encodeURIComponent(id));
     }
     const box = fill("article", h("p", { className: "muted" }, "loading ", id, "…"));
+    document.getElementById("neighbourhood").hidden = false;
     let found, related;
     try {
       [found, related] = await Promise.all([

@@ -127,8 +127,11 @@ def register_views(newsflow: Newsflow) -> None:
 
     async def with_summaries(items: list[dict[str, Any]], request: Request) -> list[dict[str, Any]]:
         known = await summaries([item["article_id"] for item in items], request)
-        empty = dict.fromkeys(views.SUMMARY_FIELDS)
-        return [{**empty, **item, **known.get(item["article_id"], {})} for item in items]
+        merged = []
+        for item in items:
+            summary = known.get(item["article_id"]) or {}
+            merged.append({**item, **{f: summary.get(f, item.get(f)) for f in views.SUMMARY_FIELDS}})
+        return merged
 
     @app.page("/articles/{article_id}")
     @app.table_route(table=tables[CATALOG_TABLE], match_info="article_id")

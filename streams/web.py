@@ -20,7 +20,7 @@ import os
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -84,6 +84,7 @@ def register_views(newsflow: Newsflow) -> None:
     metrics.WORKER_INFO.labels(settings.advertised_url, settings.app_id, pid).set(1)
     metrics.declare_known_labels(tables)
     app.web.web_app.middlewares.append(json_errors)
+    page = partial(app.page, base=JsonView)
     owners = _Owners(app)
     peers = _Peers(app, settings.advertised_url)
 
@@ -133,7 +134,7 @@ def register_views(newsflow: Newsflow) -> None:
             merged.append({**item, **{f: summary.get(f, item.get(f)) for f in views.SUMMARY_FIELDS}})
         return merged
 
-    @app.page("/articles/{article_id}")
+    @page("/articles/{article_id}")
     @app.table_route(table=tables[CATALOG_TABLE], match_info="article_id")
     async def article(view: View, request: Request, article_id: str) -> Response:
         if problem := too_long("article id", article_id):
@@ -143,7 +144,7 @@ def register_views(newsflow: Newsflow) -> None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
         return _json(view, answer)
 
-    @app.page("/articles/{article_id}/related")
+    @page("/articles/{article_id}/related")
     @app.table_route(table=tables[GRAPH_TABLE], match_info="article_id")
     async def related(view: View, request: Request, article_id: str) -> Response:
         try:
@@ -161,8 +162,8 @@ def register_views(newsflow: Newsflow) -> None:
             items = await with_summaries(items, request)
         return _json(view, {"article_id": article_id, "depth": query.depth, "related": items})
 
-    @app.page(SUMMARIES_PATH)
-    class InternalSummaries(View):
+    @page(SUMMARIES_PATH)
+    class InternalSummaries(JsonView):
         """Workers ask each other here for the catalog summaries they hold: POST {"ids": [...]}."""
 
         async def post(self, request: Request) -> Response:
@@ -173,7 +174,7 @@ def register_views(newsflow: Newsflow) -> None:
                 return _error(self, 400, 'the body must be JSON: {"ids": ["article id", ...]}')
             return _json(self, {"summaries": local_summaries(ids[:MAX_LIMIT])})
 
-    @app.page("/stories/{story_id}")
+    @page("/stories/{story_id}")
     @app.table_route(table=tables["stories"], match_info="story_id")
     async def story(view: View, request: Request, story_id: str) -> Response:
         if problem := too_long("story id", story_id):
@@ -187,7 +188,7 @@ def register_views(newsflow: Newsflow) -> None:
         asked = request.match_info["entity_key"]
         return None if too_long("entity key", asked) else views.index_key(asked)
 
-    @app.page("/entities/{entity_key:.+}/articles")
+    @page("/entities/{entity_key:.+}/articles")
     @route_by_key(app, INDEX_TABLE, entity_key_of)
     async def entity_articles(view: View, request: Request, entity_key: str) -> Response:
         if problem := too_long("entity key", entity_key):
@@ -203,24 +204,24 @@ def register_views(newsflow: Newsflow) -> None:
             )
         return _json(view, {"key": key, "seen": seen, "articles": await with_summaries(members, request)})
 
-    @app.page("/healthz")
+    @page("/healthz")
     async def healthz(view: View, request: Request) -> Response:
         """Up; and what the dashboard's worker list shows of this worker."""
         return _json(view, {"status": "ok", **_self_report(app, observatory)})
 
-    @app.page("/readyz")
+    @page("/readyz")
     async def readyz(view: View, request: Request) -> Response:
         recovered = app.tables.recovery.completed.is_set()
         ready = recovered and not app.rebalancing and not app.in_recovery
         body = {"ready": ready, "rebalancing": app.rebalancing, "recovered": recovered}
         return _json(view, body, 200 if ready else 503)
 
-    @app.page("/metrics")
+    @page("/metrics")
     async def metrics_page(view: View, request: Request) -> Response:
         _sample()
         return view.bytes(generate_latest(metrics.REGISTRY), content_type="text/plain; version=0.0.4")
 
-    @app.page("/stats")
+    @page("/stats")
     async def stats(view: View, request: Request) -> Response:
         _sample()
         snapshot = observatory.snapshot()
@@ -228,15 +229,24 @@ def register_views(newsflow: Newsflow) -> None:
         snapshot["workers"] = await peers.report(snapshot["worker"])
         return _json(view, snapshot)
 
-    @app.page("/dashboard")
+    @page("/dashboard")
     async def dashboard(view: View, request: Request) -> Response:
         return _asset(view, "index.html")
 
-    @app.page("/dashboard/{name}")
+    @page("/dashboard/{name}")
     async def dashboard_asset(view: View, request: Request, name: str) -> Response:
         if name not in DASHBOARD_FILES:
             return _error(view, 404, f"no dashboard file {name!r}")
         return _asset(view, name)
+
+
+class JsonView(View):
+    """A Faust view whose own refusals (a method it does not serve) answer like ours:
+    ``{"error", "status"}``."""
+
+    def error(self, status: int, reason: str, headers: Any = None, **kwargs: Any) -> Response:
+        message = reason.rstrip(".").replace("Method ", "method ")
+        return self.json({"error": message, "status": status}, status=status, headers=headers)
 
 
 def route_by_key(app: faust.App, table: str, key_of: Callable[[Request], str | None]) -> Any:

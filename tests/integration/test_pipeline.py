@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import quote
 
@@ -209,6 +211,11 @@ def test_http_serves_articles_related_articles_stories_and_entities(samples_run,
         assert_valid(validators, "http.error", body)
         assert message in body["error"] and "\n" not in body["error"], (path, body)
         assert "invalid literal" not in body["error"] and "Traceback" not in body["error"]
+    request = urllib.request.Request(pipeline_worker.url + "/articles/sample-ar-1", data=b"", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    body = orjson.loads(refused.value.read())
+    assert refused.value.code == 405 and body == {"error": "method not allowed", "status": 405}
 
 
 def _entity_keys(samples_run) -> list[str]:

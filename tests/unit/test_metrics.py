@@ -462,3 +462,24 @@ def test_stats_give_latency_percentiles_lag_by_topic_and_the_latest_stories(obs,
     latest = snap["latest_stories"]
     assert [s["story_id"] for s in latest[:2]] == ["s1", "s2"]  # s1 grew last
     assert latest[0]["title"] == "The first story" and latest[0]["articles"] == 2
+
+
+ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
+
+
+def test_every_alert_reads_metrics_the_worker_exports_and_the_readme_explains_it():
+    rules = [rule for group in yaml.safe_load(ALERTS.read_text())["groups"] for rule in group["rules"]]
+    assert len(rules) >= 6
+    exported = metrics.metric_names() | {"up", "process_resident_memory_bytes"}
+    readme = (ROOT / "README.md").read_text()
+    for rule in rules:
+        queried = set(
+            re.findall(r"\b(?:newsflow_[a-z0-9_]+|process_[a-z_]+|up)\b(?=\s*[{\[)=<>]|\s*$)", rule["expr"])
+        )
+        assert queried and queried <= exported, (rule["alert"], sorted(queried - exported))
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+        assert f"`{rule['alert']}`" in readme, f"README's operating section does not explain {rule['alert']}"
+    config = yaml.safe_load(PROMETHEUS.read_text())
+    assert "/etc/prometheus/alerts.yml" in config["rule_files"]
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro" in compose["prometheus"]["volumes"]

@@ -983,6 +983,17 @@ def merge_stats(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
     merged["partitions"] = [p for s in snapshots for p in s["partitions"]]
     merged["graph"] = {k: sum(s["graph"][k] for s in snapshots) for k in ("nodes", "edges")}
     merged["tables"] = dict(sum((Counter(s["tables"]) for s in snapshots), Counter()))
+    # every worker lists the whole group; percentiles do not add up: the slowest worker's
+    merged["workers_seen"] = next((s["workers"] for s in snapshots if s.get("workers")), [])
+    latency: dict[str, dict[str, Any]] = {}
+    for snapshot in snapshots:
+        for topic, figures in (snapshot.get("latency") or {}).items():
+            into = latency.setdefault(topic, {"count": 0, "p50_ms": None, "p99_ms": None})
+            into["count"] += figures["count"]
+            for q in ("p50_ms", "p99_ms"):
+                if figures[q] is not None:
+                    into[q] = max(into[q] or 0.0, figures[q])
+    merged["latency"] = latency
     return merged
 
 
@@ -1029,6 +1040,26 @@ def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
             f"[yellow]{lag:,}[/]" if lag else "0",
         )
     console.print(Columns([topics, steps]))
+
+    latency = Table(title="latency from articles.raw (last 10 min)", title_justify="left")
+    for column in ("topic", "p50", "p99", "messages"):
+        latency.add_column(column, justify="left" if column == "topic" else "right")
+    for topic, figures in (stats.get("latency") or {}).items():
+        latency.add_row(topic, _ms(figures["p50_ms"]), _ms(figures["p99_ms"]), f"{figures['count']:,}")
+    group = Table(title="workers", title_justify="left")
+    for column in ("worker", "state", "pid", "partitions", "memory"):
+        group.add_column(column, justify="right" if column in ("pid", "memory") else "left")
+    for worker in stats.get("workers_seen") or stats.get("workers") or []:
+        state = "[green]up[/]" if worker.get("up", True) else "[red]down[/]"
+        rss = worker.get("rss_bytes")
+        group.add_row(
+            escape(str(worker.get("url"))),
+            state,
+            str(worker.get("pid") or "–"),
+            ", ".join(map(str, worker.get("partitions") or [])) or "–",
+            f"{rss / 1048576:,.0f} MiB" if rss else "–",
+        )
+    console.print(Columns([latency, group]))
 
     dead = Table(title="dead letters", title_justify="left")
     for column in ("stage", "reason", "count"):
@@ -1079,6 +1110,12 @@ def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
     if lagging:
         summary += "; lagging: " + ", ".join(f"{p['topic']}[{p['partition']}] {p['lag']:,}" for p in lagging)
     console.print(f"[dim]{summary}[/]")
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f} ms" if value < 1000 else f"{value / 1000:,.1f} s"
 
 
 def _titled(article_id: str | None, title: str | None) -> str:

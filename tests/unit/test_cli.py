@@ -191,6 +191,7 @@ def test_stats_prints_counts_dead_letters_and_duplicates_from_two_workers_added_
     cli.print_stats(Console(file=out, width=200, color_system=None), merged, ["http://w1", "http://w2"])
     text = out.getvalue()
     assert "2 workers" in text and "invalid_json" in text and "Repost" in text
+    assert "latency from articles.raw" in text and "articles.unique" in text
     # article text is printed as text, not interpreted as rich markup
     assert "<b>Original</b> [red]markup[/]" in text
 

@@ -6,26 +6,48 @@ SHELL := bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP_QUIET := 2> >(grep -v "^WARNING: Location" >&2)
+# What running needs (make run), and everything a developer needs (make install, make test).
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+AUDIT_STAMP := $(VENV)/.installed-audit
+PIP_INSTALL := scripts/pip_install.sh $(VENV)
 EVAL_DATA ?= ../shared/eval
 
-.PHONY: help install browser run test test-unit test-integration test-faults test-nightly audit lint schemas bench bench-quick \
+.PHONY: help install install-run browser run test test-unit test-integration test-faults test-nightly audit lint schemas bench bench-quick \
         eval-clean eval-enrich eval-dedup eval-graph eval-similarity model clean
 
 help:
 	@echo "make run         embedded broker + worker, ingest samples/, print the outcome, until Ctrl-C"
+	@echo "make install     .venv with newsflow and its test tooling (make run installs only what it needs)"
 	@echo "make test        install and run the whole test suite"
 	@echo "make lint        ruff"
 	@echo "make schemas     regenerate schemas/ from streams/records.py"
 	@echo "make eval-clean|eval-enrich|eval-dedup|eval-graph|eval-similarity EVAL_DATA=../shared/eval"
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[test]' $(PIP_QUIET)
-	touch $(STAMP)
+$(PY):
+	@$(PYTHON) -m venv $(VENV)
+
+# The package and its runtime dependencies only: what `make run` needs, nothing for tests.
+$(RUN_STAMP): pyproject.toml | $(PY)
+	@$(PIP_INSTALL) "newsflow (to run)" -e .
+	@touch $@
+
+# ... and the test tooling: pytest, selenium, confluent-kafka, ruff (make test, make lint).
+$(STAMP): pyproject.toml | $(PY)
+	@$(PIP_INSTALL) "newsflow with its test tooling" -e '.[test]'
+	@touch $@ $(RUN_STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	@$(PIP_INSTALL) "the profilers of make bench" -e '.[bench]'
+	@touch $@
+
+$(AUDIT_STAMP): $(STAMP)
+	@$(PIP_INSTALL) "pip-audit" -e '.[audit]'
+	@touch $@
 
 install: $(STAMP)
+install-run: $(RUN_STAMP)
 
 # Headless Chromium + ChromeDriver for the dashboard's browser test (Debian packages; root in CI).
 browser:
@@ -33,8 +55,8 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-run: install
-	$(VENV)/bin/newsflow run --ingest samples/
+run: install-run
+	@exec $(VENV)/bin/newsflow run --ingest samples/
 
 test: install browser
 	$(PY) -m pytest -q
@@ -54,7 +76,7 @@ test-nightly: install
 
 # Known vulnerabilities in the installed dependencies. Needs the PyPI advisory
 # service (network): not part of 'make test'.
-audit: install
+audit: $(AUDIT_STAMP)
 	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
 
 lint: install
@@ -86,10 +108,10 @@ eval-dedup: install
 # Throughput against the broker's ceiling, 1 -> 2 workers, ms per stage, latency, state, profiles.
 # Writes bench/results/<date>.json (-quick.json); reads EVAL_DATA's HTML pages when they are there.
 BENCH_EVAL = $(if $(wildcard $(EVAL_DATA)/html-extraction-aeb/html),--eval-data $(EVAL_DATA))
-bench: install
+bench: $(BENCH_STAMP)
 	$(PY) -m bench.run $(BENCH_EVAL)
 
-bench-quick: install
+bench-quick: $(BENCH_STAMP)
 	$(PY) -m bench.run --quick
 
 # Related-article graph on SaudiNewsNet: top-5 neighbours sharing a story or a rare entity,

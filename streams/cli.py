@@ -10,13 +10,16 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -91,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             configure_cli(settings)
         result: int = args.command(args, settings)
         return result
+    except WorkerUnreachable as exc:
+        _fail(exc)
+        return 3
     except (CliError, SettingsError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         _fail(exc)
         return 2
@@ -189,7 +195,12 @@ Configuration: NEWSFLOW_* environment variables (see README).""",
     graph = command("graph", cmd_graph, "Print an article's related articles as a tree.", EPILOG_GRAPH)
     graph.add_argument("article_id")
     graph.add_argument("--url", help="a worker's HTTP address (default from NEWSFLOW_WEB_*)")
-    graph.add_argument("--depth", type=_positive_int, default=1, help="levels of neighbours (default 1)")
+    graph.add_argument(
+        "--depth",
+        type=_bounded_int(1, GRAPH_MAX_DEPTH),
+        default=1,
+        help=f"levels of neighbours, 1 to {GRAPH_MAX_DEPTH} (default 1)",
+    )
     graph.add_argument(
         "--limit",
         type=_positive_int,
@@ -222,8 +233,15 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if settings.embedded:
         raise CliError("'worker' needs NEWSFLOW_BROKER; 'newsflow run' starts a broker for you")
     from streams.app import create_app
+    from streams.broker import port_is_free
     from streams.kafka_io import TopicMismatch, check_copartitioned, ensure_topics
     from streams.pipeline.steps import warm_up
+
+    if not port_is_free(settings.web_host, settings.web_port):
+        raise CliError(
+            f"port {settings.web_port} on {settings.web_host} is taken "
+            f"({_port_holder(settings.web_host, settings.web_port)}); set NEWSFLOW_WEB_PORT to a free port"
+        )
 
     try:
         asyncio.run(ensure_topics(settings))
@@ -236,14 +254,45 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# A worker asked to stop finishes or abandons the input in hand (an input whose outputs
+# the broker has not taken stays unacknowledged and is processed again later) and leaves
+# the group; past this many seconds it exits anyway: a worker whose broker is gone would
+# otherwise retry it until it is killed.
+WORKER_STOP_DEADLINE_S = 6.0
+# The supervisor's wait for its workers, then for the broker: within 10 s in all.
+SUPERVISOR_WORKER_WAIT_S = WORKER_STOP_DEADLINE_S + 1.5
+SUPERVISOR_BROKER_WAIT_S = 1.5
+
+
 def faust_worker(app: Any, settings: Settings) -> Any:
-    """Faust's worker for ``app``, without its terminal spinner."""
+    """Faust's worker for ``app``, without its terminal spinner, with a bounded stop."""
     import faust
 
     from streams.logs import logging_config
 
+    class Worker(faust.Worker):  # type: ignore[misc]
+        """A stop signal starts a deadline; a second one, or the deadline, ends the process."""
+
+        stop_requested = False
+
+        def _on_sigterm(self) -> None:
+            self._stop_requested()
+            super()._on_sigterm()
+
+        def _on_sigint(self) -> None:
+            self._stop_requested()
+            super()._on_sigint()
+
+        def _stop_requested(self) -> None:
+            if self.stop_requested:
+                _exit_now("a second stop signal")
+            self.stop_requested = True
+            timer = threading.Timer(WORKER_STOP_DEADLINE_S, _exit_now, (f"{WORKER_STOP_DEADLINE_S:.0f} s",))
+            timer.daemon = True
+            timer.start()
+
     config = logging_config(settings)
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, logging_config=config)
+    worker = Worker(app, loglevel=settings.log_level, quiet=True, logging_config=config)
     # At log levels from WARNING up, Faust keeps a progress spinner that turns on every
     # log record: it sets the root logger to DEBUG, and every debug line of aiokafka then
     # builds a record (5% of a worker's core in a profile). There is no terminal to spin in.
@@ -251,56 +300,186 @@ def faust_worker(app: Any, settings: Settings) -> Any:
     return worker
 
 
+def _exit_now(why: str) -> None:
+    import logging
+
+    logging.getLogger("newsflow.worker").warning("stopping now: %s", why)
+    logging.shutdown()
+    os._exit(1)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
-    from streams.broker import EmbeddedBroker, stop_processes
+    from streams import runfile
+    from streams.broker import EmbeddedBroker, kill_now, stop_in_order
     from streams.kafka_io import ensure_topics
 
-    console = Console(stderr=False)
+    if args.workers < 1:
+        raise CliError("--workers needs at least 1")
+    console = Console(stderr=False, highlight=False)
     data_dir = settings.data_path()
     data_dir.mkdir(parents=True, exist_ok=True)
+    # Ctrl-C and SIGTERM (systemd, docker stop, kill) both stop in order. SIGINT is set
+    # too: a shell starts a background job with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    ports = _web_ports(settings, args.workers, console)
     broker = None
-    if settings.embedded:
-        broker = EmbeddedBroker(log_path=data_dir / "broker.log")
-        settings = settings.with_broker(broker.start())
-        console.print(f"[bold]broker[/] embedded Tansu at {settings.broker} (memory only)")
     workers: list[subprocess.Popen[bytes]] = []
+    info: runfile.RunInfo | None = None
     try:
+        if settings.embedded:
+            broker = EmbeddedBroker(log_path=data_dir / "broker.log")
+            settings = settings.with_broker(broker.start())
+            console.print(
+                f"[bold]broker[/] embedded Tansu at {settings.broker} "
+                f"(memory only; log {data_dir / 'broker.log'})"
+            )
+        info = runfile.RunInfo(
+            pid=os.getpid(),
+            broker=settings.broker,
+            broker_pid=broker.process.pid if broker and broker.process else None,
+            topic_prefix=settings.topic_prefix,
+            data_dir=str(data_dir.resolve()),
+        )
+        runfile.write(data_dir, info)
         asyncio.run(ensure_topics(settings))
-        workers = [_spawn_worker(settings, i) for i in range(args.workers)]
-        _wait_ready(settings, workers, console)
+        workers = [_spawn_worker(settings, i, port) for i, port in enumerate(ports)]
+        info = replace(
+            info,
+            workers=[
+                {
+                    "index": i,
+                    "url": f"http://{settings.web_host}:{port}",
+                    "pid": w.pid,
+                    "log": str(_worker_log(settings, i)),
+                }
+                for i, (w, port) in enumerate(zip(workers, ports, strict=True))
+            ],
+        )
+        runfile.write(data_dir, info)
+        _wait_ready(settings, workers, ports, console)
         if args.ingest:
             sent = _ingest(settings, args.ingest, console)
             _print_summary(settings, console, expected_inputs=sent, idle_s=args.summary_wait)
-        urls = ", ".join(f"http://{settings.web_host}:{settings.web_port + i}" for i in range(len(workers)))
-        console.print(
-            f"[bold]http[/] {urls}  (/dashboard, /articles/ID, /articles/ID/related, /stories/ID, /metrics)"
-        )
+        _print_where_to_look(console, settings, info)
         if args.exit_after_summary:
             return 0
         console.print("running; Ctrl-C to stop")
         while all(w.poll() is None for w in workers):
             time.sleep(0.5)
-        failed = [i for i, w in enumerate(workers) if w.poll() is not None]
-        raise CliError(f"worker {failed[0]} exited; see {data_dir / f'worker-{failed[0]}.log'}")
+        failed = next(i for i, w in enumerate(workers) if w.poll() is not None)
+        raise CliError(
+            f"worker {failed} exited with code {workers[failed].returncode}; "
+            f"see {_worker_log(settings, failed)}"
+        )
     except KeyboardInterrupt:
-        console.print("stopping")
         return 0
     finally:
-        stop_processes(*workers)
-        if broker is not None:
-            broker.stop()
+        everything = [*workers, *([broker.process] if broker and broker.process else [])]
+
+        def stop_at_once(signum: int, frame: Any) -> None:
+            kill_now(everything)
+            console.print("stopped at once: every worker and the broker killed")
+            if info is not None:
+                runfile.remove(data_dir, info.pid)
+            os._exit(130)
+
+        signal.signal(signal.SIGINT, stop_at_once)
+        signal.signal(signal.SIGTERM, stop_at_once)
+        if any(p.poll() is None for p in everything):
+            console.print("stopping: workers first, then the broker (Ctrl-C again to stop at once)")
+        named = [(f"worker {i}", w) for i, w in enumerate(workers)]
+        stop_in_order(named, timeout_s=SUPERVISOR_WORKER_WAIT_S, report=console.print)
+        if broker is not None and broker.process is not None:
+            stop_in_order(
+                [("broker", broker.process)], timeout_s=SUPERVISOR_BROKER_WAIT_S, report=console.print
+            )
+        if info is not None:
+            runfile.remove(data_dir, info.pid)
 
 
-def _spawn_worker(settings: Settings, index: int) -> subprocess.Popen[bytes]:
+def _worker_log(settings: Settings, index: int) -> Path:
+    return settings.data_path() / f"worker-{index}.log"
+
+
+def _web_ports(settings: Settings, count: int, console: Any) -> list[int]:
+    """``count`` ports from NEWSFLOW_WEB_PORT up; a taken one is skipped and said on screen."""
+    from streams.broker import port_is_free
+
+    ports: list[int] = []
+    port = settings.web_port
+    while len(ports) < count:
+        if port > 65535:
+            raise CliError(f"no free port from {settings.web_port} up; set NEWSFLOW_WEB_PORT")
+        if port_is_free(settings.web_host, port):
+            ports.append(port)
+        else:
+            console.print(
+                f"[yellow]port {port} is taken[/] ({_port_holder(settings.web_host, port)}); "
+                f"worker {len(ports)} takes the next free port (NEWSFLOW_WEB_PORT sets the first)"
+            )
+        port += 1
+    return ports
+
+
+def _port_holder(host: str, port: int) -> str:
+    """Who listens on ``host:port``, as far as asking it over HTTP tells."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1) as response:
+            body = orjson.loads(response.read())
+    except Exception:
+        return "by another program"
+    pid = body.get("pid") if isinstance(body, dict) else None
+    if pid:
+        return f"by a newsflow worker, pid {pid}, perhaps left by an earlier run: kill {pid}"
+    return "by a newsflow worker"
+
+
+def _print_where_to_look(console: Any, settings: Settings, info: Any) -> None:
+    from rich.markup import escape
+
+    urls = ", ".join(info.worker_urls)
+    console.print(
+        f"[bold]http[/] {urls}  (/dashboard, /articles/ID, /articles/ID/related, /stories/ID, /metrics)"
+    )
+    data = settings.data_path()
+    console.print(
+        f"[bold]logs[/] {escape(str(data))}/worker-N.log, {escape(str(data))}/broker.log; "
+        f"addresses in {escape(str(data / 'run.json'))}"
+    )
+    newsflow = _command_name()
+    console.print(
+        f"[bold]more[/] in another shell, from this folder: {newsflow} ingest FILE... | "
+        f"{newsflow} tail articles.unique | {newsflow} stats | {newsflow} graph ID"
+    )
+
+
+def _command_name() -> str:
+    """How to call newsflow from another shell: ``.venv/bin/newsflow`` unless it is on the PATH."""
+    import shutil
+
+    script = Path(sys.executable).with_name("newsflow")
+    on_path = shutil.which("newsflow")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "newsflow"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
+def _spawn_worker(settings: Settings, index: int, port: int) -> subprocess.Popen[bytes]:
+    from streams.broker import die_with_parent
+
     env = {
         **os.environ,
         **settings.as_env(),
-        "NEWSFLOW_WEB_PORT": str(settings.web_port + index),
+        "NEWSFLOW_WEB_PORT": str(port),
         "NEWSFLOW_DATA_DIR": str(settings.data_path() / f"worker-{index}"),
     }
-    log = open(settings.data_path() / f"worker-{index}.log", "ab")  # noqa: SIM115
+    log = open(_worker_log(settings, index), "ab")  # noqa: SIM115
     return subprocess.Popen(
         [sys.executable, "-m", "streams.cli", "worker"],
         env=env,
@@ -308,20 +487,24 @@ def _spawn_worker(settings: Settings, index: int) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops workers in order
+        preexec_fn=die_with_parent(),  # and a supervisor killed outright takes its workers along
     )
 
 
-def _wait_ready(settings: Settings, workers: list[subprocess.Popen[bytes]], console: Any) -> None:
+def _wait_ready(
+    settings: Settings, workers: list[subprocess.Popen[bytes]], ports: list[int], console: Any
+) -> None:
     deadline = time.monotonic() + 120
     with console.status("starting workers"):
-        for index, worker in enumerate(workers):
-            url = f"http://{settings.web_host}:{settings.web_port + index}/readyz"
+        for index, (worker, port) in enumerate(zip(workers, ports, strict=True)):
+            url = f"http://{settings.web_host}:{port}/readyz"
             while not _http_ok(url):
                 if worker.poll() is not None:
-                    log = settings.data_path() / f"worker-{index}.log"
-                    raise CliError(f"worker {index} exited at start; see {log}")
+                    raise CliError(f"worker {index} exited at start; see {_worker_log(settings, index)}")
                 if time.monotonic() > deadline:
-                    raise CliError(f"worker {index} not ready after 120 s; see its log")
+                    raise CliError(
+                        f"worker {index} not ready after 120 s; see {_worker_log(settings, index)}"
+                    )
                 time.sleep(0.25)
     console.print(f"[bold]workers[/] {len(workers)} ready")
 
@@ -334,15 +517,42 @@ def _http_ok(url: str) -> bool:
         return False
 
 
+# --- finding a running deployment ---------------------------------------------------------
+
+
+def with_broker(settings: Settings, command: str) -> Settings:
+    """``settings`` with a broker: NEWSFLOW_BROKER, else the one ``newsflow run`` started here."""
+    from streams import runfile
+
+    if not settings.embedded:
+        return settings
+    info = runfile.read(settings.data_path())
+    if info is None:
+        raise CliError(
+            f"'{command}' found no broker: start one with 'make run' (or 'newsflow run') in this folder, "
+            f"or set NEWSFLOW_BROKER (no running deployment in {settings.data_path() / runfile.RUN_FILE})"
+        )
+    return replace(settings.with_broker(info.broker), topic_prefix=info.topic_prefix)
+
+
+def worker_urls(settings: Settings, given: list[str] | None) -> list[str]:
+    """Workers to ask: ``--url``, else those of the ``newsflow run`` started here, else NEWSFLOW_WEB_*."""
+    from streams import runfile
+
+    if given:
+        return [url.rstrip("/") for url in given]
+    if settings.embedded and (info := runfile.read(settings.data_path())) and info.worker_urls:
+        return info.worker_urls
+    return [f"http://{settings.web_host}:{settings.web_port}"]
+
+
 # --- ingest, process, tail ---------------------------------------------------------------
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
-    if settings.embedded:
-        raise CliError("'ingest' needs NEWSFLOW_BROKER (the broker 'newsflow run' started)")
-    _ingest(settings, args.paths, Console(stderr=True))
+    _ingest(with_broker(settings, "ingest"), args.paths, Console(stderr=True))
     return 0
 
 
@@ -409,8 +619,7 @@ def cmd_tail(args: argparse.Namespace, settings: Settings) -> int:
     from streams.kafka_io import read_topics, strip_prefix
     from streams.pipeline.steps import INTERNAL_TOPICS, PUBLIC_TOPICS
 
-    if settings.embedded:
-        raise CliError("'tail' needs NEWSFLOW_BROKER")
+    settings = with_broker(settings, "tail")
     if args.topic not in PUBLIC_TOPICS + INTERNAL_TOPICS:
         raise CliError(f"unknown topic {args.topic!r}; one of: {', '.join(PUBLIC_TOPICS)}")
     pretty = args.format == "pretty" or (args.format == "auto" and sys.stdout.isatty())
@@ -608,8 +817,8 @@ def _latest(records: list[tuple[str, Any]], topic: str) -> Iterator[Any]:
 # --- graph and schemas ---------------------------------------------------------------------
 
 
-def _worker_url(settings: Settings, url: str | None) -> str:
-    return (url or f"http://{settings.web_host}:{settings.web_port}").rstrip("/")
+class WorkerUnreachable(CliError):
+    """No newsflow worker answered at the address asked (exit code 3, like an unreachable broker)."""
 
 
 def _get_json(base: str, path: str, *, missing_ok: bool = False) -> Any:
@@ -623,63 +832,84 @@ def _get_json(base: str, path: str, *, missing_ok: bool = False) -> Any:
             return None
         try:
             detail = orjson.loads(exc.read() or b"{}").get("error", exc.reason)
-        except orjson.JSONDecodeError:
+        except (orjson.JSONDecodeError, AttributeError):
             detail = exc.reason
         raise CliError(f"{url}: {exc.code} {detail}") from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise CliError(
-            f"no newsflow worker at {base} ({reason}); start one with 'newsflow run' or pass --url"
+        raise WorkerUnreachable(
+            f"no newsflow worker at {base} ({reason}); start one with 'make run' or pass --url"
         ) from exc
     except orjson.JSONDecodeError as exc:
         raise CliError(f"{url} did not answer JSON; is it a newsflow worker?") from exc
+
+
+GRAPH_MAX_DEPTH = 2  # as /articles/{id}/related?depth=
 
 
 def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
     from urllib.parse import quote
 
     from rich.console import Console
+
+    base = worker_urls(settings, [args.url] if args.url else None)[0]
+    article_id = quote(args.article_id, safe="")
+    root = _get_json(base, f"/articles/{article_id}", missing_ok=True)
+    body = _get_json(base, f"/articles/{article_id}/related?depth={args.depth}&limit=500")
+    root_title = ((root or {}).get("article") or {}).get("title")
+    Console().print(related_tree(args.article_id, root_title, body["related"], args.limit))
+    return 0
+
+
+def related_tree(root_id: str, root_title: str | None, related: list[dict[str, Any]], limit: int) -> Any:
+    """A rich Tree: the first hop under the root, each second-hop article under its ``via``, once."""
     from rich.markup import escape
     from rich.tree import Tree
 
-    base = _worker_url(settings, args.url)
-    titles: dict[str, str | None] = {}
-
-    def title_of(article_id: str) -> str | None:
-        if article_id not in titles:
-            found = _get_json(base, f"/articles/{quote(article_id, safe='')}", missing_ok=True)
-            titles[article_id] = (found or {}).get("article", {}).get("title")
-        return titles[article_id]
-
-    def label(article_id: str, extra: str = "") -> str:
-        title = title_of(article_id)
+    def label(article_id: str, title: str | None, extra: str = "") -> str:
         shown = f"  [dim]{escape(title[:90])}[/]" if title else ""
         return f"[bold]{escape(article_id)}[/]{extra}{shown}"
 
-    def grow(node: Tree, article_id: str, depth: int, seen: set[str]) -> None:
-        body = _get_json(base, f"/articles/{quote(article_id, safe='')}/related")
-        related = body["related"]
-        for item in related[: args.limit]:
-            reasons = reason_summary(item["reasons"])
-            extra = f"  [cyan]{item['score']:.2f}[/] [magenta]{escape(reasons)}[/]"
-            child = node.add(label(item["article_id"], extra))
-            if depth > 1 and item["article_id"] not in seen:
-                grow(child, item["article_id"], depth - 1, seen | {item["article_id"]})
-        if len(related) > args.limit:
-            node.add(f"[dim]… {len(related) - args.limit} more (--limit)[/]")
-        if not related:
-            node.add("[dim]no related articles[/]")
+    def item_label(item: dict[str, Any]) -> str:
+        meta = " · ".join(str(item[k]) for k in ("language", "source") if item.get(k))
+        extra = f"  [cyan]{item['score']:.2f}[/] [magenta]{escape(reason_summary(item['reasons']))}[/]"
+        if meta:
+            extra += f" [dim]({escape(meta)})[/]"
+        return label(item["article_id"], item.get("title"), extra)
 
-    tree = Tree(label(args.article_id))
-    grow(tree, args.article_id, args.depth, {args.article_id})
-    Console().print(tree)
-    return 0
+    def add_items(node: Any, items: list[dict[str, Any]]) -> None:
+        for item in items[:limit]:
+            child = node.add(item_label(item))
+            add_items(child, children.get(item["article_id"], []))
+        if len(items) > limit:
+            node.add(f"[dim]… {len(items) - limit} more (--limit)[/]")
+
+    children: dict[str, list[dict[str, Any]]] = {}
+    for item in related:
+        if item.get("via"):
+            children.setdefault(item["via"], []).append(item)
+    tree = Tree(label(root_id, root_title))
+    first = [item for item in related if not item.get("via")]
+    add_items(tree, first)
+    if not first:
+        tree.add("[dim]no related articles[/]")
+    return tree
 
 
 def reason_summary(reasons: list[str]) -> str:
     """``story, embedded, entity ×8, keyword ×2``: why two articles are related, in a few words."""
     kinds: Counter[str] = Counter(reason.split(":", 1)[0] for reason in reasons)
     return ", ".join(kind if n == 1 else f"{kind} ×{n}" for kind, n in kinds.items())
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = _positive_int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be between {low} and {high}")
+        return value
+
+    return parse
 
 
 def _positive_int(text: str) -> int:
@@ -698,7 +928,7 @@ def _positive_int(text: str) -> int:
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
-    urls = [_worker_url(settings, u) for u in (args.url or [None])]
+    urls = worker_urls(settings, args.url)
     console = Console()
     if args.watch is not None and args.watch <= 0:
         raise CliError("--watch needs a positive number of seconds")
@@ -765,6 +995,17 @@ def merge_stats(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
     merged["partitions"] = [p for s in snapshots for p in s["partitions"]]
     merged["graph"] = {k: sum(s["graph"][k] for s in snapshots) for k in ("nodes", "edges")}
     merged["tables"] = dict(sum((Counter(s["tables"]) for s in snapshots), Counter()))
+    # every worker lists the whole group; percentiles do not add up: the slowest worker's
+    merged["workers_seen"] = next((s["workers"] for s in snapshots if s.get("workers")), [])
+    latency: dict[str, dict[str, Any]] = {}
+    for snapshot in snapshots:
+        for topic, figures in (snapshot.get("latency") or {}).items():
+            into = latency.setdefault(topic, {"count": 0, "p50_ms": None, "p99_ms": None})
+            into["count"] += figures["count"]
+            for q in ("p50_ms", "p99_ms"):
+                if figures[q] is not None:
+                    into[q] = max(into[q] or 0.0, figures[q])
+    merged["latency"] = latency
     return merged
 
 
@@ -811,6 +1052,26 @@ def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
             f"[yellow]{lag:,}[/]" if lag else "0",
         )
     console.print(Columns([topics, steps]))
+
+    latency = Table(title="latency from articles.raw (last 10 min)", title_justify="left")
+    for column in ("topic", "p50", "p99", "messages"):
+        latency.add_column(column, justify="left" if column == "topic" else "right")
+    for topic, figures in (stats.get("latency") or {}).items():
+        latency.add_row(topic, _ms(figures["p50_ms"]), _ms(figures["p99_ms"]), f"{figures['count']:,}")
+    group = Table(title="workers", title_justify="left")
+    for column in ("worker", "state", "pid", "partitions", "memory"):
+        group.add_column(column, justify="right" if column in ("pid", "memory") else "left")
+    for worker in stats.get("workers_seen") or stats.get("workers") or []:
+        state = "[green]up[/]" if worker.get("up", True) else "[red]down[/]"
+        rss = worker.get("rss_bytes")
+        group.add_row(
+            escape(str(worker.get("url"))),
+            state,
+            str(worker.get("pid") or "–"),
+            ", ".join(map(str, worker.get("partitions") or [])) or "–",
+            f"{rss / 1048576:,.0f} MiB" if rss else "–",
+        )
+    console.print(Columns([latency, group]))
 
     dead = Table(title="dead letters", title_justify="left")
     for column in ("stage", "reason", "count"):
@@ -861,6 +1122,12 @@ def print_stats(console: Any, stats: dict[str, Any], urls: list[str]) -> None:
     if lagging:
         summary += "; lagging: " + ", ".join(f"{p['topic']}[{p['partition']}] {p['lag']:,}" for p in lagging)
     console.print(f"[dim]{summary}[/]")
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f} ms" if value < 1000 else f"{value / 1000:,.1f} s"
 
 
 def _titled(article_id: str | None, title: str | None) -> str:

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import os
 import time
+import typing
 from collections import Counter as Tally
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 from streams.pipeline.runner import Observation
 from streams.pipeline.steps import (
@@ -38,15 +39,21 @@ from streams.pipeline.steps import (
     DEAD_LETTER,
     DUPLICATES,
     ENRICHED,
+    INTERNAL_TOPICS,
+    PUBLIC_TOPICS,
+    RAW,
     STEPS,
+    TABLES,
     VERDICTS,
     Emit,
     source_topic,
 )
+from streams.records import DEAD_LETTER_REASONS, STEP_FAILURE_REASONS, Verdict
 
 RAW_TS_HEADER = "newsflow-raw-ts"
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+LATENCY_SAMPLES = 4096  # per output topic, for the dashboard's p50 / p99 over the window
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 
@@ -143,7 +150,62 @@ WORKER_INFO = Gauge(
     registry=REGISTRY,
 )
 
-DUPLICATE_KINDS = ("exact", "near")
+# process_resident_memory_bytes, process_cpu_seconds_total, open fds, start time (Linux)
+ProcessCollector(registry=REGISTRY)
+
+# Label values, from the code's own declarations (the records, STEPS, the topic lists).
+_VERDICT_HINTS = typing.get_type_hints(Verdict)
+VERDICT_STATUSES: tuple[str, ...] = get_args(_VERDICT_HINTS["status"])
+DUPLICATE_KINDS: tuple[str, ...] = tuple(
+    kind for option in get_args(_VERDICT_HINTS["kind"]) for kind in get_args(option)
+)
+NO_KIND = "none"  # the kind label of a unique article's verdict
+# Every topic a step sends to; the dashboard's latency panel shows the public ones.
+OUTPUT_TOPICS: tuple[str, ...] = tuple(t for t in PUBLIC_TOPICS if t != RAW)
+SENT_TO: tuple[str, ...] = OUTPUT_TOPICS + INTERNAL_TOPICS
+
+
+def declare_known_labels(tables: Iterable[str] = TABLES) -> None:
+    """Export every label value the code declares at 0, before any message has passed.
+
+    Prometheus's instrumentation guidance: a series that appears only once
+    something happened reads as "no data" on a fresh deployment's dashboards and
+    alerts, and ``rate()`` misses its first increase.
+    """
+    for step in STEPS:
+        MESSAGES_IN.labels(step.name)
+        STEP_SECONDS.labels(step.name)
+        INPUT_AGE.labels(step.name)
+        MESSAGES_OUT.labels(step.name, DEAD_LETTER)  # any step can dead-letter
+        for reason in STEP_FAILURE_REASONS:
+            DEAD_LETTERS.labels(step.name, reason)
+    for stage, reasons in DEAD_LETTER_REASONS.items():
+        for reason in reasons:
+            DEAD_LETTERS.labels(stage, reason)
+    for topic in SENT_TO:
+        END_TO_END.labels(topic)
+    for status in VERDICT_STATUSES:
+        for kind in DUPLICATE_KINDS if status == "duplicate" else (NO_KIND,):
+            VERDICTS_TOTAL.labels(status, kind)
+    for kind in DUPLICATE_KINDS:
+        DUPLICATE_RATIO.labels(kind)
+    for table in tables:
+        TABLE_KEYS.labels(table)
+
+
+def resident_memory_bytes() -> int | None:
+    """This process's resident memory now (Linux), else its peak; None if neither is known."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+    except Exception:
+        return None
 
 
 def metric_names(registry: CollectorRegistry = REGISTRY) -> set[str]:
@@ -232,10 +294,17 @@ class Observatory:
         self.tables: dict[str, int] = {}
         self.graph: dict[str, int] = {"nodes": 0, "edges": 0}
         self.broker: dict[str, Any] = {"up": None, "last_answer": None, "down_since": None}
+        # (when, seconds since articles.raw) per output topic, for p50/p99 over the window
+        self._latency: dict[str, deque[tuple[float, float]]] = defaultdict(
+            lambda: deque(maxlen=LATENCY_SAMPLES)
+        )
 
     # -- feeding -------------------------------------------------------------------------------
 
-    def record(self, step: str, emits: Iterable[Emit], now: float | None = None) -> None:
+    def record(
+        self, step: str, emits: Iterable[Emit], now: float | None = None, latency_s: float | None = None
+    ) -> None:
+        """One input of ``step`` and what it sent; ``latency_s``: how long ago it reached articles.raw."""
         now = self.clock() if now is None else now
         bucket = self._bucket(now)
         self.totals_in[step] += 1
@@ -245,6 +314,8 @@ class Observatory:
             self.topics_out[emit.topic] += 1
             _bump(self._out[step], bucket)
             self._record_emit(emit, now)
+            if latency_s is not None and emit.topic in OUTPUT_TOPICS:
+                self._latency[emit.topic].append((now, latency_s))
 
     def _record_emit(self, emit: Emit, now: float) -> None:
         value = emit.value
@@ -375,7 +446,10 @@ class Observatory:
                 "ratio": {k: (n / total_verdicts if total_verdicts else 0.0) for k, n in by_kind.items()},
                 "latest": [self._with_titles(d) for d in self.duplicates],
             },
+            "latency": self._latency_summary(now),
+            "lag": self._lag_summary(),
             "top_stories": self._top_stories(top),
+            "latest_stories": self._latest_stories(top),
             "top_entities": self._top_entities(top),
             "tables": dict(self.tables),
             "graph": dict(self.graph),
@@ -389,6 +463,60 @@ class Observatory:
             "title": duplicate["title"] or self._titles.get(duplicate["article_id"] or ""),
             "matched_title": duplicate["matched_title"] or self._titles.get(duplicate["duplicate_of"] or ""),
         }
+
+    def _latency_summary(self, now: float) -> dict[str, dict[str, Any]]:
+        """p50 / p99 of articles.raw → output topic over the window, every output topic (None: no message)."""
+        summary = {}
+        for topic in OUTPUT_TOPICS:
+            recent = sorted(s for at, s in self._latency.get(topic, ()) if at >= now - self.window_s)
+            summary[topic] = {
+                "count": len(recent),
+                "p50_ms": _quantile_ms(recent, 0.5),
+                "p99_ms": _quantile_ms(recent, 0.99),
+            }
+        return summary
+
+    def _lag_summary(self) -> list[dict[str, Any]]:
+        """Lag per consumed topic: total, the worst partition, how many partitions lag."""
+        by_topic: dict[str, list[PartitionPosition]] = defaultdict(list)
+        for p in self.partitions:
+            if p.consumed:
+                by_topic[p.topic].append(p)
+        summary = []
+        for topic, positions in sorted(by_topic.items()):
+            lags = [p.lag or 0 for p in positions]
+            summary.append(
+                {
+                    "topic": topic,
+                    "partitions": len(positions),
+                    "lagging": sum(1 for lag in lags if lag),
+                    "total": sum(lags),
+                    "max": max(lags, default=0),
+                }
+            )
+        return sorted(summary, key=lambda row: (-row["total"], row["topic"]))
+
+    def _latest_stories(self, count: int) -> list[dict[str, Any]]:
+        """The stories this worker heard of most recently, newest first, with a title and their size."""
+        members: dict[str, set[str]] = defaultdict(set)
+        latest_story: dict[str, str] = {}
+        last_at: dict[str, float] = {}
+        for at, story, article_id in self._stories:
+            latest_story[article_id] = story
+            last_at[story] = at
+        for article_id, story in latest_story.items():
+            members[story].add(article_id)
+        newest = sorted((s for s in members), key=lambda s: (-last_at[s], s))[:count]
+        return [
+            {
+                "story_id": story,
+                "articles": len(members[story]),
+                "at": last_at[story],
+                "title": self._titles.get(story)
+                or next((self._titles[i] for i in sorted(members[story]) if i in self._titles), None),
+            }
+            for story in newest
+        ]
 
     def _top_stories(self, top: int) -> list[dict[str, Any]]:
         members: dict[str, set[str]] = defaultdict(set)
@@ -441,7 +569,16 @@ def _bump(series: dict[int, int], bucket: int) -> None:
     series[bucket] = series.get(bucket, 0) + 1
 
 
+def _quantile_ms(ordered: list[float], q: float) -> float | None:
+    """The ``q`` quantile of sorted seconds, in ms (nearest rank); None for no sample."""
+    if not ordered:
+        return None
+    rank = min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.5) - 1))
+    return round(ordered[rank] * 1000, 1)
+
+
 OBSERVATORY = Observatory()
+declare_known_labels()
 
 
 # --- the two entry points of the Faust layer -----------------------------------------------------
@@ -496,9 +633,10 @@ def observe_batch(
                 DEAD_LETTERS.labels(_field(emit.value, "stage"), _field(emit.value, "reason")).inc()
             elif emit.topic == VERDICTS:
                 VERDICTS_TOTAL.labels(
-                    _field(emit.value, "status"), _field(emit.value, "kind") or "none"
+                    _field(emit.value, "status"), _field(emit.value, "kind") or NO_KIND
                 ).inc()
-        target.record(seen.step, seen.emits, now)
+        latency = max(now - seen.raw_ts_ms / 1000, 0.0) if seen.raw_ts_ms else None
+        target.record(seen.step, seen.emits, now, latency_s=latency)
     for step, count in ins.items():
         _child(MESSAGES_IN, step).inc(count)
     for (step, topic), count in outs.items():

@@ -168,6 +168,26 @@ class DeadLetter:
     schema_version: int = SCHEMA_VERSION
 
 
+# Why a message becomes a dead letter (``DeadLetter.reason``), by the stage that finds it
+# (``DeadLetter.stage``). Metrics export every pair at 0 from start; a unit test fails
+# when the pipeline raises a reason that is not declared here.
+DEAD_LETTER_REASONS: dict[str, tuple[str, ...]] = {
+    "parse": (
+        "empty",
+        "too_large",
+        "undecodable",
+        "invalid_json",
+        "invalid_envelope",
+        "unsupported_schema_version",
+    ),
+    "clean": ("no_content",),
+    "dedup": ("fingerprint_mismatch",),
+}
+# What any step can answer, with the step's name as the stage: a bug in it
+# (``internal_error``), or an output the broker refused (``output_too_large``).
+STEP_FAILURE_REASONS: tuple[str, ...] = ("internal_error", "output_too_large")
+
+
 def from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
     """Build a record (and its nested records) from decoded JSON.
 

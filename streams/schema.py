@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 import orjson
 
 from streams.records import TOPIC_RECORDS, EnrichedArticle, Verdict
+from streams.views import SUMMARY_FIELDS
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -83,9 +84,18 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[
 
 _STR, _NSTR = {"type": "string"}, {"type": ["string", "null"]}
 _SCORE = {"type": "number", "minimum": 0, "maximum": 1}
+# What the HTTP answers say of each article they list, so that no second request is needed
+# (``streams.views.SUMMARY_FIELDS``; null while the catalog does not know the article).
+_SUMMARY = dict.fromkeys(SUMMARY_FIELDS, _NSTR)
 _NEIGHBOUR = _obj(
-    {"article_id": _STR, "score": _SCORE, "reasons": {"type": "array", "items": _STR}, "via": _NSTR},
-    required=["article_id", "score", "reasons"],
+    {
+        "article_id": _STR,
+        "score": _SCORE,
+        "reasons": {"type": "array", "items": _STR},
+        "via": _NSTR,
+        **_SUMMARY,
+    },
+    required=["article_id", "score", "reasons", *_SUMMARY],
 )
 
 
@@ -118,7 +128,7 @@ def http_schemas() -> dict[str, dict[str, Any]]:
                 "seen": {"type": "integer"},
                 "articles": {
                     "type": "array",
-                    "items": _obj({"article_id": _STR, "at": _NSTR, "language": _NSTR}),
+                    "items": _obj({"article_id": _STR, "at": _NSTR, **_SUMMARY}),
                 },
             }
         ),

@@ -16,19 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial, wraps
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import aiohttp
 import orjson
 from aiohttp import web as aiohttp_web
+from faust.exceptions import SameNode
 from faust.web import Request, Response, View
+from faust.web.exceptions import ServiceUnavailable
 from prometheus_client import generate_latest
+from yarl import URL
 
-from streams import metrics
-from streams.pipeline.link import neighbours
+from streams import metrics, views
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
 from streams.pipeline.stories import story_view
@@ -41,6 +47,15 @@ if TYPE_CHECKING:
 MAX_LIMIT = 500
 SAMPLE_INTERVAL_S = 5.0
 GRAPH_TABLE = "related_graph"
+CATALOG_TABLE = "articles"
+VERDICT_TABLE = "catalog"
+INDEX_TABLE = "graph_index"
+# Neighbours' titles held by another worker: one request per worker, waited for this long;
+# past it the answer goes out with what is known (title, language, source null).
+SUMMARY_TIMEOUT_S = 1.0
+SUMMARIES_PATH = "/internal/summaries"
+# A peer worker's /healthz for the dashboard's worker list.
+PEER_TIMEOUT_S = 1.0
 SOURCE_TOPICS = frozenset(topic for agent in AGENTS for topic in agent.sources)
 
 DASHBOARD_FILES = {
@@ -68,7 +83,11 @@ def register_views(newsflow: Newsflow) -> None:
     )
     pid = str(observatory.worker["pid"])
     metrics.WORKER_INFO.labels(settings.advertised_url, settings.app_id, pid).set(1)
+    metrics.declare_known_labels(tables)
     app.web.web_app.middlewares.append(json_errors)
+    page = partial(app.page, base=JsonView)
+    owners = _Owners(app)
+    peers = _Peers(app, settings.advertised_url)
 
     def _json(view: View, body: Any, status: int = 200) -> Response:
         return view.bytes(orjson.dumps(body), content_type="application/json", status=status)
@@ -77,8 +96,7 @@ def register_views(newsflow: Newsflow) -> None:
         return _json(view, {"error": message, "status": status}, status)
 
     def _load(table: str, key: str) -> Any:
-        stored = tables[table].get(key.encode())
-        return orjson.loads(stored) if stored is not None else None
+        return views.decode(tables[table].get(key.encode()))
 
     graph_size = _GraphSize()
 
@@ -95,33 +113,69 @@ def register_views(newsflow: Newsflow) -> None:
     async def sample_metrics() -> None:
         _sample()
 
-    @app.page("/articles/{article_id}")
-    @app.table_route(table=tables["articles"], match_info="article_id")
+    def local_summaries(ids: list[str]) -> dict[str, Any]:
+        return {i: summary for i in ids if (summary := views.article_summary(_load(CATALOG_TABLE, i)))}
+
+    async def summaries(ids: list[str], request: Request) -> dict[str, Any]:
+        """Catalog summaries of ``ids``: this worker's from its table, others' in one request per owner."""
+        by_owner: dict[str | None, list[str]] = defaultdict(list)
+        for article_id in dict.fromkeys(ids):
+            by_owner[owners.remote_owner(CATALOG_TABLE, article_id)].append(article_id)
+        found = local_summaries(by_owner.pop(None, []))
+        asked = [_fetch_summaries(app, owner, owned, request) for owner, owned in by_owner.items()]
+        for answer in await asyncio.gather(*asked):
+            found.update(answer)
+        return found
+
+    async def with_summaries(items: list[dict[str, Any]], request: Request) -> list[dict[str, Any]]:
+        known = await summaries([item["article_id"] for item in items], request)
+        merged = []
+        for item in items:
+            summary = known.get(item["article_id"]) or {}
+            merged.append({**item, **{f: summary.get(f, item.get(f)) for f in views.SUMMARY_FIELDS}})
+        return merged
+
+    @page("/articles/{article_id}")
+    @app.table_route(table=tables[CATALOG_TABLE], match_info="article_id")
     async def article(view: View, request: Request, article_id: str) -> Response:
         if problem := too_long("article id", article_id):
             return _error(view, 400, problem)
-        entry = _load("articles", article_id)
-        if entry is None or "article" not in entry:
+        answer = views.article_answer(_load(CATALOG_TABLE, article_id), _load(VERDICT_TABLE, article_id))
+        if answer is None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        verdict = (_load("catalog", article_id) or {}).get("verdict")
-        return _json(view, {"article": entry["article"], "verdict": verdict})
+        return _json(view, answer)
 
-    @app.page("/articles/{article_id}/related")
-    @app.table_route(table=tables["related_graph"], match_info="article_id")
+    @page("/articles/{article_id}/related")
+    @app.table_route(table=tables[GRAPH_TABLE], match_info="article_id")
     async def related(view: View, request: Request, article_id: str) -> Response:
         try:
             query = RelatedQuery.parse(article_id, request.query)
         except ValueError as exc:
             return _error(view, 400, str(exc))
-        state = _load("related_graph", article_id)
-        if state is None and _load("articles", article_id) is None:
+        state = _load(GRAPH_TABLE, article_id)
+        # the catalog entry of an article sits on the same partition as its graph entry
+        if state is None and _load(CATALOG_TABLE, article_id) is None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        items = [n for n in neighbours(state) if n["score"] >= query.min_score][: query.limit]
+        items = [n for n in views.related_items(state) if n["score"] >= query.min_score][: query.limit]
         if query.depth == 2:
-            items = await _second_hop(app, settings.advertised_url, article_id, items, query)
+            items = await _second_hop(app, settings.advertised_url, article_id, items, query, request)
+        if query.summaries:
+            items = await with_summaries(items, request)
         return _json(view, {"article_id": article_id, "depth": query.depth, "related": items})
 
-    @app.page("/stories/{story_id}")
+    @page(SUMMARIES_PATH)
+    class InternalSummaries(JsonView):
+        """Workers ask each other here for the catalog summaries they hold: POST {"ids": [...]}."""
+
+        async def post(self, request: Request) -> Response:
+            try:
+                body = orjson.loads(await request.read())
+                ids = [i for i in body["ids"] if isinstance(i, str) and not too_long("article id", i)]
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                return _error(self, 400, 'the body must be JSON: {"ids": ["article id", ...]}')
+            return _json(self, {"summaries": local_summaries(ids[:MAX_LIMIT])})
+
+    @page("/stories/{story_id}")
     @app.table_route(table=tables["stories"], match_info="story_id")
     async def story(view: View, request: Request, story_id: str) -> Response:
         if problem := too_long("story id", story_id):
@@ -131,50 +185,206 @@ def register_views(newsflow: Newsflow) -> None:
             return _error(view, 404, f"no story {story_id!r} on this deployment")
         return _json(view, story_view(story_id, state))
 
-    @app.page("/entities/{entity_key:.+}/articles")
-    @app.table_route(table=tables["graph_index"], match_info="entity_key")
+    def entity_key_of(request: Request) -> str | None:
+        asked = request.match_info["entity_key"]
+        return None if too_long("entity key", asked) else views.index_key(asked)
+
+    @page("/entities/{entity_key:.+}/articles")
+    @route_by_key(app, INDEX_TABLE, entity_key_of)
     async def entity_articles(view: View, request: Request, entity_key: str) -> Response:
         if problem := too_long("entity key", entity_key):
             return _error(view, 400, problem)
-        state = _load("graph_index", entity_key)
-        if state is None or not entity_key.startswith(("entity:", "keyword:")):
-            return _error(view, 404, f"no recent article names {entity_key!r}")
-        articles = [
-            {"article_id": m["id"], "at": m["at"] or None, "language": m["lang"] or None}
-            for m in reversed(state["members"])
-        ]
-        return _json(view, {"key": entity_key, "seen": state["seen"], "articles": articles})
+        key = views.index_key(entity_key)
+        seen, members = views.index_members(_load(INDEX_TABLE, key) if key else None)
+        if not members:
+            return _error(
+                view,
+                404,
+                f"no recent article names {entity_key!r} (ask for an entity key such as place:UA, "
+                "or a key phrase)",
+            )
+        return _json(view, {"key": key, "seen": seen, "articles": await with_summaries(members, request)})
 
-    @app.page("/healthz")
+    @page("/healthz")
     async def healthz(view: View, request: Request) -> Response:
-        return _json(view, {"status": "ok"})
+        """Up; and what the dashboard's worker list shows of this worker."""
+        return _json(view, {"status": "ok", **_self_report(app, observatory)})
 
-    @app.page("/readyz")
+    @page("/readyz")
     async def readyz(view: View, request: Request) -> Response:
         recovered = app.tables.recovery.completed.is_set()
         ready = recovered and not app.rebalancing and not app.in_recovery
         body = {"ready": ready, "rebalancing": app.rebalancing, "recovered": recovered}
         return _json(view, body, 200 if ready else 503)
 
-    @app.page("/metrics")
+    @page("/metrics")
     async def metrics_page(view: View, request: Request) -> Response:
         _sample()
         return view.bytes(generate_latest(metrics.REGISTRY), content_type="text/plain; version=0.0.4")
 
-    @app.page("/stats")
+    @page("/stats")
     async def stats(view: View, request: Request) -> Response:
         _sample()
-        return _json(view, observatory.snapshot())
+        snapshot = observatory.snapshot()
+        snapshot["worker"].update(_self_report(app, observatory))
+        snapshot["workers"] = await peers.report(snapshot["worker"])
+        return _json(view, snapshot)
 
-    @app.page("/dashboard")
+    @page("/dashboard")
     async def dashboard(view: View, request: Request) -> Response:
         return _asset(view, "index.html")
 
-    @app.page("/dashboard/{name}")
+    @page("/dashboard/{name}")
     async def dashboard_asset(view: View, request: Request, name: str) -> Response:
         if name not in DASHBOARD_FILES:
             return _error(view, 404, f"no dashboard file {name!r}")
         return _asset(view, name)
+
+
+class JsonView(View):
+    """A Faust view whose own refusals (a method it does not serve) answer like ours:
+    ``{"error", "status"}``."""
+
+    def error(self, status: int, reason: str, headers: Any = None, **kwargs: Any) -> Response:
+        message = reason.rstrip(".").replace("Method ", "method ")
+        return self.json({"error": message, "status": status}, status=status, headers=headers)
+
+
+def route_by_key(app: faust.App, table: str, key_of: Callable[[Request], str | None]) -> Any:
+    """``table_route`` on the key ``key_of(request)`` gives, not on the path as typed.
+
+    ``/entities/place:UA/articles`` and ``/entities/entity:place:UA/articles`` are
+    one key: routing on the typed text would send one of them to the wrong worker.
+    None from ``key_of`` (a key no table holds) is answered here.
+    """
+
+    def decorator(fun: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+        @wraps(fun)
+        async def routed(view: View, request: Request, *args: Any, **kwargs: Any) -> Response:
+            key = key_of(request)
+            if key is not None:
+                try:
+                    return await app.router.route_req(table, key, view.web, request)
+                except SameNode:
+                    pass
+            return await fun(view, request, *args, **kwargs)
+
+        return routed
+
+    return decorator
+
+
+class _Owners:
+    """Which worker holds a table key: None for this worker (or when nobody is known yet)."""
+
+    def __init__(self, app: faust.App):
+        self.app = app
+        self.me = _ident(URL(str(app.conf.canonical_url)))
+
+    def remote_owner(self, table: str, key: str) -> str | None:
+        try:
+            owner = self.app.router.key_store(table, key)
+        except Exception:  # no assignment yet, between rebalances: read what is here
+            return None
+        return None if _ident(owner) == self.me else str(owner).rstrip("/")
+
+
+def _ident(url: URL) -> tuple[str, int]:
+    return (url.host or "", url.port or 80)
+
+
+async def _fetch_summaries(app: faust.App, owner: str, ids: list[str], request: Request) -> dict[str, Any]:
+    """One request to the worker ``owner`` for the summaries it holds; {} when it does not answer in time."""
+    headers = (
+        {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
+    )
+    try:
+        async with app.http_client.post(
+            owner + SUMMARIES_PATH,
+            data=orjson.dumps({"ids": ids}),
+            headers={**headers, "Content-Type": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=SUMMARY_TIMEOUT_S),
+        ) as response:
+            if response.status != 200:
+                return {}
+            found = orjson.loads(await response.read()).get("summaries", {})
+            return found if isinstance(found, dict) else {}
+    except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError):
+        log.warning("no summaries from %s within %.1f s", owner, SUMMARY_TIMEOUT_S)
+        return {}
+
+
+def _forwarded_auth(request: Request) -> dict[str, str]:
+    """The caller's bearer token, for the requests a worker makes to another on its behalf."""
+    token = request.headers.get("Authorization")
+    return {"Authorization": token} if token else {}
+
+
+def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, Any]:
+    """What a worker says of itself: process, memory, the partitions it processes, readiness."""
+    prefix = str(observatory.worker.get("topic_prefix") or "")
+    try:
+        tps = app.consumer.assignment()
+    except Exception:  # not started yet
+        tps = set()
+    # the pipeline's partitions (not the leader topic's, nor a changelog kept for recovery)
+    assigned = sorted({tp.partition for tp in tps if tp.topic.removeprefix(prefix) in SOURCE_TOPICS})
+    return {
+        "url": observatory.worker.get("id"),
+        "pid": os.getpid(),
+        "rss_bytes": metrics.resident_memory_bytes(),
+        "partitions": assigned,
+        "ready": app.tables.recovery.completed.is_set() and not app.rebalancing,
+        "uptime_s": round(observatory.clock() - observatory.started_at, 1),
+    }
+
+
+class _Peers:
+    """Every worker of the group as this worker last heard of it, asked over HTTP (``/healthz``).
+
+    The group's members come from Faust's partition assignor; a worker that
+    left it stays listed as down, so a dashboard shows who is missing.
+    """
+
+    def __init__(self, app: faust.App, me: str):
+        self.app, self.me = app, me.rstrip("/")
+        self.known: dict[str, dict[str, Any]] = {}
+
+    def members(self) -> list[str]:
+        try:
+            urls = [str(url).rstrip("/") for url in self.app.router.tables_metadata()]
+        except Exception:
+            urls = []
+        return sorted(set(urls) | {self.me} | set(self.known))
+
+    async def report(self, me: dict[str, Any]) -> list[dict[str, Any]]:
+        now = metrics.OBSERVATORY.clock()
+
+        async def ask(url: str) -> dict[str, Any] | None:
+            if url == self.me:
+                return me
+            try:
+                async with self.app.http_client.get(
+                    url + "/healthz", timeout=aiohttp.ClientTimeout(total=PEER_TIMEOUT_S)
+                ) as response:
+                    body = orjson.loads(await response.read())
+                    return body if isinstance(body, dict) else None
+            except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError):
+                return None
+
+        urls = self.members()
+        for url, answer in zip(urls, await asyncio.gather(*(ask(url) for url in urls)), strict=True):
+            before = self.known.get(url, {})
+            if answer is not None:
+                self.known[url] = {**answer, "url": url, "up": True, "last_seen": now, "down_since": None}
+            else:
+                self.known[url] = {
+                    **before,
+                    "url": url,
+                    "up": False,
+                    "down_since": before.get("down_since") or now,
+                }
+        return [{**self.known[url], "self": url == self.me} for url in urls]
 
 
 @aiohttp_web.middleware
@@ -182,16 +392,30 @@ async def json_errors(
     request: aiohttp_web.Request,
     handler: Callable[[aiohttp_web.Request], Awaitable[aiohttp_web.StreamResponse]],
 ) -> aiohttp_web.StreamResponse:
-    """Errors aiohttp raises itself (no route, wrong method) answer JSON like the views' own."""
+    """Every error answers one line of JSON like the views' own: aiohttp's (no route, wrong
+    method), a key whose owner is not known yet, a worker that does not answer a forwarded
+    request, and a bug (the traceback goes to the log, not to the client)."""
     try:
         return await handler(request)
     except aiohttp_web.HTTPException as exc:
         if exc.status < 400:
             raise
         kept = {k: v for k, v in exc.headers.items() if k.lower() not in ("content-type", "content-length")}
-        return aiohttp_web.json_response(
-            {"error": exc.reason.lower(), "status": exc.status}, status=exc.status, headers=kept
-        )
+        return _json_error(exc.status, exc.reason.lower(), headers=kept)
+    except ServiceUnavailable:
+        return _json_error(503, "the workers are rebalancing: no worker holds this key yet; try again")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("a forwarded request for %s failed: %r", request.path, exc)
+        return _json_error(503, "the worker that holds this key did not answer; try again")
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("error answering %s", request.path)
+        return _json_error(500, "internal error; the worker's log has the details")
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None) -> aiohttp_web.Response:
+    return aiohttp_web.json_response({"error": message, "status": status}, status=status, headers=headers)
 
 
 def too_long(kind: str, value: str) -> str | None:
@@ -204,35 +428,56 @@ class RelatedQuery:
     depth: int
     min_score: float
     limit: int
+    # Workers asking each other for a second hop want ids and scores only (summaries=0):
+    # the summaries of the whole answer are looked up once, at the end.
+    summaries: bool = True
 
     @classmethod
     def parse(cls, article_id: str, query: Any) -> RelatedQuery:
         """``depth`` 1 or 2, ``min_score`` in [0, 1], ``limit`` 1..500; ValueError says which is wrong."""
         if problem := too_long("article id", article_id):
             raise ValueError(problem)
-        try:
-            depth = int(query.get("depth", "1"))
-            min_score = float(query.get("min_score", "0"))
-            limit = int(query.get("limit", "50"))
-        except ValueError as exc:
-            raise ValueError(f"depth and limit are whole numbers, min_score a number: {exc}") from exc
+        depth = _query_number(query, "depth", "1", int, "1 or 2")
+        min_score = _query_number(query, "min_score", "0", float, "a number between 0 and 1")
+        limit = _query_number(query, "limit", "50", int, f"a whole number from 1 to {MAX_LIMIT}")
         if depth not in (1, 2):
-            raise ValueError("depth must be 1 or 2")
+            raise ValueError(f"depth must be 1 or 2, not {depth}")
         if not 0.0 <= min_score <= 1.0:
-            raise ValueError("min_score must be between 0 and 1")
+            raise ValueError(f"min_score must be between 0 and 1, not {min_score:g}")
         if not 1 <= limit <= MAX_LIMIT:
-            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
-        return cls(depth, min_score, limit)
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        return cls(depth, min_score, limit, query.get("summaries", "1") != "0")
+
+
+def _query_number(query: Any, name: str, default: str, kind: type, wanted: str) -> Any:
+    """A query parameter as a number; the ValueError names the parameter and what it takes."""
+    raw = query.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be {wanted}, not {raw[:40]!r}") from None
+    if kind is float and value != value:  # nan
+        raise ValueError(f"{name} must be {wanted}, not {raw[:40]!r}")
+    return value
 
 
 async def _second_hop(
-    app: faust.App, base_url: str, root: str, first: list[dict[str, Any]], query: RelatedQuery
+    app: faust.App,
+    base_url: str,
+    root: str,
+    first: list[dict[str, Any]],
+    query: RelatedQuery,
+    request: Request,
 ) -> list[dict[str, Any]]:
     """Neighbours of neighbours, asked of whichever worker owns each (scores multiply)."""
+    headers = (
+        {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
+    )
 
     async def fetch(item: dict[str, Any]) -> list[dict[str, Any]]:
-        url = f"{base_url}/articles/{quote(item['article_id'], safe='')}/related?limit={query.limit}"
-        async with app.http_client.get(url) as response:
+        article = quote(item["article_id"], safe="")
+        url = f"{base_url}/articles/{article}/related?limit={query.limit}&summaries=0"
+        async with app.http_client.get(url, headers=headers) as response:
             if response.status != 200:
                 return []
             body = orjson.loads(await response.read())
@@ -302,6 +547,6 @@ class _GraphSize:
         for key, stored in table.items():
             known = counted.get(key)
             if known is None or known[0] is not stored:
-                known = (stored, len(orjson.loads(stored).get("neighbours", {})))
+                known = (stored, views.edge_count(views.decode(stored)))
             self.edges_of[key] = known
         return len(self.edges_of), sum(edges for _, edges in self.edges_of.values())

@@ -1,4 +1,5 @@
-// newsflow dashboard: polls /stats, reads /articles/{id} and /articles/{id}/related.
+// newsflow dashboard: polls /stats, reads /articles/{id} and /articles/{id}/related
+// (which names each neighbour's title, language and source: no request per neighbour).
 //
 // Article strings (titles, bodies, ids, errors, entity names) are untrusted. They only ever
 // reach the page as text nodes (textContent / createTextNode) or as SVG <text> content;
@@ -59,6 +60,9 @@
   const fmt = new Intl.NumberFormat("en");
   const num = (n) => (n === null || n === undefined ? "–" : fmt.format(n));
   const clip = (text, n) => (text && text.length > n ? text.slice(0, n - 1) + "…" : text || "");
+  const ms = (v) => (v === null || v === undefined ? "–" : v < 1000 ? Math.round(v) + " ms" : (v / 1000).toFixed(1) + " s");
+  const mib = (b) => (b === null || b === undefined ? "–" : Math.round(b / 1048576) + " MiB");
+  const duration = (s) => (s === null || s === undefined ? "–" : s < 120 ? Math.round(s) + " s" : s < 7200 ? Math.round(s / 60) + " min" : Math.round(s / 3600) + " h");
   const ago = (at, now) => {
     const s = Math.max(0, Math.round(now - at));
     return s < 60 ? s + " s ago" : s < 3600 ? Math.round(s / 60) + " min ago" : Math.round(s / 3600) + " h ago";
@@ -192,12 +196,56 @@
       : h("li", { className: "muted" }, "none in the window"));
   }
 
-  function renderPartitions(stats) {
-    fill("graph-size", `graph on this worker: ${num(stats.graph.nodes)} nodes, ${num(stats.graph.edges)} edges`);
+  function renderLatency(stats) {
+    fill("latency-window", `last ${Math.round(stats.window_s / 60)} min`);
+    const rows = OUTPUT_TOPICS.map(([topic]) => [topic, (stats.latency || {})[topic] || {}]);
+    fill(document.querySelector("#latency tbody"), rows.map(([topic, l]) => h("tr", { dataset: { topic } },
+      h("td", {}, topic), h("td", { className: "num" }, ms(l.p50_ms)),
+      h("td", { className: "num" + (l.p99_ms > 5000 ? " warn" : "") }, ms(l.p99_ms)),
+      h("td", { className: "num" }, num(l.count || 0)))));
+  }
+
+  function renderWorkers(stats) {
+    const workers = stats.workers || [stats.worker];
+    const down = workers.filter((w) => w.up === false).length;
+    fill("workers-summary", `${workers.length} in the group` + (down ? ` · ${down} down` : ""));
+    fill(document.querySelector("#workers tbody"), workers.map((w) => h("tr", { dataset: { url: w.url || "", up: String(w.up !== false) } },
+      h("td", {}, w.url || "?", w.self ? h("span", { className: "muted" }, " (this one)") : null),
+      h("td", {}, w.up === false
+        ? h("span", { className: "badge bad" }, `down ${duration(stats.now - (w.down_since || stats.now))}`)
+        : h("span", { className: "badge ok" }, w.ready === false ? "up, not ready" : "up")),
+      h("td", { className: "num" }, w.pid || "–"),
+      h("td", {}, (w.partitions || []).length ? `${w.partitions.length}: ${w.partitions.join(", ")}` : "–"),
+      h("td", { className: "num" }, mib(w.rss_bytes)),
+      h("td", { className: "num" }, duration(w.uptime_s)))));
+  }
+
+  function renderLag(stats) {
+    const lag = stats.lag || [];
+    const total = lag.reduce((sum, row) => sum + row.total, 0);
+    fill("lag-summary", total ? `${num(total)} messages behind on this worker` : "none on this worker");
+    fill(document.querySelector("#lag tbody"), lag.length ? lag.map((row) => h("tr", { dataset: { topic: row.topic } },
+      h("td", {}, row.topic), h("td", { className: "num" + (row.total ? " warn" : "") }, num(row.total)),
+      h("td", { className: "num" }, num(row.max)), h("td", { className: "num" }, `${row.lagging} of ${row.partitions}`)))
+      : h("tr", {}, h("td", { className: "muted" }, "no partition assigned yet")));
     fill(document.querySelector("#partitions tbody"), stats.partitions.map((p) => h("tr", {},
       h("td", {}, p.topic), h("td", { className: "num" }, p.partition), h("td", { className: "num" }, num(p.highwater)),
       h("td", { className: "num" }, num(p.next_offset)), h("td", { className: "num" }, num(p.lag)))));
-    fill("tables", "table keys: " + Object.entries(stats.tables).map(([k, v]) => `${k} ${num(v)}`).join(" · "));
+  }
+
+  function renderTables(stats) {
+    fill("graph-size", `graph: ${num(stats.graph.nodes)} articles, ${num(stats.graph.edges)} edges`);
+    const rows = Object.entries(stats.tables).sort((a, b) => b[1] - a[1]);
+    fill(document.querySelector("#tables tbody"), rows.map(([name, keys]) => h("tr", { dataset: { table: name } },
+      h("td", {}, name), h("td", { className: "num" }, num(keys)))));
+  }
+
+  function renderLatest(stats) {
+    const latest = stats.latest_stories || [];
+    fill("latest-stories", latest.length ? latest.map((s) => h("li", { dataset: { story: s.story_id } },
+      withTitle(s.story_id, s.title, (t) => articleLink(s.story_id, clip(t, 120))),
+      h("span", { className: "muted" }, ` · ${s.articles} article${s.articles === 1 ? "" : "s"} · ${ago(s.at, stats.now)}`)))
+      : h("li", { className: "muted" }, "no story yet: ingest some articles (newsflow ingest FILE)"));
   }
 
   function renderBroker(stats) {
@@ -220,13 +268,17 @@
     try {
       const stats = await getJSON("/stats");
       const w = stats.worker;
-      fill("worker", `worker ${w.id || "?"} · pid ${w.pid} · up ${Math.round(w.uptime_s)} s`);
+      fill("worker", `worker ${w.id || "?"} · pid ${w.pid} · up ${duration(w.uptime_s)}`);
       renderCounts(stats);
       renderStages(stats);
       renderDeadLetters(stats);
       renderDuplicates(stats);
       renderTop(stats);
-      renderPartitions(stats);
+      renderLatency(stats);
+      renderWorkers(stats);
+      renderLag(stats);
+      renderTables(stats);
+      renderLatest(stats);
       renderBroker(stats);
       status.className = "badge ok";
       fill(status, "live " + new Date(stats.now * 1000).toLocaleTimeString());
@@ -247,6 +299,7 @@
       history.replaceState(null, "", "#article=" + encodeURIComponent(id));
     }
     const box = fill("article", h("p", { className: "muted" }, "loading ", id, "…"));
+    document.getElementById("neighbourhood").hidden = false;
     let found, related;
     try {
       [found, related] = await Promise.all([
@@ -276,8 +329,9 @@
   }
 
   function renderNeighbourhood(id, title, related) {
-    fill("related", related.length ? related.map((r) => h("li", {},
-      withTitle(r.article_id, null, (t) => articleLink(r.article_id, clip(t, 90))),
+    fill("related", related.length ? related.map((r) => h("li", { dataset: { article: r.article_id } },
+      articleLink(r.article_id, clip(r.title || r.article_id, 90)),
+      h("span", { className: "muted" }, ` · ${[r.language, r.source].filter(Boolean).join(" · ")}`),
       h("span", { className: "muted" }, ` · ${Number(r.score).toFixed(2)} · ${(r.reasons || []).join(", ")}`)))
       : h("li", { className: "muted" }, "no related articles"));
     const width = 640, height = 360, cx = width / 2, cy = height / 2;
@@ -287,7 +341,7 @@
       const angle = (2 * Math.PI * i) / Math.max(shown.length, 1) - Math.PI / 2;
       const radius = 120 + 20 * (1 - Math.min(1, Number(r.score) || 0));
       const x = cx + Math.cos(angle) * radius * 1.6, y = cy + Math.sin(angle) * radius;
-      const label = withTitle(r.article_id, null, (t) => svg("text", { x, y: y + 16, "text-anchor": "middle" }, clip(t, 34)));
+      const label = svg("text", { x, y: y + 16, "text-anchor": "middle" }, clip(r.title || r.article_id, 34));
       nodes.push(svg("line", { x1: cx, y1: cy, x2: x, y2: y, "stroke-width": 1 + 3 * (Number(r.score) || 0) }));
       const dot = svg("circle", { cx: x, cy: y, r: 6 }, svg("title", {}, `${r.article_id} · ${(r.reasons || []).join(", ")}`));
       dot.addEventListener("click", () => showArticle(r.article_id));

@@ -136,6 +136,13 @@ BAD_PATHS = [
     "/dashboard/%2e%2e%2fweb.py",
     "/nope",
     "/articles/x/related/more",
+    "/articles/x/related?depth=abc",
+    "/articles/x/related?min_score=nan",
+    "/entities/%00/articles",
+    "/entities/keyword:/articles",
+    "/entities/" + "a" * 600 + "/articles",
+    "/entities/place:" + urllib.parse.quote("\u202eUA", safe="") + "/articles",
+    "/internal/summaries",
 ]
 
 
@@ -182,7 +189,8 @@ def test_health_and_readiness_through_a_kill_and_a_restart(broker, tmp_path, wor
         http(guarded_worker.url + "/healthz", timeout_s=2)
     back = restart(guarded_worker)  # returns once /readyz says 200
     workers.append(back)
-    assert http(back.url + "/healthz") == (200, {"status": "ok"})
+    status, body = http(back.url + "/healthz")
+    assert status == 200 and body["status"] == "ok" and body["pid"] == back.process.pid
     status, body = http(back.url + "/readyz")
     assert status == 200 and body["ready"] is True
     status, body = http(back.url + "/articles/kept-across-restart", headers=AUTH)

@@ -143,6 +143,58 @@ def test_the_dashboard_shows_the_counts_and_runs_no_payload(fed, pipeline_worker
     assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
 
 
+def test_the_dashboard_shows_what_on_call_looks_for_first(fed, pipeline_worker, browser):
+    """Latency, the workers, lag by topic, table sizes, and latest stories before any search."""
+    browser.get(pipeline_worker.url + "/dashboard")
+    wait_for(browser, "return document.body.dataset.loaded === 'true'")
+    stats = get(pipeline_worker, "/stats")
+
+    def cells(selector: str) -> list[list[str]]:
+        return browser.execute_script(
+            f"return [...document.querySelectorAll('{selector} tbody tr')]"
+            ".map(r => [...r.cells].map(c => c.textContent.trim()))"
+        )
+
+    latency = {row[0]: row[1:] for row in cells("#latency")}
+    assert set(latency) == {t for t in PUBLIC_TOPICS if t != RAW}
+    p50, p99, count = latency["articles.unique"]
+    assert p50.endswith(("ms", " s")) and p99.endswith(("ms", " s"))
+    assert count == f"{stats['latency']['articles.unique']['count']:,}" and count != "0"
+
+    (worker,) = cells("#workers")
+    assert worker[0].startswith(pipeline_worker.url) and worker[1] == "up"
+    assert worker[2] == str(stats["worker"]["pid"]) and worker[4].endswith("MiB")
+    assert worker[3].startswith(f"{len(stats['worker']['partitions'])}: ")
+
+    lag = {row[0]: row for row in cells("#lag")}
+    assert "articles.raw" in lag and lag["articles.raw"][3].endswith("of 4")  # 4 partitions, one worker
+    assert not browser.execute_script("return document.getElementById('partitions-details').open")
+    tables = {row[0]: row[1] for row in cells("#tables")}
+    assert set(tables) == set(stats["tables"]) and tables["articles"] != "0"
+
+    # before any search the article panel lists the latest stories; one click opens one
+    stories = browser.execute_script(
+        "return [...document.querySelectorAll('#latest-stories li[data-story]')].map(li => li.dataset.story)"
+    )
+    assert stories and stories == [s["story_id"] for s in stats["latest_stories"]][: len(stories)]
+    assert "sample-ar-1" in stories
+    browser.execute_script(
+        "document.querySelector('#latest-stories li[data-story=\"sample-ar-1\"] .link').click()"
+    )
+    wait_for(browser, "return document.querySelectorAll('#related li[data-article]').length")
+    shown = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#related li[data-article]')]"
+        ".map(li => [li.dataset.article, li.querySelector('.link').textContent]))"
+    )
+    related = get(pipeline_worker, "/articles/sample-ar-1/related")["related"]
+    assert shown
+    for item in related:  # titles as the answer gives them (clipped to 90 characters)
+        assert (
+            shown[item["article_id"]].rstrip("…")
+            == (item["title"] or item["article_id"])[: len(shown[item["article_id"]].rstrip("…"))]
+        )
+
+
 def test_dashboard_assets_are_local_and_locked_down(pipeline_worker):
     with urllib.request.urlopen(pipeline_worker.url + "/dashboard", timeout=10) as response:
         html = response.read().decode()

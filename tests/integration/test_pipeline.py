@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.error
+import urllib.request
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -48,17 +51,18 @@ def in_process(messages: list[tuple[bytes | None, bytes]]) -> list[Record]:
     ]
 
 
-# How much a shared entity or keyword weighs depends on how common it was when
-# each article arrived, so these scores vary with the arrival order across partitions.
-ORDER_DEPENDENT_SCORES = ("entity:", "keyword:", "cross-lingual")
+# Relations that do not depend on the arrival order across partitions: how common an
+# entity or key phrase was, and which articles an index entry held, when each article
+# arrived decide the others (their pairs and their scores).
+STABLE_REASONS = ("embedded", "explicit", "story")
 
 
 def final_view(records: list[Record]) -> dict[str, Any]:
     """What a consumer ends up knowing, whatever the arrival order across partitions.
 
     Log topics as sets of records; verdict topics as their latest value per key,
-    as a compacted topic keeps them; edges as the latest relation per pair, its
-    reasons, and its score where the score does not depend on the arrival order.
+    as a compacted topic keeps them; edges as the latest relation per pair, by its
+    order-free reasons.
     """
     view: dict[str, Any] = {}
     for topic, key, value in records:
@@ -70,15 +74,11 @@ def final_view(records: list[Record]) -> dict[str, Any]:
             view.setdefault(topic, set()).add((key, orjson.dumps(value, option=orjson.OPT_SORT_KEYS)))
     if EDGES in view:
         view[EDGES] = {
-            (pair, tuple(edge["reasons"]), None if _order_dependent(edge) else edge["score"])
+            (pair, tuple(r for r in edge["reasons"] if r in STABLE_REASONS))
             for pair, edge in view[EDGES].items()
-            if edge["reasons"]
+            if any(r in STABLE_REASONS for r in edge["reasons"])
         }
     return view
-
-
-def _order_dependent(edge: dict[str, Any]) -> bool:
-    return any(reason.startswith(ORDER_DEPENDENT_SCORES) for reason in edge["reasons"])
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +158,16 @@ def test_http_serves_articles_related_articles_stories_and_entities(samples_run,
     assert_valid(validators, "http.related", body)
     related = {item["article_id"]: item["reasons"] for item in body["related"]}
     assert "embedded" in related["sample-ar-1~e1"]
+    # each neighbour comes with what a reader needs, no second request per item
+    for item in body["related"]:
+        _, neighbour = pipeline_worker.get(f"/articles/{item['article_id']}")
+        article = neighbour["article"]
+        assert (item["title"], item["language"], item["source"]) == (
+            article["title"],
+            article["language"],
+            article["source"],
+        )
+    assert all(item["title"] and item["language"] == "ar" for item in body["related"])
     assert "story" in related["sada-2024-06-25-0193"]
     assert "story" in related["alsharq-today-88412"]  # the near-duplicate re-publication
 
@@ -175,23 +185,46 @@ def test_http_serves_articles_related_articles_stories_and_entities(samples_run,
     assert [m["article_id"] for m in body["members"]][0] == "sample-ar-1"
     assert len(body["outlets"]) == 3 and body["languages"] == ["ar"]
 
+    # every form of a key that an answer shows is accepted
+    article = pipeline_worker.get("/articles/sample-ar-1")[1]["article"]
     entity_key = next(k for k in _entity_keys(samples_run) if k.endswith("place:UA"))
-    status, body = pipeline_worker.get(f"/entities/{entity_key}/articles")
-    assert status == 200
-    assert_valid(validators, "http.entity", body)
-    assert "sample-ar-1" in {a["article_id"] for a in body["articles"]}
+    answers = [pipeline_worker.get(f"/entities/{key}/articles") for key in (entity_key, "place:UA")]
+    for status, body in answers:
+        assert status == 200
+        assert_valid(validators, "http.entity", body)
+        assert body["key"] == "entity:place:UA"
+        assert "sample-ar-1" in {a["article_id"] for a in body["articles"]}
+        shown = next(a for a in body["articles"] if a["article_id"] == "sample-ar-1")
+        assert (shown["title"], shown["source"]) == (article["title"], article["source"])
+    assert answers[0] == answers[1]
+    keyword = article["keywords"][0]
+    status, body = pipeline_worker.get(f"/entities/{quote(keyword)}/articles")
+    assert status == 200 and "sample-ar-1" in {a["article_id"] for a in body["articles"]}
+    reason = next(r for item in related.values() for r in item if r.startswith("keyword:"))
+    assert pipeline_worker.get(f"/entities/{quote(reason, safe=':')}/articles")[0] == 200
 
-    for path, status_wanted in (
-        ("/articles/no-such-article", 404),
-        ("/stories/nope", 404),
-        ("/articles/sample-ar-1/related?depth=3", 400),
-        ("/articles/sample-ar-1/related?limit=abc", 400),
-        ("/articles/sample-ar-1/related?min_score=2", 400),
-        ("/entities/entity:nobody/articles", 404),
+    for path, status_wanted, message in (
+        ("/articles/no-such-article", 404, "no article 'no-such-article'"),
+        ("/stories/nope", 404, "no story 'nope'"),
+        ("/articles/sample-ar-1/related?depth=3", 400, "depth must be 1 or 2, not 3"),
+        ("/articles/sample-ar-1/related?depth=abc", 400, "depth must be 1 or 2, not 'abc'"),
+        ("/articles/sample-ar-1/related?limit=abc", 400, "limit must be a whole number from 1 to 500"),
+        ("/articles/sample-ar-1/related?min_score=2", 400, "min_score must be between 0 and 1"),
+        ("/articles/sample-ar-1/related?min_score=nan", 400, "min_score must be a number"),
+        ("/entities/entity:nobody/articles", 404, "no recent article names"),
+        ("/entities/place:NOWHERE/articles", 404, "no recent article names"),
+        ("/no/such/path", 404, "not found"),
     ):
         status, body = pipeline_worker.get(path)
         assert status == status_wanted, path
         assert_valid(validators, "http.error", body)
+        assert message in body["error"] and "\n" not in body["error"], (path, body)
+        assert "invalid literal" not in body["error"] and "Traceback" not in body["error"]
+    request = urllib.request.Request(pipeline_worker.url + "/articles/sample-ar-1", data=b"", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    body = orjson.loads(refused.value.read())
+    assert refused.value.code == 405 and body == {"error": "method not allowed", "status": 405}
 
 
 def _entity_keys(samples_run) -> list[str]:

@@ -108,3 +108,22 @@ def test_stories_on_two_workers_equal_the_in_process_run(two_workers: tuple[Work
             time.sleep(0.2)
         assert first_answer[0] in (200, 404), (path, first_answer)
     assert any(first.get(f"/stories/{s}")[0] == 200 for s in story_ids)
+
+    # Neighbours held by either worker come with their language and title: the answering
+    # worker reads its own catalog and asks the other once for the rest.
+    named = 0
+    for article_id in sorted(expected):
+        status, body = first.get(f"/articles/{quote(article_id, safe='')}/related")
+        for item in body.get("related", []):
+            if item["article_id"] in expected:
+                assert item["language"], (article_id, item)
+                named += 1
+    assert named
+
+    # Each worker lists both, with their partitions, as the dashboard shows them.
+    _, stats = second.get("/stats")
+    listed = {w["url"]: w for w in stats["workers"]}
+    assert set(listed) == {first.url, second.url}
+    assert all(w["up"] and w["pid"] and w["rss_bytes"] for w in listed.values())
+    partitions = [set(w["partitions"]) for w in listed.values()]
+    assert partitions[0] | partitions[1] == set(range(8)) and not partitions[0] & partitions[1]

@@ -69,6 +69,7 @@ def test_top_level_help_lists_every_command(capsys):
         (["graph"], "article_id"),
         (["frobnicate"], "invalid choice"),
         (["graph", "x", "--depth", "0"], "at least 1"),
+        (["graph", "x", "--depth", "5"], "between 1 and 2"),
         (["tail"], "topic"),
         (["stats", "--watch", "soon"], "--watch"),
     ],
@@ -89,10 +90,54 @@ def test_an_unreachable_broker_is_one_line_and_exit_3():
     assert_one_line_error(tail, 3, address)
 
 
-def test_an_unreachable_worker_is_one_line():
+def test_an_unreachable_worker_is_one_line_and_exit_3_as_the_readme_says():
     url = f"http://127.0.0.1:{free_port()}"
-    assert_one_line_error(newsflow("stats", "--url", url), 2, url, "no newsflow worker")
-    assert_one_line_error(newsflow("graph", "sample-ar-1", "--url", url), 2, url)
+    assert_one_line_error(newsflow("stats", "--url", url), 3, url, "no newsflow worker")
+    assert_one_line_error(newsflow("graph", "sample-ar-1", "--url", url), 3, url)
+    assert_one_line_error(newsflow("graph", "sample-ar-1", "--url", "http://127.0.0.1:1"), 3, "127.0.0.1:1")
+
+
+def test_without_a_broker_or_a_run_here_ingest_and_tail_say_how_to_get_one(tmp_path):
+    for argv in (("ingest", str(SAMPLES)), ("tail", "articles.clean")):
+        result = newsflow(*argv, NEWSFLOW_DATA_DIR=str(tmp_path))
+        assert_one_line_error(result, 2, "make run", "NEWSFLOW_BROKER")
+
+
+def test_a_run_file_left_by_a_dead_run_is_ignored(tmp_path):
+    from streams import runfile
+
+    script = "import os; print(os.getpid())"
+    dead = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    info = runfile.RunInfo(
+        pid=int(dead.stdout), broker="127.0.0.1:1", broker_pid=None, topic_prefix="", data_dir=str(tmp_path)
+    )
+    runfile.write(tmp_path, info)
+    assert runfile.read(tmp_path) is None
+    runfile.write(tmp_path, runfile.RunInfo(**{**info.__dict__, "pid": os.getpid()}))
+    assert runfile.read(tmp_path).broker == "127.0.0.1:1"
+    runfile.remove(tmp_path, pid=12345)  # not ours: kept
+    assert runfile.path_in(tmp_path).exists()
+    runfile.remove(tmp_path, pid=os.getpid())
+    assert not runfile.path_in(tmp_path).exists()
+
+
+def test_a_running_deployment_gives_the_broker_prefix_and_worker_urls(tmp_path):
+    from streams import runfile
+    from streams.settings import Settings
+
+    workers = [{"index": 0, "url": "http://127.0.0.1:7001", "pid": os.getpid(), "log": "x"}]
+    runfile.write(
+        tmp_path,
+        runfile.RunInfo(os.getpid(), "127.0.0.1:9", None, "p.", str(tmp_path), workers),
+    )
+    settings = Settings(data_dir=str(tmp_path))
+    found = cli.with_broker(settings, "ingest")
+    assert (found.broker, found.topic_prefix, found.tansu_compat) == ("127.0.0.1:9", "p.", True)
+    assert cli.worker_urls(settings, None) == ["http://127.0.0.1:7001"]
+    assert cli.worker_urls(settings, ["http://w:1/"]) == ["http://w:1"]
+    configured = Settings(data_dir=str(tmp_path), broker="kafka:9092")
+    assert cli.with_broker(configured, "ingest") is configured  # NEWSFLOW_BROKER wins
+    assert cli.worker_urls(configured, None) == ["http://127.0.0.1:6066"]
 
 
 def test_a_bad_setting_names_the_variable():
@@ -141,11 +186,12 @@ def test_stats_prints_counts_dead_letters_and_duplicates_from_two_workers_added_
     merged = cli.merge_stats([snapshot("w1"), snapshot("w2")])
     assert merged["topics"][CLEAN] == 4
     assert merged["dead_letters"]["by_reason"] == [{"stage": "parse", "reason": "invalid_json", "count": 2}]
-    assert merged["duplicates"]["ratio"] == {"exact": 1.0, "near": 0.0}
+    assert merged["duplicates"]["ratio"] == {"exact": 1.0, "near": 0.0, "revision": 0.0, "containment": 0.0}
     out = io.StringIO()
     cli.print_stats(Console(file=out, width=200, color_system=None), merged, ["http://w1", "http://w2"])
     text = out.getvalue()
     assert "2 workers" in text and "invalid_json" in text and "Repost" in text
+    assert "latency from articles.raw" in text and "articles.unique" in text
     # article text is printed as text, not interpreted as rich markup
     assert "<b>Original</b> [red]markup[/]" in text
 
@@ -155,6 +201,29 @@ def test_ingest_summary_gives_count_size_and_rate():
     assert line == (
         "[bold]ingest[/] 7 messages (31.2 KiB) from 1 path to articles.raw in 0.50 s: 14 msg/s, 62.4 KiB/s"
     )
+
+
+def test_the_graph_tree_puts_each_second_hop_article_once_under_its_via_with_titles():
+    def item(article_id, via=None, title=None):
+        return {
+            "article_id": article_id,
+            "score": 0.5,
+            "reasons": ["story"],
+            "via": via,
+            "title": title,
+            "language": "ar",
+            "source": "outlet.example",
+            "published_at": None,
+        }
+
+    related = [item("b", title="Bee"), item("c"), item("d", via="b", title="Dee")]
+    out = io.StringIO()
+    Console(file=out, width=200, color_system=None).print(cli.related_tree("a", "Root", related, limit=5))
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("a") and "Root" in lines[0]
+    assert not any(line.split()[-1] == "a" for line in lines[1:])  # the root is not repeated
+    assert [line.strip("│├└─ ").split()[0] for line in lines[1:]] == ["b", "d", "c"]
+    assert "Bee" in lines[1] and "ar · outlet.example" in lines[1] and "Dee" in lines[2]
 
 
 def test_graph_reasons_are_summarised():
@@ -187,3 +256,14 @@ def test_a_quiet_worker_does_not_turn_debug_logging_on(level, tmp_path):
     logger.setLevel(logging.WARNING)
     worker.on_setup_root_logger(logger, logging.WARNING)
     assert worker.spinner is None and not logger.isEnabledFor(logging.DEBUG)
+
+
+def test_a_worker_on_a_taken_port_says_which_port_and_setting():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = newsflow("worker", NEWSFLOW_BROKER="127.0.0.1:1", NEWSFLOW_WEB_PORT=port)
+    assert_one_line_error(result, 2, f"port {port}", "NEWSFLOW_WEB_PORT")

@@ -141,7 +141,7 @@ def test_duplicates_come_with_both_titles_and_the_ratio_by_kind(obs, clock):
         "kind": "exact",
         "similarity": 0.93,
     }
-    assert snap["duplicates"]["ratio"] == {"exact": 0.5, "near": 0.0}
+    assert snap["duplicates"]["ratio"] == {"exact": 0.5, "near": 0.0, "revision": 0.0, "containment": 0.0}
     assert snap["top_stories"][0] == {"story_id": "a", "articles": 2, "title": "Original"}
 
 
@@ -207,7 +207,8 @@ def test_the_raw_timestamp_header_is_read_from_either_header_shape():
 
 def test_metric_names_follow_prometheus_conventions():
     for family in metrics.REGISTRY.collect():
-        assert family.name.startswith("newsflow_"), family.name
+        # newsflow's own, and the standard process_* of prometheus_client's ProcessCollector
+        assert family.name.startswith(("newsflow_", "process_")), family.name
         if family.type == "histogram":
             assert family.name.endswith("_seconds"), f"{family.name}: a histogram of time has a unit"
     assert {
@@ -258,7 +259,7 @@ def test_every_label_a_grafana_panel_groups_or_filters_by_exists():
         collector = metrics.REGISTRY._names_to_collectors[
             family.name if family.type != "counter" else family.name + "_total"
         ]
-        labels |= set(collector._labelnames)
+        labels |= set(getattr(collector, "_labelnames", ()))
     for expr in grafana_exprs():
         used = {
             name
@@ -339,3 +340,146 @@ def test_graph_size_follows_the_table_and_decodes_only_changed_entries(monkeypat
     del table[b"c"]
     assert size(table) == (2, 2) and decoded == [table[b"a"]]
     assert size(None) is None
+
+
+# --- every known label value at 0 from start ------------------------------------------------------
+
+
+def fresh_metrics_text() -> str:
+    """/metrics of a process that has seen nothing yet (this test process's registry has)."""
+    import subprocess
+    import sys
+
+    script = "from prometheus_client import generate_latest; from streams import metrics; "
+    script += "print(generate_latest(metrics.REGISTRY).decode())"
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+
+
+def test_an_idle_worker_exports_every_step_topic_reason_and_verdict_kind_at_zero():
+    from streams.pipeline.steps import INTERNAL_TOPICS, PUBLIC_TOPICS, RAW, STEPS, TABLES
+    from streams.records import DEAD_LETTER_REASONS, STEP_FAILURE_REASONS
+
+    values = {}
+    for line in fresh_metrics_text().splitlines():
+        if line and not line.startswith("#"):
+            series, value = line.rsplit(" ", 1)
+            values[series] = float(value)
+    for step in STEPS:
+        assert values[f'newsflow_messages_in_total{{step="{step.name}"}}'] == 0
+        assert values[f'newsflow_step_duration_seconds_count{{step="{step.name}"}}'] == 0
+        assert values[f'newsflow_messages_out_total{{step="{step.name}",topic="{DEAD_LETTER}"}}'] == 0
+        for reason in STEP_FAILURE_REASONS:
+            assert values[f'newsflow_dead_letters_total{{reason="{reason}",stage="{step.name}"}}'] == 0
+    for stage, reasons in DEAD_LETTER_REASONS.items():
+        for reason in reasons:
+            assert values[f'newsflow_dead_letters_total{{reason="{reason}",stage="{stage}"}}'] == 0
+    for topic in [t for t in PUBLIC_TOPICS if t != RAW] + list(INTERNAL_TOPICS):
+        assert values[f'newsflow_end_to_end_latency_seconds_count{{topic="{topic}"}}'] == 0
+    for kind in ("exact", "near", "revision"):
+        assert values[f'newsflow_verdicts_total{{kind="{kind}",status="duplicate"}}'] == 0
+        assert values[f'newsflow_duplicate_ratio{{kind="{kind}"}}'] == 0
+    assert values['newsflow_verdicts_total{kind="none",status="unique"}'] == 0
+    for table in TABLES:
+        assert values[f'newsflow_table_keys{{table="{table}"}}'] == 0
+    assert "process_resident_memory_bytes" in values
+
+
+def _literal(node, constants):
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    return None
+
+
+def test_every_dead_letter_reason_the_code_can_give_is_declared():
+    """DEAD_LETTER_REASONS is what /metrics exports at 0: the pipeline may not give another."""
+    import ast
+
+    from streams.records import DEAD_LETTER_REASONS, STEP_FAILURE_REASONS
+
+    found: set[tuple[str, str]] = set()
+    step_reasons: set[str] = set()
+    for path in (ROOT / "streams").rglob("*.py"):
+        tree = ast.parse(path.read_text(), str(path))
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for target in node.targets
+            if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+        }
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            name = getattr(call.func, "id", getattr(call.func, "attr", None))
+            if name == "PipelineError" and len(call.args) >= 2:
+                reason, stage = _literal(call.args[0], constants), _literal(call.args[1], constants)
+                assert reason and stage, (
+                    f"{path}:{call.lineno}: reason and stage must be literal or constants"
+                )
+                found.add((stage, reason))
+            elif name == "dead_letter" and len(call.args) >= 3 and _literal(call.args[2], constants):
+                step_reasons.add(_literal(call.args[2], constants))
+    declared = {(stage, reason) for stage, reasons in DEAD_LETTER_REASONS.items() for reason in reasons}
+    assert found and found <= declared, f"declare in streams/records.py: {sorted(found - declared)}"
+    assert step_reasons and step_reasons <= set(STEP_FAILURE_REASONS), step_reasons
+
+
+def test_stats_give_latency_percentiles_lag_by_topic_and_the_latest_stories(obs, clock):
+    for i in range(100):
+        observe_step(
+            "dedup",
+            [Emit(UNIQUE, f"a{i}", enriched(f"a{i}"))],
+            seconds=0.001,
+            input_timestamp_s=None,
+            raw_timestamp_s=clock[0] - (i + 1) / 1000,  # 1 .. 100 ms
+            now=clock[0],
+            observatory=obs,
+        )
+    feed(obs, "clean", [Emit(CLEAN, "s1", clean("s1", "The first story"))], clock[0])
+    feed(obs, "dedup", [Emit(VERDICTS, "s1", verdict("s1", None, "s1"))], clock[0] + 1)
+    feed(obs, "clean", [Emit(CLEAN, "s2", clean("s2", "The second story"))], clock[0] + 2)
+    feed(obs, "dedup", [Emit(VERDICTS, "s2", verdict("s2", None, "s2"))], clock[0] + 2)
+    feed(obs, "dedup", [Emit(VERDICTS, "s1b", verdict("s1b", "s1", "s1"))], clock[0] + 3)
+    observe_consumer(
+        [
+            PartitionPosition("articles.raw", 0, 10, 4),
+            PartitionPosition("articles.raw", 1, 5, 5),
+            PartitionPosition("articles.clean", 0, 3, 3),
+        ],
+        {},
+        None,
+        observatory=obs,
+    )
+    clock[0] += 3
+    snap = obs.snapshot()
+    assert snap["latency"][UNIQUE]["count"] == 100
+    assert snap["latency"][UNIQUE]["p50_ms"] == pytest.approx(50, abs=1)
+    assert snap["latency"][UNIQUE]["p99_ms"] == pytest.approx(99, abs=1)
+    assert snap["latency"][DEAD_LETTER] == {"count": 0, "p50_ms": None, "p99_ms": None}
+    assert snap["lag"][0] == {"topic": "articles.raw", "partitions": 2, "lagging": 1, "total": 6, "max": 6}
+    latest = snap["latest_stories"]
+    assert [s["story_id"] for s in latest[:2]] == ["s1", "s2"]  # s1 grew last
+    assert latest[0]["title"] == "The first story" and latest[0]["articles"] == 2
+
+
+ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
+
+
+def test_every_alert_reads_metrics_the_worker_exports_and_the_readme_explains_it():
+    rules = [rule for group in yaml.safe_load(ALERTS.read_text())["groups"] for rule in group["rules"]]
+    assert len(rules) >= 6
+    exported = metrics.metric_names() | {"up", "process_resident_memory_bytes"}
+    readme = (ROOT / "README.md").read_text()
+    for rule in rules:
+        queried = set(
+            re.findall(r"\b(?:newsflow_[a-z0-9_]+|process_[a-z_]+|up)\b(?=\s*[{\[)=<>]|\s*$)", rule["expr"])
+        )
+        assert queried and queried <= exported, (rule["alert"], sorted(queried - exported))
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+        assert f"`{rule['alert']}`" in readme, f"README's operating section does not explain {rule['alert']}"
+    config = yaml.safe_load(PROMETHEUS.read_text())
+    assert "/etc/prometheus/alerts.yml" in config["rule_files"]
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro" in compose["prometheus"]["volumes"]

@@ -30,7 +30,6 @@ from aiokafka import AIOKafkaConsumer
 from streams.broker import EmbeddedBroker
 from streams.pipeline import link
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, EDGES, VERDICTS, StepContext
-from streams.records import Edge, from_dict
 from streams.security import client_options
 from streams.settings import Settings
 from tests.integration.conftest import (  # noqa: F401  (broker is a fixture used by name)

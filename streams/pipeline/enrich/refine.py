@@ -1,0 +1,191 @@
+"""What a reader knows about names that a tagger does not: datelines, "of" chains,
+acronyms, and that a city is not a person.
+
+* A dateline (``NAIROBI (Reuters) -``, ``TANGIER - Morocco``, ``القاهرة -``) opens
+  a paragraph with a place; spaCy reads an upper-case word there as an
+  organisation and joins it to what follows the dash.
+* An organisation's name runs on through ``of`` / ``for`` and capitalised words:
+  ``Central Bank of Kenya``, not ``Central Bank`` (``lang/<xx>/names.json``).
+* An acronym in brackets after a name, or made of its initials, is the same
+  organisation: ``CBK`` for ``Central Bank of Kenya``.
+* A span the tagger calls a person that is a known city (``Rotterdam``,
+  ``Valencia``) is the city, unless the article names a person with that
+  surname (``Lloyd Austin`` ... ``Austin``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from streams import lang
+from streams.pipeline.enrich.gazetteer import Gazetteer, known_cities
+from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
+from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+
+_AGENCY = re.compile(r"^\s*(?:,\s*[A-Z][A-Za-z.]{1,12}\s*)?(?:\([^()\n]{1,40}\)\s*)?$")
+MAX_DATELINE_TOKENS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    connectors: frozenset[str]
+    inner: frozenset[str]
+    acronym_skip: frozenset[str]
+    dashes: tuple[str, ...]
+
+
+@cache
+def _rules(language: str) -> _Rules:
+    data = lang.load(language, "names") or {}
+
+    def forms(name: str) -> frozenset[str]:
+        return frozenset(f for w in data.get(name, []) for f in phrase_forms(w))
+
+    return _Rules(
+        forms("org_connectors"),
+        forms("org_inner_words"),
+        forms("acronym_skip") | frozenset(data.get("acronym_skip", [])),
+        tuple(data.get("dateline_dashes", [])),
+    )
+
+
+def place_key(tokens: list[Token], gaz: Gazetteer) -> str:
+    """The key of a place named by these tokens: a gazetteer or city key, else its words."""
+    match = gaz.match_at(tokens, 0)
+    if match and match.last == len(tokens) - 1 and match.entry.type == "place":
+        return match.entry.key
+    city = known_cities().get(tuple(t.form for t in tokens))
+    if city:
+        return city.key
+    return "place:" + key_form(" ".join(t.form for t in tokens))
+
+
+def datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> list[Span]:
+    """Places that open a paragraph before a dash: ``NAIROBI (Reuters) -``, ``القاهرة -``.
+
+    Upper-case words, a known place or an agency in brackets make it a dateline;
+    a capitalised word before a dash is otherwise just a sentence.
+    """
+    dashes = _rules(language).dashes
+    if not dashes or not tokens:
+        return []
+    spans = []
+    starts = [0] + [t.index for t in tokens[1:] if "\n" in between(text, tokens[t.index - 1], t)]
+    for first in starts:
+        for last in range(first, min(first + MAX_DATELINE_TOKENS, len(tokens))):
+            if last > first and between(text, tokens[last - 1], tokens[last]).strip():
+                break
+            rest = text[tokens[last].end : tokens[last + 1].start if last + 1 < len(tokens) else len(text)]
+            if not rest.rstrip().endswith(dashes) and not _agency_then_dash(text, tokens, last, dashes):
+                continue
+            words = tokens[first : last + 1]
+            head = rest.rstrip()[: -1] if rest.rstrip().endswith(dashes) else ""
+            upper = all(t.text.isupper() for t in words if t.latin) and any(t.latin for t in words)
+            known = place_key(words, gaz)
+            listed = not known.startswith("place:" + key_form(" ".join(t.form for t in words)))
+            if upper or listed or "(" in head:
+                spans.append(Span(first, last, "place", known, rank=0))
+            break
+    return spans
+
+
+def _agency_then_dash(text: str, tokens: list[Token], last: int, dashes: tuple[str, ...]) -> bool:
+    """``NAIROBI (Reuters) -`` / ``BIRMINGHAM, Ala. (WIAT) —``: the words up to the dash are an agency."""
+    end = text.find("\n", tokens[last].end)
+    line = text[tokens[last].end : end if end != -1 else len(text)]
+    cut = min((line.find(d) for d in dashes if line.find(d) > 0), default=-1)
+    return cut > 0 and "(" in line[:cut] and bool(_AGENCY.match(line[:cut]))
+
+
+def extend_org_chains(text: str, tokens: list[Token], spans: list[Span], language: str) -> list[Span]:
+    """``Central Bank`` + ``of Kenya`` -> ``Central Bank of Kenya`` (capitalised words after a connector)."""
+    rules = _rules(language)
+    if not rules.connectors:
+        return spans
+    out = []
+    for span in spans:
+        if span.type == "org":
+            last = span.last
+            while last + 2 < len(tokens) and tokens[last + 1].form in rules.connectors:
+                end = _capitalised_run(text, tokens, last + 2, rules)
+                if end is None or end - span.first >= MAX_NAME_TOKENS:
+                    break
+                last = end
+            if last != span.last:
+                key = span.key if span.key and "/" in span.key else None
+                span = Span(span.first, last, "org", key, span.rank)
+        out.append(span)
+    return out
+
+
+def _capitalised_run(text: str, tokens: list[Token], start: int, rules: _Rules) -> int | None:
+    if between(text, tokens[start - 2], tokens[start - 1]).strip() or between(
+        text, tokens[start - 1], tokens[start]
+    ).strip():
+        return None
+    end = None
+    k = start
+    while k < len(tokens) and not (k > start and between(text, tokens[k - 1], tokens[k]).strip()):
+        if tokens[k].capitalised:
+            end = k
+        elif tokens[k].form not in rules.inner or k == start and tokens[k].form != "the":
+            break
+        k += 1
+    return end
+
+
+def acronyms(text: str, tokens: list[Token], chosen: list[Span], keys: dict[int, str], language: str) -> list[Span]:
+    """Upper-case words that abbreviate an organisation named in the article.
+
+    ``keys``: the key each chosen org span will get, by its first token.
+    Returns spans keyed as that organisation (they replace what covered the word).
+    """
+    rules = _rules(language)
+    by_acronym: dict[str, tuple[str, str]] = {}
+    for span in chosen:
+        if span.type != "org" or span.last == span.first:
+            continue
+        words = tokens[span.first : span.last + 1]
+        initials = "".join(t.text[0] for t in words if t.form not in rules.acronym_skip and t.text[:1].isalpha())
+        key = keys[span.first]
+        if len(initials) >= 2 and initials.isupper():
+            by_acronym.setdefault(initials, (key, span.type))
+        after = span.last + 1
+        if after < len(tokens) and between(text, tokens[span.last], tokens[after]).strip() == "(":
+            if tokens[after].text.isupper() and text[tokens[after].end : tokens[after].end + 1] == ")":
+                by_acronym.setdefault(tokens[after].text, (key, span.type))
+    if not by_acronym:
+        return []
+    found = []
+    for token in tokens:
+        hit = by_acronym.get(token.text)
+        if hit and token.latin:
+            found.append(Span(token.index, token.index, hit[1], hit[0], rank=-1))
+    return found
+
+
+def places_not_people(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -> list[Span]:
+    """A tagger's person that is a known city, and no person's surname here, is the city;
+    a city's name that is the surname of a person named here is that person (أوستن)."""
+    surnames = {
+        tokens[s.last].form for s in chosen if s.type == "person" and s.last > s.first and s.rank != 4
+    }
+    out = []
+    for span in chosen:
+        words = tokens[span.first : span.last + 1]
+        if span.type == "place" and span.first == span.last and tokens[span.first].form in surnames:
+            known = gaz.match_at(words, 0)
+            if known and known.entry.city:
+                span = Span(span.first, span.last, "person", None, 2)
+        if span.type == "person" and span.key is None and span.rank == 2:
+            forms = tuple(t.form for t in words)
+            known = gaz.match_at(words, 0)
+            is_place = (known and known.last == len(words) - 1 and known.entry.type == "place") or (
+                forms in known_cities()
+            )
+            if is_place and not (len(words) == 1 and forms[0] in surnames):
+                span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
+        out.append(span)
+    return out

@@ -11,14 +11,19 @@ so ``1000 جندي`` stays a quantity.
 Why not dateparser: it finds no span, reports no precision and returns nothing
 for the modified forms (``12 مايو الماضي``), which are the common ones in news.
 
-Resolution, with reference Tuesday 2024-06-25: ``الثلاثاء`` -> 2024-06-25 (news
-speaks of the past, so a weekday is the latest one on or before the
-reference); ``مايو الماضي`` -> 2024-05; ``يونيو الماضي`` -> 2023-06; ``مارس``
--> 2024-03 (the reference year).
+Resolution, with reference Tuesday 2024-06-25, as a reader would: a month or
+weekday without a year is the latest one on or before the reference (news
+speaks of the past): ``الثلاثاء`` -> 2024-06-25, ``August`` -> 2023-08, unless its
+sentence points forward (``will``, ``next``, ``المقبل``, ``lang/<xx>/dates.json``
+"forward"): ``will meet in August`` -> 2024-08. ``مايو الماضي`` -> 2024-05;
+``يونيو الماضي`` -> 2023-06. Periods carry their end: ``last week`` ->
+2024-06-17 to 2024-06-23, ``in the past two weeks`` -> 2024-06-11 to 2024-06-25,
+``from March to May`` -> 2024-03 to 2024-05, ``last year`` -> 2023.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -51,6 +56,18 @@ class _Words:
     days_offset: dict[tuple[str, ...], int]
     days_offset_set: PhraseSet
     week_start: int
+    forward: PhraseSet
+    periods: dict[tuple[str, ...], tuple[str, int]]
+    periods_set: PhraseSet
+    past_periods: dict[tuple[str, ...], tuple[str, int]]
+    past_periods_set: PhraseSet
+    past_openers: PhraseSet
+    units: dict[str, str]
+    ago_words: frozenset[str]
+    number_words: dict[str, float]
+    range_openers: frozenset[str]
+    range_joiners: frozenset[str]
+    opener_joiners: frozenset[str]  # "and" joins two dates only after an opener: between X and Y
 
 
 def _form(word: str) -> str:
@@ -92,6 +109,18 @@ def _words(language: str) -> _Words | None:
         days_offset={phrase_forms(k): v for k, v in data["days_offset"].items()},
         days_offset_set=PhraseSet(list(data["days_offset"])),
         week_start=data["week_starts_on"],
+        forward=PhraseSet(data["forward"]),
+        periods={phrase_forms(k): (v[0], v[1]) for k, v in data["periods"].items()},
+        periods_set=PhraseSet(list(data["periods"])),
+        past_periods={phrase_forms(k): (v[0], v[1]) for k, v in data.get("past_periods", {}).items()},
+        past_periods_set=PhraseSet(list(data.get("past_periods", {}))),
+        past_openers=PhraseSet(data["past_openers"]),
+        units={_form(k): v for k, v in data["units"].items()},
+        ago_words=frozenset(_form(w) for w in data["ago_words"]),
+        number_words={_form(k): v for k, v in (lang.load(language, "numbers") or {"words": {}})["words"].items()},
+        range_openers=frozenset(_form(w) for w in data["range_openers"]),
+        range_joiners=frozenset(j for w in data["range_joiners"] for j in (w, _form(w)) if j),
+        opener_joiners=frozenset(_form(w) for w in data["range_joiners_after_opener"]),
     )
 
 
@@ -104,30 +133,106 @@ def parse_reference(value: str | None) -> date:
     return date.today()
 
 
+_SENTENCE_END = re.compile(r"[.!?؟]\s|\n")
+
+
+@dataclass(slots=True)
+class _Hit:
+    first: int
+    last: int
+    value: str
+    relative: bool
+    end: str | None = None
+
+
 def find_dates(
     text: str, tokens: list[Token], language: str | None, reference: date
 ) -> tuple[list[DateMention], set[int]]:
     """Dates and the token indices they use (so quantities do not count them)."""
     words = _words(language or "") or _words("ar")
     assert words is not None
-    found: list[DateMention] = []
-    used: set[int] = set()
+    forward = _forward_tokens(text, tokens, words)
+    hits: list[_Hit] = []
     i = 0
     while i < len(tokens):
-        hit = _date_at(tokens, i, words, reference)
+        hit = _date_at(tokens, i, words, reference, i in forward)
         if hit is None:
             i += 1
             continue
-        first, last, value, relative = hit
-        surface = text[tokens[first].start : tokens[last].end]
-        found.append(DateMention(text=surface, value=value, relative=relative))
-        used.update(range(first, last + 1))
-        i = last + 1
+        hits.append(hit)
+        i = hit.last + 1
+    hits = _ranges(text, tokens, hits, words)
+    found: list[DateMention] = []
+    used: set[int] = set()
+    for hit in hits:
+        surface = text[tokens[hit.first].start : tokens[hit.last].end]
+        found.append(DateMention(text=surface, value=hit.value, relative=hit.relative, end=hit.end))
+        used.update(range(hit.first, hit.last + 1))
     return found, used
 
 
+def _forward_tokens(text: str, tokens: list[Token], w: _Words) -> set[int]:
+    """Indices of the tokens in sentences that speak of what is to come."""
+    forward: set[int] = set()
+    sentence: list[int] = []
+    ahead = False
+    for k, token in enumerate(tokens):
+        if k and _SENTENCE_END.search(text, tokens[k - 1].end, token.start):
+            if ahead:
+                forward.update(sentence)
+            sentence, ahead = [], False
+        sentence.append(k)
+        ahead = ahead or w.forward.match_at(tokens, k) is not None
+    if ahead:
+        forward.update(sentence)
+    return forward
+
+
+def _ranges(text: str, tokens: list[Token], hits: list[_Hit], w: _Words) -> list[_Hit]:
+    """``from March to May``, ``between 1969 and 1971``, ``بين عامي 2019 و2021``: one period."""
+    out: list[_Hit] = []
+    for hit in hits:
+        year_end = _year_range_end(tokens, hit, w)
+        if year_end is not None:
+            hit.end, hit.last = year_end
+        prev = out[-1] if out else None
+        if prev is not None and prev.end is None and _joined(text, tokens, prev, hit, w):
+            if prev.relative and not hit.relative and len(prev.value) == len(hit.value) == 7:
+                prev.value = hit.value[:4] + prev.value[4:]
+            prev.end, prev.last = hit.value, hit.last
+            continue
+        out.append(hit)
+    return out
+
+
+def _joined(text: str, tokens: list[Token], a: _Hit, b: _Hit, w: _Words) -> bool:
+    gap = tokens[a.last + 1 : b.first]
+    opener = a.first > 0 and any(r in w.range_openers for r in tokens[a.first - 1].readings)
+    opener = opener or any(r in w.range_openers for r in tokens[a.first].readings)
+    if not gap:
+        return text[tokens[a.last].end : tokens[b.first].start].strip() in w.range_joiners
+    if len(gap) != 1 or gap[0].form not in w.range_joiners:
+        return False
+    return opener or gap[0].form not in w.opener_joiners
+
+
+def _year_range_end(tokens: list[Token], hit: _Hit, w: _Words) -> tuple[str, int] | None:
+    """A year followed by a joiner and another bare year: ``1986 to 1991``, ``2019 و2021``."""
+    if len(hit.value) != 4 or hit.last + 1 >= len(tokens):
+        return None
+    nxt = tokens[hit.last + 1]
+    if nxt.form in w.range_joiners and hit.last + 2 < len(tokens):
+        year, last = _number(tokens[hit.last + 2]), hit.last + 2
+    else:
+        joiner = next((j for j in w.range_joiners if nxt.form.startswith(j) and nxt.form[len(j) :].isdigit()), None)
+        year, last = (int(nxt.form[len(joiner) :]), hit.last + 1) if joiner else (None, 0)
+    if year is not None and int(hit.value) < year <= 2100:
+        return f"{year:04d}", last
+    return None
+
+
 def _number(token: Token) -> int | None:
-    return int(token.form) if token.form.isdigit() else None
+    return int(token.form) if token.form.isdigit() and token.form.isascii() else None
 
 
 def _month(token: Token, words: _Words) -> int | None:
@@ -137,14 +242,90 @@ def _month(token: Token, words: _Words) -> int | None:
     return None
 
 
-def _date_at(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
-    return (
+def _date_at(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
+    found = (
         _days_offset(tokens, i, w, ref)
         or _part_of_week(tokens, i, w, ref)
-        or _day_month_year(tokens, i, w, ref)
-        or _weekday(tokens, i, w, ref)
+        or _day_month_year(tokens, i, w, ref, forward)
+        or _weekday(tokens, i, w, ref, forward)
         or _year(tokens, i, w)
     )
+    if found:
+        return _Hit(*found)
+    return _period(tokens, i, w, ref) or _past_period(tokens, i, w, ref) or _ago(tokens, i, w, ref)
+
+
+def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + delta
+    return index // 12, index % 12 + 1
+
+
+def _minus(ref: date, unit: str, count: int) -> date:
+    if unit in ("day", "week"):
+        return ref - timedelta(days=count * (7 if unit == "week" else 1))
+    months = count * {"month": 1, "year": 12, "decade": 120}[unit]
+    year, month = _shift_month(ref.year, ref.month, -months)
+    return date(year, month, min(ref.day, 28))
+
+
+def _period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``last year`` -> 2023, ``earlier this month`` -> 2024-06, ``last week`` -> its Monday to Sunday."""
+    end = w.periods_set.match_at(tokens, i)
+    if end is None:
+        return None
+    key = tuple(t.form for t in tokens[i : end + 1])
+    unit, offset = w.periods.get(key) or w.periods.get((tokens[i].readings[-1], *key[1:]), ("day", 0))
+    if unit == "year":
+        return _Hit(i, end, f"{ref.year + offset:04d}", True)
+    if unit == "month":
+        year, month = _shift_month(ref.year, ref.month, offset)
+        return _Hit(i, end, f"{year:04d}-{month:02d}", True)
+    if unit in ("week", "weekend"):
+        start = ref - timedelta(days=(ref.weekday() - w.week_start) % 7) + timedelta(weeks=offset)
+        if unit == "weekend":
+            start += timedelta(days=5)
+            return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=1)).isoformat())
+        return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=6)).isoformat())
+    return _Hit(i, end, (ref + timedelta(days=offset)).isoformat(), True)
+
+
+def _past_period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``in the past two weeks`` / ``خلال الأسبوعين الماضيين``: up to the reference date."""
+    end = w.past_periods_set.match_at(tokens, i)
+    if end is not None:
+        key = tuple(t.form for t in tokens[i : end + 1])
+        unit, count = w.past_periods.get(key) or w.past_periods.get((tokens[i].readings[-1], *key[1:]), ("day", 1))
+        return _Hit(i, end, _minus(ref, unit, count).isoformat(), True, ref.isoformat())
+    opener_end = w.past_openers.match_at(tokens, i)
+    if opener_end is None or opener_end + 1 >= len(tokens):
+        return None
+    k = opener_end + 1
+    count = _count(tokens[k], w)
+    if count is not None:
+        k += 1
+    unit = w.units.get(tokens[k].form) if k < len(tokens) else None
+    if unit is None:
+        return None
+    return _Hit(i, k, _minus(ref, unit, int(count or 1)).isoformat(), True, ref.isoformat())
+
+
+def _count(token: Token, w: _Words) -> float | None:
+    if token.form.isdigit():
+        return float(token.form)
+    return w.number_words.get(token.form)
+
+
+def _ago(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``three years ago`` -> 2021, ``two weeks ago`` -> 2024-06-11."""
+    if not w.ago_words or i + 2 >= len(tokens) or tokens[i + 2].form not in w.ago_words:
+        return None
+    count = _count(tokens[i], w)
+    unit = w.units.get(tokens[i + 1].form)
+    if count is None or unit is None:
+        return None
+    day = _minus(ref, unit, int(count))
+    value = {"year": f"{day.year:04d}", "decade": f"{day.year:04d}", "month": f"{day.year:04d}-{day.month:02d}"}
+    return _Hit(i, i + 2, value.get(unit, day.isoformat()), True)
 
 
 def _days_offset(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
@@ -172,7 +353,9 @@ def _part_of_week(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[in
     return i, end, (week_start + timedelta(weeks=weeks, days=day)).isoformat(), True
 
 
-def _day_month_year(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
+def _day_month_year(
+    tokens: list[Token], i: int, w: _Words, ref: date, forward: bool
+) -> tuple[int, int, str, bool] | None:
     first = i
     part = w.part_of_month.match_at(tokens, i)
     modifier_before = None
@@ -180,6 +363,8 @@ def _day_month_year(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[
         i = part + 1
     elif tokens[i].form in w.month_before and i + 1 < len(tokens):
         modifier_before, i = w.month_before[tokens[i].form], i + 1
+        if modifier_before in ("auto", "before"):
+            first = i
     day = _number(tokens[i]) if i < len(tokens) else None
     if day is not None and 1 <= day <= 31 and part is None:
         i += 1
@@ -196,11 +381,18 @@ def _day_month_year(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[
         year, relative, last = number, False, nxt
     elif nxt < len(tokens):
         year, last = _year_modifier(tokens, nxt, w, ref, month, last, modifier_before)
-    elif modifier_before:
-        year = _resolve_month_year(ref, month, modifier_before)
-    if tokens[month_at].form in w.ambiguous_months and day is None and year is None:
+    if (
+        tokens[month_at].form in w.ambiguous_months
+        and day is None
+        and year is None
+        and modifier_before is None
+        and part is None
+        and not (month_at > 0 and any(r in w.year_words for r in tokens[month_at - 1].readings))
+    ):
         return None
-    year = year or _resolve_month_year(ref, month, modifier_before)
+    if year is None:
+        mode = modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "before")
+        year = _resolve_month_year(ref, month, mode, day if part is None else None)
     if day is not None and part is None:
         try:
             return first, last, date(year, month, day).isoformat(), relative
@@ -218,32 +410,41 @@ def _year_modifier(
         end = phrases.match_at(tokens, nxt)
         if end is not None:
             return ref.year + delta, end
-    return (_resolve_month_year(ref, month, before) if before else None), last
+    return (_resolve_month_year(ref, month, before) if before not in (None, "auto", "before") else None), last
 
 
-def _resolve_month_year(ref: date, month: int, modifier: str | None) -> int:
+def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | None = None) -> int:
+    """The year of a month named without one. ``past`` / ``next``: strictly before / after
+    this month (مايو الماضي); ``before`` / ``after``: on or before / after the reference day."""
     if modifier == "past":
         return ref.year if month < ref.month else ref.year - 1
     if modifier == "next":
         return ref.year if month > ref.month else ref.year + 1
+    if modifier in ("before", "after"):
+        this_year = (month, day or (1 if modifier == "before" else 31)) <= (ref.month, ref.day)
+        if modifier == "after":
+            this_year = (month, day or 31) >= (ref.month, ref.day)
+            return ref.year if this_year else ref.year + 1
+        return ref.year if this_year else ref.year - 1
     return ref.year
 
 
-def _weekday(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
+def _weekday(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> tuple[int, int, str, bool] | None:
     first, modifier = i, None
     if tokens[i].form in w.weekday_before and i + 1 < len(tokens):
         modifier, i = w.weekday_before[tokens[i].form], i + 1
     weekday = next((w.weekdays[r] for r in tokens[i].readings if r in w.weekdays), None)
     if weekday is None:
         return None
-    if modifier in (None, "auto"):
+    if modifier in (None, "auto", "before"):
         first = i
     last = i
     if i + 1 < len(tokens) and tokens[i + 1].form in w.weekday_after:
         modifier, last = w.weekday_after[tokens[i + 1].form], i + 1
     back = (ref.weekday() - weekday) % 7
-    if modifier == "next":
-        day = ref + timedelta(days=(weekday - ref.weekday()) % 7 or 7)
+    if modifier == "next" or (modifier in (None, "auto") and forward):
+        ahead = (weekday - ref.weekday()) % 7
+        day = ref + timedelta(days=ahead or (7 if modifier == "next" else 0))
     elif modifier == "past":
         day = ref - timedelta(days=back or 7)
     else:

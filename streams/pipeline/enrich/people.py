@@ -136,6 +136,8 @@ def _skip_to_name(
             j = modifier_end + 1
         elif code:
             j += 1
+        elif rules.no_start and tokens[j].form.startswith(rules.no_start + rules.breaking_prefixes):
+            j += 1  # the rest of an office's name: وزير الطاقة والثروة المعدنية
         else:
             return j, countries
     return None, countries

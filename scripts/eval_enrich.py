@@ -191,11 +191,15 @@ def eval_real_english(data: Path, annotations: Path, use_tagger: bool) -> None:
         guess = {(m.start, m.end, e.type) for e in out.entities for m in e.mentions}
         score(entities, english_gold(text, item["entities"]), guess)
         _score_values(
-            dates, text, [(s, (v, e)) for s, v, e in item["dates"]],
+            dates,
+            text,
+            [(s, (v, e)) for s, v, e in item["dates"]],
             [(d.text, (d.value, d.end)) for d in out.dates],
         )
         _score_values(
-            quantities, text, [(s, (float(v), u.lower())) for s, v, u in item["quantities"]],
+            quantities,
+            text,
+            [(s, (float(v), u.lower())) for s, v, u in item["quantities"]],
             [(q.text, (q.value, q.unit.lower())) for q in out.quantities],
         )
         for prefix, speaker in item["quotes"]:
@@ -204,16 +208,27 @@ def eval_real_english(data: Path, annotations: Path, use_tagger: bool) -> None:
             ok = said == speaker if speaker is None else bool(said) and speaker.split()[-1] in said
             quotes["right" if ok else "wrong"] += 1
     seconds = time.perf_counter() - started
-    report(f"English news, {len(items)} real articles (semeval22, annotated by hand)", entities, len(items), seconds)
+    report(
+        f"English news, {len(items)} real articles (semeval22, annotated by hand)",
+        entities,
+        len(items),
+        seconds,
+    )
     _report_values("dates (right words, right value and end)", dates)
     _report_values("quantities (right words, value and unit)", quantities)
     total = quotes["right"] + quotes["wrong"]
-    print(f"quotes with the right speaker: {quotes['right']} of {total} ({quotes['right'] / max(total, 1):.2f})")
+    print(
+        f"quotes with the right speaker: {quotes['right']} of {total} ({quotes['right'] / max(total, 1):.2f})"
+    )
 
 
-def _score_values(counts: Counter, text: str, gold: list[tuple[str, tuple]], guess: list[tuple[str, tuple]]) -> None:
+def _score_values(
+    counts: Counter, text: str, gold: list[tuple[str, tuple]], guess: list[tuple[str, tuple]]
+) -> None:
     """A found expression is right when it overlaps a gold one and has its value."""
-    gold_spans = list(dict.fromkeys((a, b, value) for surface, value in gold for a, b in _occurrences(text, surface)))
+    gold_spans = list(
+        dict.fromkeys((a, b, value) for surface, value in gold for a, b in _occurrences(text, surface))
+    )
     guess_spans, cursor = [], {}
     for surface, value in guess:
         start = text.find(surface, cursor.get(surface, 0))
@@ -242,7 +257,10 @@ def _same(gold: tuple, found: tuple) -> bool:
 
 def _report_values(title: str, counts: Counter) -> None:
     p, r, f = _prf(counts["tp"], counts["fp"], counts["fn"])
-    print(f"{title}: P {p:.3f} R {r:.3f} F1 {f:.3f} ({counts['gold']} gold, {counts['wrong_value']} found with a wrong value)")
+    print(
+        f"{title}: P {p:.3f} R {r:.3f} F1 {f:.3f} "
+        f"({counts['gold']} gold, {counts['wrong_value']} found with a wrong value)"
+    )
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from streams.text import normalize_text
 
 KENYA = (
     "The Central Bank of Kenya cut its benchmark rate by 50 basis points to 10.75% on Tuesday, its "
-    "fourth cut since August, Governor Kamau Thugge told reporters. \"Inflation remains below the "
+    'fourth cut since August, Governor Kamau Thugge told reporters. "Inflation remains below the '
     'midpoint of our target range," he said. The bank expects growth of 5.4% this year, up from 4.6% '
     "last year, helped by a $180 million disbursement to Kenya in December."
 )
@@ -110,7 +110,9 @@ def test_agency_dateline_is_a_place() -> None:
 
 
 def test_a_surname_that_is_also_a_city_stays_the_person() -> None:
-    article = _article("Defense Secretary Lloyd Austin spoke on Tuesday. Austin said talks were useful.", "en")
+    article = _article(
+        "Defense Secretary Lloyd Austin spoke on Tuesday. Austin said talks were useful.", "en"
+    )
     person = next(e for e in article.entities if e.type == "person")
     assert person.key == "person:lloyd-austin"
     assert [m.text for m in person.mentions] == ["Lloyd Austin", "Austin"]
@@ -201,7 +203,11 @@ def _quantities(text: str, language: str) -> set[tuple]:
         ("a US$ 2.5bn deal", "en", ("US$ 2.5bn deal", 2.5e9, "USD", "deal", None, False)),
         ("it cost €3 billion", "en", ("€3 billion", 3e9, "EUR", None, None, False)),
         ("it cost £40m", "en", ("£40m", 40e6, "GBP", None, None, False)),
-        ("worth 1.5 to 2 billion dollars", "en", ("1.5 to 2 billion dollars", 1.5e9, "USD", None, 2e9, False)),
+        (
+            "worth 1.5 to 2 billion dollars",
+            "en",
+            ("1.5 to 2 billion dollars", 1.5e9, "USD", None, 2e9, False),
+        ),
         ("between 10 and 15 percent", "en", ("10 and 15 percent", 10, "percent", None, 15, False)),
         ("up 3-4 percentage points", "en", ("3-4 percentage points", 3, "percentage point", None, 4, False)),
         ("about twenty-five people", "en", ("twenty-five people", 25, "people", None, None, True)),

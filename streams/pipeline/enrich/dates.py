@@ -117,7 +117,9 @@ def _words(language: str) -> _Words | None:
         past_openers=PhraseSet(data["past_openers"]),
         units={_form(k): v for k, v in data["units"].items()},
         ago_words=frozenset(_form(w) for w in data["ago_words"]),
-        number_words={_form(k): v for k, v in (lang.load(language, "numbers") or {"words": {}})["words"].items()},
+        number_words={
+            _form(k): v for k, v in (lang.load(language, "numbers") or {"words": {}})["words"].items()
+        },
         range_openers=frozenset(_form(w) for w in data["range_openers"]),
         range_joiners=frozenset(j for w in data["range_joiners"] for j in (w, _form(w)) if j),
         opener_joiners=frozenset(_form(w) for w in data["range_joiners_after_opener"]),
@@ -224,7 +226,9 @@ def _year_range_end(tokens: list[Token], hit: _Hit, w: _Words) -> tuple[str, int
     if nxt.form in w.range_joiners and hit.last + 2 < len(tokens):
         year, last = _number(tokens[hit.last + 2]), hit.last + 2
     else:
-        joiner = next((j for j in w.range_joiners if nxt.form.startswith(j) and nxt.form[len(j) :].isdigit()), None)
+        joiner = next(
+            (j for j in w.range_joiners if nxt.form.startswith(j) and nxt.form[len(j) :].isdigit()), None
+        )
         year, last = (int(nxt.form[len(joiner) :]), hit.last + 1) if joiner else (None, 0)
     if year is not None and int(hit.value) < year <= 2100:
         return f"{year:04d}", last
@@ -294,7 +298,9 @@ def _past_period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | No
     end = w.past_periods_set.match_at(tokens, i)
     if end is not None:
         key = tuple(t.form for t in tokens[i : end + 1])
-        unit, count = w.past_periods.get(key) or w.past_periods.get((tokens[i].readings[-1], *key[1:]), ("day", 1))
+        unit, count = w.past_periods.get(key) or w.past_periods.get(
+            (tokens[i].readings[-1], *key[1:]), ("day", 1)
+        )
         return _Hit(i, end, _minus(ref, unit, count).isoformat(), True, ref.isoformat())
     opener_end = w.past_openers.match_at(tokens, i)
     if opener_end is None or opener_end + 1 >= len(tokens):
@@ -324,7 +330,11 @@ def _ago(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
     if count is None or unit is None:
         return None
     day = _minus(ref, unit, int(count))
-    value = {"year": f"{day.year:04d}", "decade": f"{day.year:04d}", "month": f"{day.year:04d}-{day.month:02d}"}
+    value = {
+        "year": f"{day.year:04d}",
+        "decade": f"{day.year:04d}",
+        "month": f"{day.year:04d}-{day.month:02d}",
+    }
     return _Hit(i, i + 2, value.get(unit, day.isoformat()), True)
 
 
@@ -394,7 +404,9 @@ def _day_month_year(
     ):
         return None
     if year is None:
-        mode = modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "before")
+        mode = (
+            modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "before")
+        )
         year = _resolve_month_year(ref, month, mode, day if part is None else None)
     if day is not None and part is None:
         try:
@@ -432,7 +444,9 @@ def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | 
     return ref.year
 
 
-def _weekday(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> tuple[int, int, str, bool] | None:
+def _weekday(
+    tokens: list[Token], i: int, w: _Words, ref: date, forward: bool
+) -> tuple[int, int, str, bool] | None:
     first, modifier = i, None
     if tokens[i].form in w.weekday_before and i + 1 < len(tokens):
         modifier, i = w.weekday_before[tokens[i].form], i + 1

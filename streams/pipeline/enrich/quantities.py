@@ -158,12 +158,22 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
     # a range: 10-15, 10 to 15, between 10 and 15, من 10 إلى 15
     raw_gap = between(text, tokens[number.last], tokens[joiner]) if joiner < len(tokens) else ""
     gap = raw_gap.strip()
-    if joiner < len(tokens) and gap in numbers.range_joiners and gap == raw_gap and gap and joiner not in used:
+    if (
+        joiner < len(tokens)
+        and gap in numbers.range_joiners
+        and gap == raw_gap
+        and gap
+        and joiner not in used
+    ):
         top = _value(tokens[joiner], numbers)
         top_at = joiner
     elif joiner + 1 < len(tokens) and not gap and tokens[joiner].form in numbers.range_joiners:
         opener = i > 0 and any(r in numbers.range_openers for r in tokens[i - 1].readings)
-        top = _value(tokens[joiner + 1], numbers) if opener or tokens[joiner].form not in ("and", "or") else None
+        top = (
+            _value(tokens[joiner + 1], numbers)
+            if opener or tokens[joiner].form not in ("and", "or")
+            else None
+        )
         top_at = joiner + 1
     elif joiner < len(tokens) and not gap and _glued_joiner(tokens[joiner], numbers) is not None:
         opener = i > 0 and any(r in numbers.range_openers for r in tokens[i - 1].readings)
@@ -222,7 +232,11 @@ def _compound(text: str, tokens: list[Token], number: _Number, numbers: _Numbers
 
 def _scale(tokens: list[Token], number: _Number, numbers: _Numbers) -> None:
     nxt = number.last + 1
-    if nxt < len(tokens) and tokens[nxt].form in numbers.scales and tokens[number.last].form != tokens[nxt].form:
+    if (
+        nxt < len(tokens)
+        and tokens[nxt].form in numbers.scales
+        and tokens[number.last].form != tokens[nxt].form
+    ):
         number.value *= numbers.scales[tokens[nxt].form]
         number.last = nxt
 
@@ -236,7 +250,10 @@ def _quantity(
         start = before_at
     last_end = tokens[number.last].end
     next_at = number.last + 1
-    symbol = next((s for s in sorted(numbers.symbols_after, key=len, reverse=True) if text.startswith(s, last_end)), None)
+    symbol = next(
+        (s for s in sorted(numbers.symbols_after, key=len, reverse=True) if text.startswith(s, last_end)),
+        None,
+    )
     if symbol and not unit:
         unit, last_end = numbers.symbols_after[symbol], last_end + len(symbol)
     elif next_at < len(tokens) and next_at not in used and not unit:
@@ -264,7 +281,9 @@ def _quantity(
     return quantity, max(resume, number.last + 1)
 
 
-def _unit_before(text: str, tokens: list[Token], first: int, numbers: _Numbers) -> tuple[str | None, int | None]:
+def _unit_before(
+    text: str, tokens: list[Token], first: int, numbers: _Numbers
+) -> tuple[str | None, int | None]:
     """``$180``, ``US$ 5``, ``USD 5``, ``€3``: the currency written before the number."""
     head = text[max(0, tokens[first].start - 6) : tokens[first].start]
     stripped = head.rstrip(" ")

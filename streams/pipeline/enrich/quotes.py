@@ -122,12 +122,16 @@ MAX_CONTINUATION_GAP = 120
 
 def _continues(text: str, mentions: list[_Mention], since: int, q_start: int) -> bool:
     """The quote goes on the previous one: close after it, no person named between."""
-    return 0 < since and q_start - since <= MAX_CONTINUATION_GAP and not any(
-        since <= m.start < q_start and m.entity.type == "person" for m in mentions
+    return (
+        since > 0
+        and q_start - since <= MAX_CONTINUATION_GAP
+        and not any(since <= m.start < q_start and m.entity.type == "person" for m in mentions)
     )
 
 
-def _antecedent(mentions: list[_Mention], last_speaker: Entity | None, since: int, q_start: int) -> Entity | None:
+def _antecedent(
+    mentions: list[_Mention], last_speaker: Entity | None, since: int, q_start: int
+) -> Entity | None:
     """Who "he" is: a person named since the last quote, else the last speaker, else the last person."""
     people = [m for m in mentions if m.end <= q_start and m.entity.type == "person"]
     named_since = [m for m in people if m.start >= since]

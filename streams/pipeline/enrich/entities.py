@@ -52,10 +52,11 @@ def find_entities(
     if tagged:
         known_names = _drop_common_words(tokens, known_names, tagged, language)
     known_names = _places_in_context(tokens, known_names, tagged, language)
+    known_names, city_orgs = _cities_in_org_names(text, tokens, known_names, language)
     dated = datelines(text, tokens, language, gaz)
     if dated:
         tagged = [t for t in tagged if not any(Span(*t).overlaps(d) for d in dated)]
-    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names] + dated
+    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names] + dated + city_orgs
     geographic = _geographic(tokens, known_names, language)
     candidates += geographic
     candidates += national_orgs(tokens, language)
@@ -81,7 +82,9 @@ def find_entities(
             [s for s in chosen if not (s.first == s.last and s.first in covered)] + abbreviations
         )
     found = _group(text, tokens, chosen, gaz, language)
-    _add_nested_places(text, tokens, [c for c in chosen if c not in geographic], found, gaz, language)
+    # a club or university named after its city does not mention the city (ريال مدريد)
+    named_after = geographic + city_orgs
+    _add_nested_places(text, tokens, [c for c in chosen if c not in named_after], found, gaz, language)
     _add_short_mentions(tokens, chosen, found)
     _add_nisba_mentions(tokens, titled, found, chosen)
     entities = [
@@ -166,6 +169,45 @@ def _places_in_context(
             continue
         kept.append(m)
     return kept
+
+
+@cache
+def _city_org_heads(language: str) -> frozenset[str]:
+    """Words that make the city after them part of an organisation's name: جامعة حلوان,
+    اتحاد طنجة, ريال مدريد (``ner_heads.json`` "org" and ``names.json`` "city_org_heads")."""
+    heads = (lang.load(language, "ner_heads") or {}).get("org", [])
+    clubs = (lang.load(language, "names") or {}).get("city_org_heads", [])
+    return frozenset(f for w in [*heads, *clubs] for f in phrase_forms(w))
+
+
+def _cities_in_org_names(
+    text: str, tokens: list[Token], known: list[Match], language: str
+) -> tuple[list[Match], list[Span]]:
+    """A city right after an organisation's head word names the organisation, not the place:
+    ``اتحاد طنجة`` is a club, ``جامعة حلوان`` a university. Countries are left alone
+    (منتخب مصر is the team of a place the article is also about)."""
+    heads = _city_org_heads(language)
+    if not heads:
+        return known, []
+    kept, orgs = [], []
+    for m in known:
+        before = m.first - 1
+        if (
+            m.entry.type == "place"
+            and not _country_key(m.entry.key)
+            and before >= 0
+            and not between(text, tokens[before], tokens[m.first]).strip()
+            and any(r in heads for r in tokens[before].readings)
+        ):
+            orgs.append(Span(before, m.last, "org", rank=1))
+            continue
+        kept.append(m)
+    return kept, orgs
+
+
+def _country_key(key: str) -> bool:
+    code = key.removeprefix("place:")
+    return len(code) == 2 and code.isupper() or code.isdigit()
 
 
 @cache
@@ -291,7 +333,7 @@ def _add_nested_places(
         inner = tokens[span.first + 1 : span.last + 1]
         for match in gaz.find_all(inner):
             key = match.entry.key
-            if match.entry.type != "place" or key == span.key:
+            if match.entry.type != "place" or match.entry.word or key == span.key:
                 continue
             first, last = inner[match.first], inner[match.last]
             entry = found.get(key)

@@ -67,10 +67,13 @@ class Gazetteer:
     def match_at(self, tokens: list[Token], i: int) -> Match | None:
         """The longest known name starting at token ``i``."""
         best: Match | None = None
+        form = tokens[i].form
         for reading in tokens[i].readings:
             for forms, entry in self.index.get(reading, ()):
                 end = i + len(forms) - 1
                 if end >= len(tokens) or (best and end <= best.last):
+                    continue
+                if entry.city and reading != form and not _city_reading(form, reading):
                     continue
                 span = tokens[i : end + 1]
                 if all(span[k].form == forms[k] for k in range(1, len(forms))) and (
@@ -89,6 +92,34 @@ class Gazetteer:
             else:
                 i += 1
         return found
+
+
+# A clitic before a city of the long GeoNames list counts only when it leaves a stem this
+# long: ورقة is "and a paper", not و + الرقة.
+_MIN_CITY_STEM = 4
+
+
+@cache
+def _city_prefixes() -> frozenset[str]:
+    """Clitics that may stand before a listed city's name (``lang/<xx>/names.json``)."""
+    return frozenset(
+        f
+        for data in lang.load_all("names").values()
+        for p in data.get("city_prefixes", [])
+        for f in phrase_forms(p)
+    )
+
+
+def _city_reading(form: str, reading: str) -> bool:
+    """Whether ``reading``, a clitic-stripped reading of ``form``, may name a listed city.
+
+    A city's name never loses an article it does not have (البحري is "the naval",
+    not the town بحري), nor follows ك ("like"); the article form a clitic leaves
+    (للعقبة -> العقبة) always may.
+    """
+    if not form.endswith(reading):
+        return True
+    return form[: len(form) - len(reading)] in _city_prefixes() and len(reading) >= _MIN_CITY_STEM
 
 
 def _folded(name: str) -> str:

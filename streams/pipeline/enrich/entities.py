@@ -26,7 +26,16 @@ from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
 from streams.pipeline.enrich.people import TitledName, function_words, titled_names
 from streams.pipeline.enrich.phrases import PhraseSet
-from streams.pipeline.enrich.refine import acronyms, datelines, extend_org_chains, places_not_people
+from streams.pipeline.enrich.refine import (
+    abbreviated,
+    acronyms,
+    caps_datelines,
+    datelines,
+    extend_org_chains,
+    places_not_people,
+    regions_after_places,
+    retype_by_evidence,
+)
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.pipeline.enrich.transliterate import person_key
@@ -53,7 +62,8 @@ def find_entities(
         known_names = _drop_common_words(tokens, known_names, tagged, language)
     known_names = _places_in_context(tokens, known_names, tagged, language)
     known_names, city_orgs = _cities_in_org_names(text, tokens, known_names, language)
-    dated = datelines(text, tokens, language, gaz)
+    dated = datelines(text, tokens, language, gaz) + caps_datelines(text, tokens, language, gaz)
+    dated = _resolve_overlaps(dated)
     if dated:
         tagged = [t for t in tagged if not any(Span(*t).overlaps(d) for d in dated)]
     candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names] + dated + city_orgs
@@ -74,6 +84,8 @@ def find_entities(
     candidates += latin_runs(text, tokens)
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = places_not_people(tokens, _resolve_overlaps(candidates), gaz)
+    chosen = retype_by_evidence(tokens, chosen, gaz, language)
+    chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
     abbreviations = acronyms(text, tokens, chosen, {s.first: _span_key(tokens, s) for s in chosen}, language)
     if abbreviations:
@@ -95,6 +107,7 @@ def find_entities(
 
 
 _INNER_PUNCTUATION = frozenset(" -–.'’&")
+_DASHES = frozenset("-–")  # a dash between spaces ends a name (DETROIT, MI - Rebecca)
 
 
 def _clean_tagged(
@@ -108,7 +121,9 @@ def _clean_tagged(
     for first, last, typ in tagged:
         start = first
         for k in range(first, last + 1):
-            if k == last or not set(between(text, tokens[k], tokens[k + 1])) <= _INNER_PUNCTUATION:
+            gap = "" if k == last else between(text, tokens[k], tokens[k + 1])
+            spaced_dash = gap.strip() in _DASHES and gap != gap.strip()
+            if k == last or not set(gap) <= _INNER_PUNCTUATION or spaced_dash:
                 a, b = start, k
                 while a <= b and tokens[a].form in stop:
                     a += 1
@@ -254,6 +269,8 @@ def _repeats(tokens: list[Token], chosen: list[Span]) -> list[Span]:
     longest = max(len(k) for k in found)
     repeats = []
     for i, token in enumerate(tokens):
+        if token.latin and not token.capitalised:
+            continue  # "the drop" is no mention of "Mitten Drop"
         for n in range(1, longest + 1):
             forms = tuple(t.form for t in tokens[i : i + n])
             heads = {(r, *forms[1:]) for r in token.readings}
@@ -299,7 +316,8 @@ def _group(
             last_names.setdefault(key_form(words[-1].form), (_person_key(words), "person"))
     for span in spans:
         words = tokens[span.first : span.last + 1]
-        surface = text[words[0].start : words[-1].end]
+        end = words[-1].end + abbreviated(text, words[-1], language)
+        surface = text[words[0].start : end]
         key = span.key
         if key is None and len(words) == 1 and key_form(words[0].form) in last_names:
             key, span.type = last_names[key_form(words[0].form)]
@@ -311,7 +329,7 @@ def _group(
             entry = found[key] = _Found(span.type, key, name)
         elif span.type == "person" and len(surface) > len(entry.name):
             entry.name = surface
-        entry.mentions.append(Mention(start=words[0].start, end=words[-1].end, text=surface))
+        entry.mentions.append(Mention(start=words[0].start, end=end, text=surface))
     return found
 
 
@@ -352,7 +370,7 @@ def _add_short_mentions(tokens: list[Token], chosen: list[Span], found: dict[str
         if entry.type == "person" and len(parts) > 1:
             by_part.setdefault(key_form(matching_form(parts[-1])), entry.key)
     for token in tokens:
-        if token.index in covered:
+        if token.index in covered or token.latin and not token.capitalised:
             continue
         key = next((by_part[key_form(r)] for r in token.readings if key_form(r) in by_part), None)
         if key:

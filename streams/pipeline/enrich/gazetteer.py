@@ -14,6 +14,7 @@ allowed on the first word only: ``بأوكرانيا`` and ``للولايات ا
 from __future__ import annotations
 
 import gettext
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -167,6 +168,21 @@ def _add_pycountry_places(gaz: Gazetteer, language: str, not_places: set[str]) -
                 gaz.add(name, Entry("place", f"place:{country.alpha_2}"), language)
 
 
+def _add_regions(gaz: Gazetteer, language: str, countries: list[str], not_places: set[str]) -> None:
+    """States and provinces (ISO 3166-2 through pycountry) of the countries a language's news
+    names them in, in their English spelling without accents: ``New Hampshire`` ->
+    ``place:US-NH``, ``Tamil Nadu`` -> ``place:IN-TN``."""
+    wanted = set(countries)
+    if not wanted:
+        return
+    for region in pycountry.subdivisions:
+        if region.country_code not in wanted or region.parent_code is not None:
+            continue
+        name = unicodedata.normalize("NFKD", region.name.split(" [")[0]).encode("ascii", "ignore").decode()
+        if name and not _listed(name, not_places):
+            gaz.add(name, Entry("place", f"place:{region.code}"), language)
+
+
 @cache
 def gazetteer() -> Gazetteer:
     """Every language's places and organisations in one index (built once, ~0.3 s)."""
@@ -178,6 +194,7 @@ def gazetteer() -> Gazetteer:
                 gaz.add(name, Entry("place", place["key"]), language, display=n == 0)
         _add_cldr_places(gaz, language, not_places)
         _add_pycountry_places(gaz, language, not_places)
+        _add_regions(gaz, language, data.get("region_countries", []), not_places)
     for language, data in lang.load_all("cities").items():
         if data["use"] == "gazetteer":
             not_places = {_folded(n) for n in (lang.load(language, "places") or {}).get("not_places", [])}

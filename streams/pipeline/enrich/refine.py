@@ -34,11 +34,16 @@ class _Rules:
     inner: frozenset[str]
     acronym_skip: frozenset[str]
     dashes: tuple[str, ...]
+    org_last_words: frozenset[str]
+    region_abbreviations: dict[str, str]  # "Calif." -> "place:US-CA"
+    given_names: frozenset[str]
+    not_name_last_words: frozenset[str]
 
 
 @cache
 def _rules(language: str) -> _Rules:
     data = lang.load(language, "names") or {}
+    given = (lang.load(language, "given_names") or {}).get("names", [])
 
     def forms(name: str) -> frozenset[str]:
         return frozenset(f for w in data.get(name, []) for f in phrase_forms(w))
@@ -48,7 +53,18 @@ def _rules(language: str) -> _Rules:
         forms("org_inner_words"),
         forms("acronym_skip") | frozenset(data.get("acronym_skip", [])),
         tuple(data.get("dateline_dashes", [])),
+        forms("org_last_words"),
+        dict(data.get("region_abbreviations", {})),
+        frozenset(given),
+        forms("not_name_last_words"),
     )
+
+
+def abbreviated(text: str, token: Token, language: str) -> bool:
+    """Whether the full stop after ``token`` belongs to it: ``U.S.``, ``Calif.``."""
+    if text[token.end : token.end + 1] != ".":
+        return False
+    return "." in token.text or f"{token.text}." in _rules(language).region_abbreviations
 
 
 def place_key(tokens: list[Token], gaz: Gazetteer) -> str:
@@ -89,6 +105,100 @@ def datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> 
                 spans.append(Span(first, last, "place", known, rank=0))
             break
     return spans
+
+
+# An upper-case dateline anywhere in a text (titles are often run into the body):
+# ``ROCK HILL, S.C. —``, ``PASADENA, Calif. (KTLA) —``, ``CHENNAI:``, ``VIENNA (Reuters) -``.
+_CAPS_DATELINE = re.compile(
+    r"(?<![\w.,])(?P<place>[A-Z][A-Z'’-]+(?: [A-Z][A-Z'’-]+){0,2})"
+    r"(?P<region>, [A-Z][A-Za-z.]{1,12})?"
+    r"(?: \((?P<agency>[A-Za-z0-9 &.]{2,30})\))?"
+    r" ?(?P<mark>--|[-–—:])(?=\s)"
+)
+
+
+def caps_datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> list[Span]:
+    """Upper-case datelines wherever they stand: the place, and the agency in brackets as an
+    organisation. A colon (``CHENNAI:``) or a bare dash needs a known place; a region
+    (``, S.C.``) or an agency makes any upper-case words a dateline."""
+    if not _rules(language).dashes:
+        return []
+    starts = {t.start: t.index for t in tokens}
+    ends = {t.end: t.index for t in tokens}
+    spans = []
+    for m in _CAPS_DATELINE.finditer(text):
+        first, last = starts.get(m.start("place")), ends.get(m.end("place"))
+        if first is None or last is None:
+            continue
+        words = tokens[first : last + 1]
+        key = place_key(words, gaz)
+        listed = not key.startswith("place:" + key_form(" ".join(t.form for t in words)))
+        evidence = listed or m.group("agency") or (m.group("region") and m.group("mark") != ":")
+        if not evidence or m.group("mark") == ":" and not listed:
+            continue
+        spans.append(Span(first, last, "place", key, rank=0))
+        agency = m.group("agency")
+        if agency and agency.split()[0][:1].isupper() and len(agency.split()) <= 3:
+            a, b = starts.get(m.start("agency")), ends.get(m.end("agency"))
+            if a is not None and b is not None:
+                spans.append(Span(a, b, "org", rank=0))
+    return spans
+
+
+def regions_after_places(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """``Sacramento, Calif.``, ``DETROIT, MI``: a state written short after a place is a place."""
+    abbreviations = _rules(language).region_abbreviations
+    if not abbreviations:
+        return []
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    found = []
+    for span in chosen:
+        nxt = span.last + 1
+        if span.type != "place" or nxt >= len(tokens) or nxt in taken:
+            continue
+        if between(text, tokens[span.last], tokens[nxt]).strip() != ",":
+            continue
+        token = tokens[nxt]
+        key = abbreviations.get(token.text + ".") if abbreviated(text, token, language) else None
+        key = key or (abbreviations.get(token.text) if token.text.isupper() else None)
+        if key:
+            found.append(Span(nxt, nxt, "place", key, rank=0))
+    return found
+
+
+def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
+    """What a tagger's span is when its words say so: a last word that only organisations
+    end with (``... High School``, ``... Police Department``) makes an organisation; a
+    common given name first (``Rich Pedroncelli``, ``Rebecca``) makes a person unless the
+    words are a known place or organisation; a known city or region is a place."""
+    rules = _rules(language)
+    if not rules.org_last_words and not rules.given_names:
+        return chosen
+    out = []
+    for span in chosen:
+        if span.key is None and span.rank == 2:
+            words = tokens[span.first : span.last + 1]
+            known = gaz.match_at(words, 0)
+            whole = known if known and known.last == len(words) - 1 else None
+            if span.type == "org" and len(words) > 1 and words[-1].form in rules.not_name_last_words:
+                span = Span(span.first, span.last - 1, "org", None, span.rank)  # AP Photo -> AP
+            elif span.type != "org" and words[-1].form in rules.org_last_words and len(words) > 1:
+                span = Span(span.first, span.last, "org", None, span.rank)
+            elif (
+                span.type != "person"
+                and whole is None
+                and words[0].text in rules.given_names
+                and len(words) <= 3
+                and tuple(t.form for t in words) not in known_cities()
+                and all(t.capitalised and t.form not in rules.org_last_words for t in words)
+            ):
+                span = Span(span.first, span.last, "person", None, span.rank)
+            elif span.type == "org" and whole is not None and whole.entry.type == "place":
+                span = Span(span.first, span.last, "place", whole.entry.key, span.rank)
+            elif span.type == "org" and tuple(t.form for t in words) in known_cities():
+                span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
+        out.append(span)
+    return out
 
 
 def _agency_then_dash(text: str, tokens: list[Token], last: int, dashes: tuple[str, ...]) -> bool:

@@ -35,6 +35,7 @@ from streams.pipeline.enrich.refine import (
     places_not_people,
     regions_after_places,
     retype_by_evidence,
+    street_names,
 )
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
@@ -78,14 +79,18 @@ def find_entities(
     candidates += [
         Span(f, last, typ, rank=2)
         for f, last, typ in tagged
-        # the gazetteer knows where a place's name ends (not انسحاب النيجر)
-        if typ != "place" or not any(Span(f, last, typ).overlaps(k) for k in known)
+        # the gazetteer knows where a place's name ends (not انسحاب النيجر), unless capitals
+        # say the name runs on (Southern California)
+        if typ != "place"
+        or not any(Span(f, last, typ).overlaps(k) for k in known)
+        or _capitalised_around(tokens, f, last, known)
     ]
     candidates += latin_runs(text, tokens)
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = places_not_people(tokens, _resolve_overlaps(candidates), gaz)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
+    chosen = _resolve_overlaps(chosen + street_names(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
     abbreviations = acronyms(text, tokens, chosen, {s.first: _span_key(tokens, s) for s in chosen}, language)
     if abbreviations:
@@ -114,25 +119,70 @@ def _clean_tagged(
     text: str, tokens: list[Token], tagged: list[tuple[int, int, str]], language: str
 ) -> list[tuple[int, int, str]]:
     """The tagger's spans cut where punctuation stands between two words (a quote or a
-    comma ends a name: وزارة الدفاع الأمريكية "البنتاغون") and without function words
-    at their ends (إنّ أوستن -> أوستن)."""
+    comma ends a name: وزارة الدفاع الأمريكية "البنتاغون"), without function words at
+    their ends (إنّ أوستن -> أوستن) and without the title before a person's name (Ms Bradley).
+
+    A capitalised Latin function word inside a sentence is part of the name (New Colony);
+    a word joined by a hyphen is too (Moon Jae-in)."""
     stop = function_words(language)
+    titles = _titles(language)
+
+    def dropped(k: int, neighbour: int) -> bool:
+        token = tokens[k]
+        if (
+            token.form not in stop
+            or between(text, *sorted((tokens[k], tokens[neighbour]), key=lambda t: t.index)) == "-"
+        ):
+            return False
+        return not (token.latin and token.capitalised) or _sentence_start(text, tokens, k)
+
     cleaned = []
     for first, last, typ in tagged:
+        while (
+            typ == "person"
+            and last + 1 < len(tokens)
+            and between(text, tokens[last], tokens[last + 1]) == "-"
+        ):
+            last += 1  # Moon Jae-in
         start = first
         for k in range(first, last + 1):
             gap = "" if k == last else between(text, tokens[k], tokens[k + 1])
             spaced_dash = gap.strip() in _DASHES and gap != gap.strip()
             if k == last or not set(gap) <= _INNER_PUNCTUATION or spaced_dash:
                 a, b = start, k
-                while a <= b and tokens[a].form in stop:
+                while a < b and dropped(a, a + 1):
                     a += 1
-                while b >= a and tokens[b].form in stop:
+                if a == b and dropped(a, a):
+                    a += 1
+                while b > a and dropped(b, b - 1):
                     b -= 1
+                if typ == "person" and a < b:
+                    title_end = titles.match_at(tokens, a)
+                    if title_end is not None and title_end < b:
+                        a = title_end + 1
                 if a <= b:
                     cleaned.append((a, b, typ))
                 start = k + 1
     return cleaned
+
+
+def _sentence_start(text: str, tokens: list[Token], k: int) -> bool:
+    return k == 0 or bool(set(between(text, tokens[k - 1], tokens[k])) & set('.!?:\n"“'))
+
+
+@cache
+def _titles(language: str) -> PhraseSet:
+    """Honorifics and offices, not part of a person's name (``names.json`` "honorifics";
+    Pope Francis and Prince Charles keep theirs)."""
+    return PhraseSet((lang.load(language, "names") or {}).get("honorifics", []))
+
+
+def _capitalised_around(tokens: list[Token], first: int, last: int, known: list[Span]) -> bool:
+    """A capitalised Latin span that holds every known place it overlaps (Southern California)."""
+    words = tokens[first : last + 1]
+    if not all(t.latin and t.capitalised for t in words):
+        return False
+    return all(first <= k.first and k.last <= last for k in known if k.first <= last and first <= k.last)
 
 
 @cache
@@ -310,10 +360,13 @@ def _group(
     # Surnames of the full names in the article: a lone surname is that person,
     # whatever type the tagger gave it (spaCy reads "Langley said" as an org).
     last_names: dict[str, tuple[str, str]] = {}
+    first_names: dict[str, tuple[str, str]] = {}
     for span in spans:
         if span.key is None and span.type == "person" and span.last > span.first:
             words = tokens[span.first : span.last + 1]
             last_names.setdefault(key_form(words[-1].form), (_person_key(words), "person"))
+            if words[0].latin:  # Frida ... Frida Aasen; Arabic given names are too common
+                first_names.setdefault(key_form(words[0].form), (_person_key(words), "person"))
     for span in spans:
         words = tokens[span.first : span.last + 1]
         end = words[-1].end + abbreviated(text, words[-1], language)
@@ -321,6 +374,13 @@ def _group(
         key = span.key
         if key is None and len(words) == 1 and key_form(words[0].form) in last_names:
             key, span.type = last_names[key_form(words[0].form)]
+        elif (
+            key is None
+            and len(words) == 1
+            and words[0].capitalised
+            and key_form(words[0].form) in first_names
+        ):
+            key, span.type = first_names[key_form(words[0].form)]
         elif key is None:
             key = _span_key(tokens, span)
         entry = found.get(key)

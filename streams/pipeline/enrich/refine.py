@@ -38,6 +38,8 @@ class _Rules:
     region_abbreviations: dict[str, str]  # "Calif." -> "place:US-CA"
     given_names: frozenset[str]
     not_name_last_words: frozenset[str]
+    event_last_words: frozenset[str]
+    place_last_words: frozenset[str]
 
 
 @cache
@@ -57,6 +59,8 @@ def _rules(language: str) -> _Rules:
         dict(data.get("region_abbreviations", {})),
         frozenset(given),
         forms("not_name_last_words"),
+        forms("event_last_words"),
+        forms("place_last_words"),
     )
 
 
@@ -167,19 +171,45 @@ def regions_after_places(text: str, tokens: list[Token], chosen: list[Span], lan
 
 
 def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
-    """What a tagger's span is when its words say so: a last word that only organisations
-    end with (``... High School``, ``... Police Department``) makes an organisation; a
-    common given name first (``Rich Pedroncelli``, ``Rebecca``) makes a person unless the
-    words are a known place or organisation; a known city or region is a place."""
+    """What a tagger's span is when its words say so.
+
+    An event's or award's last word drops it (``Rose Parade``); a street's makes a place
+    (``Booker Washington Street``); a last word only organisations end with makes an
+    organisation (``... High School``, ``... Police Department``); a common given name
+    first makes a person unless the words are a known place or organisation (``Rich
+    Pedroncelli``, ``Rebecca``); a known city or region is a place. A known name at the
+    start of a longer span is cut off it (``NBA David Stern`` -> ``NBA``, ``David Stern``)."""
     rules = _rules(language)
-    if not rules.org_last_words and not rules.given_names:
-        return chosen
+    if not rules.org_last_words:
+        return chosen  # a language opts in by listing the words (Arabic's tagger types well)
+    named = {  # words of the people named here: Langley said ... is Michael Langley
+        tokens[k].form for s in chosen if s.type == "person" and s.last > s.first for k in (s.first, s.last)
+    }
     out = []
-    for span in chosen:
+    for span in _split_known_prefix(tokens, chosen, gaz):
         if span.key is None and span.rank == 2:
             words = tokens[span.first : span.last + 1]
+            if words[-1].form in rules.place_last_words and len(words) > 1:
+                cut = next(
+                    (
+                        k
+                        for k in range(span.first + 1, span.last)
+                        if tokens[k].form == "and" and tokens[k - 1].form in rules.place_last_words
+                    ),
+                    None,
+                )  # Craig Road and Jones Boulevard
+                if cut is None:
+                    out.append(Span(span.first, span.last, "place", None, span.rank))
+                else:
+                    out += [
+                        Span(span.first, cut - 1, "place", None, span.rank),
+                        Span(cut + 1, span.last, "place", None, span.rank),
+                    ]
+                continue
             known = gaz.match_at(words, 0)
             whole = known if known and known.last == len(words) - 1 else None
+            if words[-1].form in rules.event_last_words:
+                continue  # Heisman Trophy, Rose Parade: events and awards are no entities
             if span.type == "org" and len(words) > 1 and words[-1].form in rules.not_name_last_words:
                 span = Span(span.first, span.last - 1, "org", None, span.rank)  # AP Photo -> AP
             elif span.type != "org" and words[-1].form in rules.org_last_words and len(words) > 1:
@@ -193,12 +223,75 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
                 and all(t.capitalised and t.form not in rules.org_last_words for t in words)
             ):
                 span = Span(span.first, span.last, "person", None, span.rank)
+            elif len(words) == 1 and words[0].form in named:
+                pass
             elif span.type == "org" and whole is not None and whole.entry.type == "place":
                 span = Span(span.first, span.last, "place", whole.entry.key, span.rank)
             elif span.type == "org" and tuple(t.form for t in words) in known_cities():
                 span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
         out.append(span)
     return out
+
+
+def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -> list[Span]:
+    """A tagger's span that starts with a known name and runs on with capitalised words
+    holds two names (``NBA David Stern``, ``Abuja The Peoples Democratic Party``)."""
+    out = []
+    for span in chosen:
+        if span.key is None and span.rank == 2 and span.last > span.first and tokens[span.first].latin:
+            known = gaz.match_at(tokens, span.first)
+            rest = known.last + 1 if known else None
+            # an organisation's or a place's name often starts with a place (U.S. Embassy,
+            # Alaska Senate): only a known organisation, "The", or a given name starts another
+            if (
+                known
+                and rest <= span.last
+                and all(t.capitalised for t in tokens[rest : span.last + 1])
+                and (
+                    known.entry.type == "org"
+                    or tokens[rest].form == "the"
+                    or tokens[rest].text in _rules("en" if tokens[rest].latin else "ar").given_names
+                )
+            ):
+                out.append(Span(span.first, known.last, known.entry.type, known.entry.key, 0))
+                if tokens[rest].form == "the" and rest < span.last:
+                    rest += 1
+                out.append(Span(rest, span.last, span.type, None, span.rank))
+                continue
+        out.append(span)
+    return out
+
+
+def street_names(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """Capitalised words before a street word are a place: ``Merriman Road``, ``Strasburg Street``."""
+    rules = _rules(language)
+    if not rules.place_last_words:
+        return []
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    found = []
+    for token in tokens:
+        if token.index == 0 or token.index in taken or not token.capitalised:
+            continue
+        if token.form not in rules.place_last_words:
+            continue
+        first = token.index
+        while (
+            first - 1 >= 0
+            and first - 1 not in taken
+            and tokens[first - 1].capitalised
+            and tokens[first - 1].form not in rules.place_last_words
+            and not between(text, tokens[first - 1], tokens[first]).strip()
+            and token.index - first < 3
+            and not _at_sentence_start(text, tokens, first - 1)
+        ):
+            first -= 1
+        if first < token.index:
+            found.append(Span(first, token.index, "place", None, rank=3))
+    return found
+
+
+def _at_sentence_start(text: str, tokens: list[Token], k: int) -> bool:
+    return k == 0 or bool(set(between(text, tokens[k - 1], tokens[k])) & set(".!?:\n"))
 
 
 def _agency_then_dash(text: str, tokens: list[Token], last: int, dashes: tuple[str, ...]) -> bool:

@@ -226,9 +226,12 @@ def _score_values(
     counts: Counter, text: str, gold: list[tuple[str, tuple]], guess: list[tuple[str, tuple]]
 ) -> None:
     """A found expression is right when it overlaps a gold one and has its value."""
-    gold_spans = list(
-        dict.fromkeys((a, b, value) for surface, value in gold for a, b in _occurrences(text, surface))
-    )
+    gold_spans: list[tuple[int, int, tuple]] = []
+    # every occurrence of an annotated surface, longest first, none inside another
+    for surface, value in sorted(gold, key=lambda g: -len(g[0])):
+        for a, b in _occurrences(text, surface):
+            if not any(x <= a and b <= y for x, y, _ in gold_spans):
+                gold_spans.append((a, b, value))
     guess_spans, cursor = [], {}
     for surface, value in guess:
         start = text.find(surface, cursor.get(surface, 0))

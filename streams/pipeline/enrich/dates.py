@@ -68,6 +68,10 @@ class _Words:
     range_openers: frozenset[str]
     range_joiners: frozenset[str]
     opener_joiners: frozenset[str]  # "and" joins two dates only after an opener: between X and Y
+    bare_years: tuple[int, int] | None
+    counted_after_year: frozenset[str]
+    function_words: frozenset[str]
+    habitual: frozenset[str]
 
 
 def _form(word: str) -> str:
@@ -123,6 +127,16 @@ def _words(language: str) -> _Words | None:
         range_openers=frozenset(_form(w) for w in data["range_openers"]),
         range_joiners=frozenset(j for w in data["range_joiners"] for j in (w, _form(w)) if j),
         opener_joiners=frozenset(_form(w) for w in data["range_joiners_after_opener"]),
+        bare_years=tuple(data["bare_years"]) if data.get("bare_years") else None,
+        counted_after_year=frozenset(_form(w) for w in data.get("counted_after_year", [])),
+        function_words=frozenset(
+            _form(w) for w in (lang.load(language, "function_words") or {"words": []})["words"]
+        ),
+        habitual=frozenset(
+            _form(k)
+            for k, v in {**data["weekday_modifiers_before"], **data.get("month_modifiers_before", {})}.items()
+            if v == "habitual"
+        ),
     )
 
 
@@ -194,6 +208,8 @@ def _ranges(text: str, tokens: list[Token], hits: list[_Hit], w: _Words) -> list
     """``from March to May``, ``between 1969 and 1971``, ``بين عامي 2019 و2021``: one period."""
     out: list[_Hit] = []
     for hit in hits:
+        if out and hit.first <= out[-1].last:
+            continue  # the second year of "from 2021 through 2025", already the range's end
         year_end = _year_range_end(tokens, hit, w)
         if year_end is not None:
             hit.end, hit.last = year_end
@@ -373,6 +389,8 @@ def _day_month_year(
         i = part + 1
     elif tokens[i].form in w.month_before and i + 1 < len(tokens):
         modifier_before, i = w.month_before[tokens[i].form], i + 1
+        if modifier_before == "habitual":
+            return None  # every May
         if modifier_before in ("auto", "before"):
             first = i
     day = _number(tokens[i]) if i < len(tokens) else None
@@ -382,6 +400,8 @@ def _day_month_year(
         day = None
     if i >= len(tokens) or (month := _month(tokens[i], w)) is None:
         return None
+    if i > 0 and tokens[i - 1].form in w.habitual:
+        return None  # every May
     last = month_at = i
     if day is None and last + 1 < len(tokens) and (after := _number(tokens[last + 1])) and 1 <= after <= 31:
         day, last = after, last + 1  # English order: March 5, 2024
@@ -451,10 +471,12 @@ def _weekday(
     if tokens[i].form in w.weekday_before and i + 1 < len(tokens):
         modifier, i = w.weekday_before[tokens[i].form], i + 1
     weekday = next((w.weekdays[r] for r in tokens[i].readings if r in w.weekdays), None)
-    if weekday is None:
-        return None
+    if weekday is None or modifier == "habitual" or i > 0 and tokens[i - 1].form in w.habitual:
+        return None  # every Tuesday is no date
     if modifier in (None, "auto", "before"):
         first = i
+    if i + 1 < len(tokens) and (dated := _day_month_year(tokens, i + 1, w, ref, forward)):
+        return first, dated[1], dated[2], dated[3]  # Friday 13 December, Wednesday, Jan. 1, 2020
     last = i
     if i + 1 < len(tokens) and tokens[i + 1].form in w.weekday_after:
         modifier, last = w.weekday_after[tokens[i + 1].form], i + 1
@@ -470,9 +492,36 @@ def _weekday(
 
 
 def _year(tokens: list[Token], i: int, w: _Words) -> tuple[int, int, str, bool] | None:
+    bare = _bare_year(tokens, i, w)
+    if bare is not None:
+        return i, i, f"{bare:04d}", False
     if not any(r in w.year_words for r in tokens[i].readings) or i + 1 >= len(tokens):
         return None
     number = _number(tokens[i + 1])
     if number is None or not 1000 <= number <= 2100:
         return None
     return i, i + 1, f"{number:04d}", False
+
+
+def _bare_year(tokens: list[Token], i: int, w: _Words) -> int | None:
+    """A year with no year word before it (``As 2019 has ended``, ``the 2018 election``):
+    where a language writes counts of a thousand or more with a separator, a four-digit
+    number in the range is a year unless a plural noun follows it (``2000 people``)."""
+    if w.bare_years is None or i > 0 and any(r in w.year_words for r in tokens[i - 1].readings):
+        return None
+    number = _number(tokens[i])
+    low, high = w.bare_years
+    if number is None or not low <= number <= high or len(tokens[i].text) != 4:
+        return None
+    if i + 1 < len(tokens):
+        nxt = tokens[i + 1]
+        plural = (
+            nxt.text.islower()
+            and nxt.text.isalpha()
+            and nxt.text.endswith("s")
+            and not nxt.text.endswith("ss")
+            and nxt.form not in w.function_words  # 2019 has ended
+        )
+        if plural or nxt.form in w.counted_after_year:
+            return None
+    return number

@@ -55,6 +55,12 @@ class _Numbers:
     lowercase_noun: bool
     plural_suffixes: tuple[str, ...]
     count_nouns: frozenset[str]
+    glued_units: dict[str, str]  # 50km
+    not_counted: frozenset[str]  # 19100 block: an address
+    age_words: frozenset[str]  # 30 years old: an age
+    noun_modifiers: frozenset[str]  # three other women
+    hyphen_units: frozenset[str]  # a 22-second video, a three-year contract (not a 4-door car)
+    irregular_plurals: frozenset[str]  # three people
 
 
 def _form(word: str) -> str:
@@ -90,6 +96,14 @@ def _numbers(language: str) -> _Numbers | None:
         lowercase_noun=data.get("noun_phrase", {}).get("counted_noun_lowercase", False),
         plural_suffixes=tuple(data.get("noun_phrase", {}).get("plural_suffixes", [])),
         count_nouns=frozenset(_form(w) for w in data.get("count_nouns", [])),
+        glued_units=data.get("glued_units", {}),
+        not_counted=frozenset(_form(w) for w in data.get("not_counted", [])),
+        age_words=frozenset(_form(w) for w in data.get("age_words", [])),
+        noun_modifiers=frozenset(_form(w) for w in data.get("noun_phrase", {}).get("modifiers", [])),
+        hyphen_units=frozenset(_form(w) for w in data.get("hyphen_units", [])),
+        irregular_plurals=frozenset(
+            _form(w) for w in data.get("noun_phrase", {}).get("irregular_plurals", [])
+        ),
     )
 
 
@@ -104,6 +118,8 @@ def _value(token: Token, numbers: _Numbers) -> float | None:
                 glued = _GLUED.match(form)
                 if glued and glued.group(2) in numbers.scale_suffixes:
                     return float(glued.group(1).replace(",", "")) * numbers.scale_suffixes[glued.group(2)]
+                if glued and glued.group(2) in numbers.glued_units:
+                    return float(glued.group(1).replace(",", ""))
     for reading in token.readings:
         if reading in numbers.words:
             return numbers.words[reading]
@@ -198,8 +214,8 @@ def _not_a_quantity(text: str, tokens: list[Token], i: int, numbers: _Numbers) -
     token = tokens[i]
     before = text[max(0, token.start - 2) : token.start]
     after = text[token.end : token.end + 1]
-    if after == ":" or before.endswith(":") or (before.endswith("-") and before[:1].isalpha()):
-        return True
+    if after == ":" or before.endswith((":", "/")) or (before.endswith("-") and before[:1].isalnum()):
+        return True  # 12:22, COVID-19, a 26-7 record (the first number of a range takes the second)
     if token.form in numbers.not_quantities:
         return True
     if i + 1 < len(tokens) and tokens[i + 1].form in numbers.not_units:
@@ -254,7 +270,10 @@ def _quantity(
         (s for s in sorted(numbers.symbols_after, key=len, reverse=True) if text.startswith(s, last_end)),
         None,
     )
-    if symbol and not unit:
+    glued = _GLUED.match(tokens[number.last].form)
+    if glued and glued.group(2) in numbers.glued_units and not unit:
+        unit = numbers.glued_units[glued.group(2)]  # 50km
+    elif symbol and not unit:
         unit, last_end = numbers.symbols_after[symbol], last_end + len(symbol)
     elif next_at < len(tokens) and next_at not in used and not unit:
         end = numbers.units_after.match_at(tokens, next_at)
@@ -265,9 +284,13 @@ def _quantity(
                 last_end, next_at = tokens[end].end, end + 1
     counts, counts_end, resume = (None, last_end, next_at)
     if unit is None or (numbers.noun_after_unit and unit.isupper()):
-        counts, counts_end, resume = _counted_noun(text, tokens, next_at, last_end, numbers, used, stop)
+        counts, counts_end, resume = _counted_noun(
+            text, tokens, next_at, last_end, numbers, used, stop, number.value if unit is None else None
+        )
     if counts is None and unit is None:
         return None, number.last + 1
+    if counts is not None and resume < len(tokens) and tokens[resume].form in numbers.age_words:
+        return None, resume  # 30 years old, a 64-year-old man: an age
     if counts is not None:
         last_end = counts_end
     quantity = Quantity(
@@ -305,12 +328,21 @@ def _counted_noun(
     numbers: _Numbers,
     used: set[int],
     stop: frozenset[str],
+    bare_value: float | None,
 ) -> tuple[str | None, int, int]:
-    """The noun after the number (and its unit): ``troops``, ``disbursement``."""
+    """The noun after the number (and its unit): ``troops``, ``disbursement``.
+
+    ``bare_value``: the number's value when it has no unit; a singular noun after a bare
+    number other than one makes the number a modifier (the top 10 list), not a count."""
     stop = stop - numbers.count_nouns
-    if at >= len(tokens) or at in used or text[last_end : tokens[at].start].strip():
+    if at >= len(tokens) or at in used or text[last_end : tokens[at].start].strip() not in ("", "-"):
         return None, last_end, at
+    hyphen = text[last_end : tokens[at].start] == "-"  # a 22-second video, a 30-page filing
+    if not hyphen and tokens[at].form in numbers.noun_modifiers and at + 1 < len(tokens):
+        at += 1  # three other women
     token = tokens[at]
+    if token.form in numbers.not_counted:
+        return None, last_end, at
     if (
         not _is_unit(token, stop)
         or _value(token, numbers) is not None
@@ -323,6 +355,10 @@ def _counted_noun(
         token = tokens[at]
     if numbers.lowercase_noun and token.capitalised:
         return None, last_end, at  # 11 Times, Seven Mile: a name, not a count
+    if hyphen:
+        if token.form not in numbers.hyphen_units:
+            return None, last_end, at
+        return token.text, token.end, at + 1
     if numbers.head_last:
         # 39 floral-decorated floats, eight flight attendants: the last word of the phrase
         k = at
@@ -331,7 +367,7 @@ def _counted_noun(
             and not tokens[k].form.endswith(numbers.plural_suffixes or ("\0",))
             and k + 1 - at < numbers.max_noun_words + (text[tokens[k].end : tokens[k].end + 1] == "-")
             and between(text, tokens[k], tokens[k + 1]) in (" ", "-")
-            and not tokens[k + 1].capitalised
+            and (not tokens[k + 1].capitalised or between(text, tokens[k], tokens[k + 1]) == "-")
             and _is_unit(tokens[k + 1], stop)
             and _value(tokens[k + 1], numbers) is None
             and k + 1 not in used
@@ -339,6 +375,10 @@ def _counted_noun(
             k += 1
         token = tokens[k]
         at = k
+        singular = not token.form.endswith(numbers.plural_suffixes or ("\0",))
+        modifier = singular and token.form not in numbers.irregular_plurals | numbers.count_nouns
+        if modifier and bare_value is not None and bare_value != 1:
+            return None, last_end, at  # the top 10 list, a 26-7 record: the number is a modifier
     return token.text, token.end, at + 1
 
 

@@ -28,8 +28,11 @@ from streams.pipeline.enrich.phrases import PhraseSet
 from streams.pipeline.enrich.tokens import Token, phrase_forms
 from streams.records import Entity, Quote
 
-_PAIRS = {"«": "»", "“": "”", "„": "“”", "‹": "›"}
-_STRAIGHT = '"'
+# Scraped text mixes straight and curly marks ("I hope ...,” Ohlyan said): either closes.
+_PAIRS = {"«": "»", "“": '”"', "„": "“”", "‹": "›", '"': '"”'}
+# A quote still open at the end of its paragraph runs on (news leaves a quote that goes on
+# into the next paragraph open) when it is this long; a shorter one is a stray mark.
+MIN_OPEN_QUOTE = 40
 _SENTENCE_END = re.compile(r"[.!?؟]\s|\n")
 
 
@@ -60,13 +63,13 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of the text inside each pair of quote marks, in order."""
     spans, i = [], 0
     while i < len(text):
-        char = text[i]
-        closers = _PAIRS.get(char) or (_STRAIGHT if char == _STRAIGHT else None)
+        closers = _PAIRS.get(text[i])
         if closers is None:
             i += 1
             continue
-        end = next((j for j in range(i + 1, len(text)) if text[j] in closers or text[j] == "\n"), -1)
-        if end == -1 or text[end] == "\n":
+        end = next((j for j in range(i + 1, len(text)) if text[j] in closers or text[j] == "\n"), len(text))
+        still_open = end == len(text) or text[end] == "\n"
+        if still_open and (end - i - 1 < MIN_OPEN_QUOTE or any(c in text[i + 1 : end] for c in _PAIRS)):
             i += 1
             continue
         spans.append((i + 1, end))
@@ -99,7 +102,11 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
         if speaker is _PRONOUN:
             speaker = _antecedent(mentions, last_speaker, previous_end, start)
-        elif speaker is None and last_speaker is not None and _continues(text, mentions, previous_end, start):
+        elif (
+            speaker is None
+            and last_speaker is not None
+            and _continues(mentions, last_speaker, previous_end, start)
+        ):
             speaker = last_speaker  # a quote that follows a quote with no one named between
         last_speaker = speaker or last_speaker
         previous_end = end
@@ -120,12 +127,16 @@ _PRONOUN = Entity(type="person", name="", key="")
 MAX_CONTINUATION_GAP = 120
 
 
-def _continues(text: str, mentions: list[_Mention], since: int, q_start: int) -> bool:
-    """The quote goes on the previous one: close after it, no person named between."""
+def _continues(mentions: list[_Mention], speaker: Entity, since: int, q_start: int) -> bool:
+    """The quote goes on the previous one: close after it, no other person named between
+    (``"...," said Michael Sachs, the past-president ... "We want to ..."``)."""
     return (
         since > 0
         and q_start - since <= MAX_CONTINUATION_GAP
-        and not any(since <= m.start < q_start and m.entity.type == "person" for m in mentions)
+        and not any(
+            since <= m.start < q_start and m.entity.type == "person" and m.entity.key != speaker.key
+            for m in mentions
+        )
     )
 
 

@@ -72,6 +72,17 @@ class _Words:
     counted_after_year: frozenset[str]
     function_words: frozenset[str]
     habitual: frozenset[str]
+    ordinal_days: dict[tuple[str, ...], int]  # الثالث من يونيو
+    ordinal_days_set: PhraseSet
+    day_of: frozenset[str]  # the word between an ordinal day and its month (من)
+    year_suffixes: dict[str, str]  # 2014م (gregorian), 1436هـ (hijri)
+    ago_before: frozenset[str]  # قبل 4 سنوات
+    ago_relative_to: frozenset[str]  # قبل يومين من الانتخابات: before something else, not a date
+    not_dates: frozenset[str]  # جدا "very", whose matching form is غدا "tomorrow"
+    not_after_today: frozenset[str]  # اليوم الثاني "the second day"
+    two_word_months: dict[tuple[str, ...], int]  # كانون الثاني
+    two_word_months_set: PhraseSet
+    not_relative: PhraseSet  # قبل عام من أجل: "in order to", not "before"
 
 
 def _form(word: str) -> str:
@@ -132,6 +143,17 @@ def _words(language: str) -> _Words | None:
         function_words=frozenset(
             _form(w) for w in (lang.load(language, "function_words") or {"words": []})["words"]
         ),
+        ordinal_days={phrase_forms(k): v for k, v in data.get("ordinal_days", {}).items()},
+        ordinal_days_set=PhraseSet(list(data.get("ordinal_days", {}))),
+        day_of=frozenset(_form(x) for x in data.get("day_of", [])),
+        year_suffixes={_form(k): v for k, v in data.get("year_suffixes", {}).items()},
+        ago_before=frozenset(_form(x) for x in data.get("ago_before", [])),
+        ago_relative_to=frozenset(_form(x) for x in data.get("ago_relative_to", [])),
+        not_dates=frozenset(_form(x) for x in data.get("not_dates", [])),
+        two_word_months={phrase_forms(k): v for k, v in data.get("two_word_months", {}).items()},
+        two_word_months_set=PhraseSet(list(data.get("two_word_months", {}))),
+        not_relative=PhraseSet(data.get("not_relative", [])),
+        not_after_today=frozenset(f for x in data.get("ordinal_days", {}) for f in phrase_forms(x)[:1]),
         habitual=frozenset(
             _form(k)
             for k, v in {**data["weekday_modifiers_before"], **data.get("month_modifiers_before", {})}.items()
@@ -229,8 +251,8 @@ def _joined(text: str, tokens: list[Token], a: _Hit, b: _Hit, w: _Words) -> bool
     opener = opener or any(r in w.range_openers for r in tokens[a.first].readings)
     if not gap:
         return text[tokens[a.last].end : tokens[b.first].start].strip() in w.range_joiners
-    if len(gap) != 1 or gap[0].form not in w.range_joiners:
-        return False
+    if len(gap) != 1 or not any(r in w.range_joiners for r in gap[0].readings):
+        return False  # وحتى reads حتى
     return opener or gap[0].form not in w.opener_joiners
 
 
@@ -263,6 +285,8 @@ def _month(token: Token, words: _Words) -> int | None:
 
 
 def _date_at(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
+    if tokens[i].text in w.not_dates or tokens[i].form in w.not_dates:
+        return None
     found = (
         _days_offset(tokens, i, w, ref)
         or _part_of_week(tokens, i, w, ref)
@@ -272,7 +296,60 @@ def _date_at(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -
     )
     if found:
         return _Hit(*found)
-    return _period(tokens, i, w, ref) or _past_period(tokens, i, w, ref) or _ago(tokens, i, w, ref)
+    return (
+        _period(tokens, i, w, ref)
+        or _past_period(tokens, i, w, ref)
+        or _ago(tokens, i, w, ref)
+        or _ago_before(tokens, i, w, ref)
+    )
+
+
+def _ago_before(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``قبل 4 سنوات`` -> 2011, ``قبل عام`` -> 2014: "ago" written before the count, unless a
+    following ``من`` ties it to another event (قبل يومين من الانتخابات)."""
+    if not w.ago_before or tokens[i].form not in w.ago_before or i + 1 >= len(tokens):
+        return None
+    k = i + 1
+    count = _count(tokens[k], w)
+    if count is not None:
+        k += 1
+    if k >= len(tokens):
+        return None
+    unit = w.units.get(tokens[k].form)
+    if unit is None:
+        return None
+    if ":" in unit:  # a dual: عامين is two years
+        unit, doubled = unit.split(":")
+        count = float(doubled)
+    if (
+        k + 1 < len(tokens)
+        and tokens[k + 1].form in w.ago_relative_to
+        and w.not_relative.match_at(tokens, k + 1) is None
+    ):
+        return None
+    day = _minus(ref, unit, int(count or 1))
+    value = {
+        "year": f"{day.year:04d}",
+        "decade": f"{day.year:04d}",
+        "month": f"{day.year:04d}-{day.month:02d}",
+    }
+    return _Hit(i, k, value.get(unit, day.isoformat()), True)
+
+
+def _year_value(token: Token, w: _Words) -> int | None:
+    """A year written with digits, with or without its calendar's letter: ``2014``, ``2014م``,
+    ``1436هـ`` (the Gregorian year most of that Hijri year falls in: 2015)."""
+    number = _number(token)
+    if number is not None:
+        return number
+    form = token.form
+    digits = form.rstrip("".join(w.year_suffixes))
+    calendar = w.year_suffixes.get(form[len(digits) :])
+    if not digits.isdigit() or not digits.isascii() or calendar is None:
+        return None
+    if calendar == "hijri":
+        return int(int(digits) * 0.970229 + 621.5643 + 0.485)
+    return int(digits)
 
 
 def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
@@ -358,6 +435,8 @@ def _days_offset(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int
     end = w.days_offset_set.match_at(tokens, i)
     if end is None:
         return None
+    if end + 1 < len(tokens) and tokens[end + 1].form in w.not_after_today:
+        return None  # اليوم الثاني: the second day of something, not today
     key = tuple(t.form for t in tokens[i : end + 1])
     offset = w.days_offset.get(key)
     if offset is None:
@@ -383,7 +462,7 @@ def _day_month_year(
     tokens: list[Token], i: int, w: _Words, ref: date, forward: bool
 ) -> tuple[int, int, str, bool] | None:
     first = i
-    part = w.part_of_month.match_at(tokens, i)
+    part = w.part_of_month.match_at(tokens, i) if _ordinal_day(tokens, i, w) is None else None
     modifier_before = None
     if part is not None:
         i = part + 1
@@ -394,20 +473,42 @@ def _day_month_year(
         if modifier_before in ("auto", "before"):
             first = i
     day = _number(tokens[i]) if i < len(tokens) else None
+    last_day = None
     if day is not None and 1 <= day <= 31 and part is None:
         i += 1
     else:
         day = None
-    if i >= len(tokens) or (month := _month(tokens[i], w)) is None:
+        ordinal = _ordinal_day(tokens, i, w) if part is None and i < len(tokens) else None
+        if ordinal is not None:  # الثالث من يونيو, السابع والثامن من تموز
+            day, last_day, i = ordinal
+    two_words = w.two_word_months_set.match_at(tokens, i) if i < len(tokens) else None
+    if two_words is not None:
+        month = w.two_word_months[tuple(t.form for t in tokens[i : two_words + 1])]
+    elif i >= len(tokens) or (month := _month(tokens[i], w)) is None:
         return None
     if i > 0 and tokens[i - 1].form in w.habitual:
         return None  # every May
-    last = month_at = i
+    month_at = i
+    last = two_words if two_words is not None else i
+    if last + 1 < len(tokens) and _month(tokens[last + 1], w) == month:
+        last += 1  # one month by two names: يونيو (حزيران), شباط/فبراير, مارس آذار
+    elif (
+        last + 1 < len(tokens) and (paired := w.two_word_months_set.match_at(tokens, last + 1)) is not None
+    ) and (w.two_word_months[tuple(t.form for t in tokens[last + 1 : paired + 1])] == month):
+        last = paired  # يناير (كانون الثاني)
     if day is None and last + 1 < len(tokens) and (after := _number(tokens[last + 1])) and 1 <= after <= 31:
         day, last = after, last + 1  # English order: March 5, 2024
     year, relative = None, True
     nxt = last + 1
-    if nxt < len(tokens) and (number := _number(tokens[nxt])) and 1000 <= number <= 2100:
+    if (
+        nxt + 1 < len(tokens)
+        and any(r in w.year_words for r in tokens[nxt].readings)
+        and _number(tokens[nxt]) is None
+        and (number := _year_value(tokens[nxt + 1], w))
+        and 1000 <= number <= 2100
+    ):
+        year, relative, last = number, False, nxt + 1  # 5 أكتوبر عام 1976
+    elif nxt < len(tokens) and (number := _year_value(tokens[nxt], w)) and 1000 <= number <= 2100:
         year, relative, last = number, False, nxt
     elif nxt < len(tokens):
         year, last = _year_modifier(tokens, nxt, w, ref, month, last, modifier_before)
@@ -427,13 +528,37 @@ def _day_month_year(
         mode = (
             modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "before")
         )
+        if mode == "after" and day is not None and part is None:
+            mode = "nearest"  # a sentence about what is to come may still date a past day in it
         year = _resolve_month_year(ref, month, mode, day if part is None else None)
     if day is not None and part is None:
         try:
-            return first, last, date(year, month, day).isoformat(), relative
+            value = date(year, month, day).isoformat()
+            if last_day is not None:
+                return first, last, value, relative, date(year, month, last_day).isoformat()  # type: ignore[return-value]
+            return first, last, value, relative
         except ValueError:
             return None
     return first, last, f"{year:04d}-{month:02d}", relative
+
+
+def _ordinal_day(tokens: list[Token], i: int, w: _Words) -> tuple[int, int | None, int] | None:
+    """``الثالث من`` -> (3, None, index of the month); ``السابع والثامن من`` -> (7, 8, ...)."""
+    end = w.ordinal_days_set.match_at(tokens, i)
+    if end is None:
+        return None
+    day = w.ordinal_days.get(tuple(t.form for t in tokens[i : end + 1]))
+    second = None
+    k = end + 1
+    if k < len(tokens) and tokens[k].form not in w.day_of:
+        end2 = w.ordinal_days_set.match_at(tokens, k)
+        if end2 is not None:
+            key = tuple(t.form for t in tokens[k : end2 + 1])
+            second = w.ordinal_days.get(key) or w.ordinal_days.get((tokens[k].readings[-1], *key[1:]))
+            k = end2 + 1
+    if day is None or k + 1 >= len(tokens) or tokens[k].form not in w.day_of:
+        return None
+    return day, second, k + 1
 
 
 def _year_modifier(
@@ -448,6 +573,10 @@ def _year_modifier(
     return (_resolve_month_year(ref, month, before) if before not in (None, "auto", "before") else None), last
 
 
+def _safe_date(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, 28))
+
+
 def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | None = None) -> int:
     """The year of a month named without one. ``past`` / ``next``: strictly before / after
     this month (مايو الماضي); ``before`` / ``after``: on or before / after the reference day."""
@@ -455,6 +584,9 @@ def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | 
         return ref.year if month < ref.month else ref.year - 1
     if modifier == "next":
         return ref.year if month > ref.month else ref.year + 1
+    if modifier == "nearest" and day is not None:
+        options = [ref.year - 1, ref.year, ref.year + 1]
+        return min(options, key=lambda y: abs((_safe_date(y, month, day) - ref).days))
     if modifier in ("before", "after"):
         this_year = (month, day or (1 if modifier == "before" else 31)) <= (ref.month, ref.day)
         if modifier == "after":
@@ -495,9 +627,11 @@ def _year(tokens: list[Token], i: int, w: _Words) -> tuple[int, int, str, bool] 
     bare = _bare_year(tokens, i, w)
     if bare is not None:
         return i, i, f"{bare:04d}", False
+    if _number(tokens[i]) is None and (marked := _year_value(tokens[i], w)) and 1000 <= marked <= 2100:
+        return i, i, f"{marked:04d}", False  # 1436هـ, 2014م: the calendar's letter makes it a year
     if not any(r in w.year_words for r in tokens[i].readings) or i + 1 >= len(tokens):
         return None
-    number = _number(tokens[i + 1])
+    number = _year_value(tokens[i + 1], w)
     if number is None or not 1000 <= number <= 2100:
         return None
     return i, i + 1, f"{number:04d}", False

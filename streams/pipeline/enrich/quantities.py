@@ -60,6 +60,9 @@ class _Numbers:
     age_words: frozenset[str]  # 30 years old: an age
     noun_modifiers: frozenset[str]  # three other women
     hyphen_units: frozenset[str]  # a 22-second video, a three-year contract (not a 4-door car)
+    digit_clitics: tuple[str, ...]  # و4%: a conjunction written onto the digits
+    vague: frozenset[str]  # عشرات، ملايين alone: no number
+    article: str  # الستة: a number word with the article follows its noun (الشهور الستة)
     irregular_plurals: frozenset[str]  # three people
 
 
@@ -101,6 +104,9 @@ def _numbers(language: str) -> _Numbers | None:
         age_words=frozenset(_form(w) for w in data.get("age_words", [])),
         noun_modifiers=frozenset(_form(w) for w in data.get("noun_phrase", {}).get("modifiers", [])),
         hyphen_units=frozenset(_form(w) for w in data.get("hyphen_units", [])),
+        digit_clitics=tuple(_form(w) for w in data.get("digit_clitics", [])),
+        vague=frozenset(_form(w) for w in data.get("vague_numbers", [])),
+        article=_form(morphology.get("definite_article", "")) if morphology.get("definite_article") else "",
         irregular_plurals=frozenset(
             _form(w) for w in data.get("noun_phrase", {}).get("irregular_plurals", [])
         ),
@@ -108,7 +114,11 @@ def _numbers(language: str) -> _Numbers | None:
 
 
 def _value(token: Token, numbers: _Numbers) -> float | None:
-    for reading in token.readings:
+    readings = token.readings
+    clitic = next((c for c in numbers.digit_clitics if token.form.startswith(c)), None)
+    if clitic and token.form[len(clitic) : len(clitic) + 1].isdigit():
+        readings = (token.form[len(clitic) :],)
+    for reading in readings:
         form = reading.replace("٫", ".").replace("٬", "")
         digits = form.replace(",", "")
         if digits[:1].isdigit():
@@ -127,7 +137,8 @@ def _value(token: Token, numbers: _Numbers) -> float | None:
 
 
 def _is_unit(token: Token, stop: frozenset[str]) -> bool:
-    return not token.text[:1].isdigit() and token.form not in stop
+    """A word that can be a counted noun: no digit, no function word even after a clitic (وذلك)."""
+    return not token.text[:1].isdigit() and not any(r in stop for r in token.readings)
 
 
 @dataclass(slots=True)
@@ -157,16 +168,57 @@ def find_quantities(
                 found.append(Quantity(text=tokens[i].text, value=2, unit=dual))
             i += 1
             continue
+        if _definite_word(tokens[i], numbers):
+            noun = _noun_before(text, tokens, i, numbers, used, stop)
+            if noun is not None:  # الشهور الستة: the noun comes first
+                found.append(
+                    Quantity(
+                        text=text[tokens[noun].start : tokens[number.last].end],
+                        value=number.value,
+                        unit=tokens[noun].text,
+                    )
+                )
+            i = number.last + 1
+            continue
         quantity, i = _quantity(text, tokens, number, numbers, used, stop)
         if quantity:
             found.append(quantity)
     return found
 
 
+def _definite_word(token: Token, numbers: _Numbers) -> bool:
+    """A number word with the article (الستة، والسبع): an adjective after its noun, or a name."""
+    return (
+        bool(numbers.article)
+        and token.form not in numbers.words
+        and any(
+            r in numbers.words and token.form.endswith(r) and token.form[: -len(r)].endswith(numbers.article)
+            for r in token.readings
+        )
+    )
+
+
+def _noun_before(
+    text: str, tokens: list[Token], i: int, numbers: _Numbers, used: set[int], stop: frozenset[str]
+) -> int | None:
+    """The definite noun right before a definite number word (الطائرات الثلاث), not one joined
+    by a conjunction (والسبع حجرات is a game's name)."""
+    if i == 0 or i - 1 in used or not tokens[i].form.startswith(numbers.article):
+        return None
+    noun = tokens[i - 1]
+    if between(text, noun, tokens[i]).strip() or not noun.form.startswith(numbers.article):
+        return None
+    if not _is_unit(noun, stop) or _value(noun, numbers) is not None:
+        return None
+    return i - 1
+
+
 def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: set[int]) -> _Number | None:
     value = _value(tokens[i], numbers)
     if value is None or _not_a_quantity(text, tokens, i, numbers):
         return None
+    if any(r in numbers.vague for r in tokens[i].readings):
+        return None  # عشرات القذائف: tens of shells, no number
     number = _Number(i, i, value)
     _compound(text, tokens, number, numbers)
     _scale(tokens, number, numbers)

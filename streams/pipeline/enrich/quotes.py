@@ -27,9 +27,12 @@ from streams import lang
 from streams.pipeline.enrich.phrases import PhraseSet
 from streams.pipeline.enrich.tokens import Token, phrase_forms
 from streams.records import Entity, Quote
+from streams.text import matching_form
 
 # Scraped text mixes straight and curly marks ("I hope ...,” Ohlyan said): either closes.
-_PAIRS = {"«": "»", "“": '”"', "„": "“”", "‹": "›", '"': '"”'}
+# Arabic text typed right to left often has the curly marks the other way round (” ... “).
+_PAIRS = {"«": "»", "“": '”"', "„": "“”", "‹": "›", '"': '"”', "”": "“”"}
+_CLOSING_FIRST = frozenset("”")
 # A quote still open at the end of its paragraph runs on (news leaves a quote that goes on
 # into the next paragraph open) when it is this long; a shorter one is a stray mark.
 MIN_OPEN_QUOTE = 40
@@ -43,6 +46,7 @@ class _Reporting:
     breaks: PhraseSet
     pronouns: frozenset[str]
     subject_first: PhraseSet
+    titles: PhraseSet
 
 
 @cache
@@ -56,6 +60,7 @@ def _reporting(language: str) -> _Reporting | None:
         breaks=PhraseSet(data["clause_breaks"]),
         pronouns=frozenset(f for p in data.get("pronouns", []) for f in phrase_forms(p)),
         subject_first=PhraseSet(data.get("subject_first_verbs", [])),
+        titles=PhraseSet((lang.load(language, "titles") or {}).get("titles", [])),
     )
 
 
@@ -64,8 +69,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     spans, i = [], 0
     while i < len(text):
         closers = _PAIRS.get(text[i])
-        if closers is None:
-            i += 1
+        if closers is None or text[i] in _CLOSING_FIRST and i > 0 and not text[i - 1].isspace():
+            i += 1  # a closing mark after a word closes, it opens nothing (البلاد”)
             continue
         end = next((j for j in range(i + 1, len(text)) if text[j] in closers or text[j] == "\n"), len(text))
         still_open = end == len(text) or text[end] == "\n"
@@ -92,6 +97,7 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         key=lambda m: m.start,
     )
     names = [(m.start, m.end) for e in entities for m in e.mentions]
+    mentions = sorted(mentions + _head_mentions(tokens, entities, mentions), key=lambda m: m.start)
     quotes = []
     last_speaker: Entity | None = None
     previous_end = 0
@@ -99,8 +105,12 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         content = text[start:end].strip()
         if not content or any(s <= start and end <= e2 for s, e2 in names) or _is_name(start, end, names):
             continue
+        if _nickname(text, content, start, names):
+            continue  # كيسنجر "الثعلب": a name's epithet, not speech
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
-        if speaker is _PRONOUN:
+        if speaker is _UNNAMED:
+            speaker = None
+        elif speaker is _PRONOUN:
             speaker = _antecedent(mentions, last_speaker, previous_end, start)
         elif (
             speaker is None
@@ -122,6 +132,41 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
 
 # A speaker the text names only by a pronoun or a verb's person (he said, وأضاف).
 _PRONOUN = Entity(type="person", name="", key="")
+# A speaker the text does not name (قال المتحدث إن ...): the quote has none.
+_UNNAMED = Entity(type="person", name="", key="-")
+MAX_NICKNAME_WORDS = 2
+
+
+def _nickname(text: str, content: str, start: int, names: list[tuple[int, int]]) -> bool:
+    """One or two quoted words right after a name: an epithet (كيسنجر "الثعلب")."""
+    if len(content.split()) > MAX_NICKNAME_WORDS:
+        return False
+    return any(0 <= start - 1 - e <= 1 and not text[e : start - 1].strip() for _, e in names)
+
+
+def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_Mention]) -> list[_Mention]:
+    """An organisation named again by its first word alone (المرصد السوري ... أوضح المرصد):
+    a mention for finding speakers, when only one organisation of the article starts so."""
+    heads: dict[str, list[Entity]] = {}
+    for entity in entities:
+        if entity.type == "org":
+            words = entity.mentions[0].text.split()
+            if len(words) > 1:
+                heads.setdefault(matching_form(words[0]), []).append(entity)
+    if not heads:
+        return []
+    covered = [(m.start, m.end) for m in mentions]
+    found = []
+    for token in tokens:
+        owners = heads.get(token.form)
+        if (
+            owners
+            and len(owners) == 1
+            and not any(a <= token.start < b for a, b in covered)
+            and token.start > owners[0].mentions[0].start
+        ):
+            found.append(_Mention(token.start, token.end, owners[0]))
+    return found
 
 
 MAX_CONTINUATION_GAP = 120
@@ -179,6 +224,9 @@ def _speaker(
         chosen = _prefer_person([m for m in in_clause if verb_end <= m.start and m.end <= comp])
         if chosen:
             return chosen
+        subject = [t for t in before[k + 1 :] if t.start < comp][:1]
+        if subject and rules.titles.match_at(subject, 0) is not None:
+            return _UNNAMED  # قال المتحدث إن ...: an office, no name
     if verbs:
         earlier = [m for m in in_clause if m.end <= before[verbs[-1]].start]
         if earlier:

@@ -24,7 +24,7 @@ sentence points forward (``will``, ``next``, ``المقبل``, ``lang/<xx>/dates
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
@@ -80,6 +80,7 @@ class _Words:
     ago_relative_to: frozenset[str]  # قبل يومين من الانتخابات: before something else, not a date
     not_dates: frozenset[str]  # جدا "very", whose matching form is غدا "tomorrow"
     not_after_today: frozenset[str]  # اليوم الثاني "the second day"
+    starters: frozenset[str]  # every form a date expression can start with, digits aside
     two_word_months: dict[tuple[str, ...], int]  # كانون الثاني
     two_word_months_set: PhraseSet
     not_relative: PhraseSet  # قبل عام من أجل: "in order to", not "before"
@@ -91,6 +92,23 @@ def _form(word: str) -> str:
 
 @cache
 def _words(language: str) -> _Words | None:
+    words = _build_words(language)
+    if words is None:
+        return None
+    sets = (
+        words.this_year, words.last_year, words.next_year, words.part_of_month, words.part_of_week_set,
+        words.days_offset_set, words.periods_set, words.past_periods_set, words.past_openers,
+        words.ordinal_days_set, words.two_word_months_set,
+    )  # fmt: skip
+    starters = frozenset().union(
+        *(s.first_words() for s in sets),
+        words.months, words.weekdays, words.year_words, words.month_before, words.weekday_before,
+        words.number_words, words.ago_before, words.habitual,
+    )  # fmt: skip
+    return replace(words, starters=starters)
+
+
+def _build_words(language: str) -> _Words | None:
     data = lang.load(language, "dates")
     if data is None:
         return None
@@ -150,6 +168,7 @@ def _words(language: str) -> _Words | None:
         ago_before=frozenset(_form(x) for x in data.get("ago_before", [])),
         ago_relative_to=frozenset(_form(x) for x in data.get("ago_relative_to", [])),
         not_dates=frozenset(_form(x) for x in data.get("not_dates", [])),
+        starters=frozenset(),
         two_word_months={phrase_forms(k): v for k, v in data.get("two_word_months", {}).items()},
         two_word_months_set=PhraseSet(list(data.get("two_word_months", {}))),
         not_relative=PhraseSet(data.get("not_relative", [])),
@@ -192,7 +211,16 @@ def find_dates(
     forward = _forward_tokens(text, tokens, words)
     hits: list[_Hit] = []
     i = 0
+    starters = words.starters
     while i < len(tokens):
+        token = tokens[i]
+        if (
+            not token.text[-1:].isdigit()
+            and not token.text[:1].isdigit()
+            and not any(r in starters for r in token.readings)
+        ):
+            i += 1  # most words start no date: skip the matchers
+            continue
         hit = _date_at(tokens, i, words, reference, i in forward)
         if hit is None:
             i += 1

@@ -186,7 +186,7 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
         tokens[k].form for s in chosen if s.type == "person" and s.last > s.first for k in (s.first, s.last)
     }
     out = []
-    for span in _split_known_prefix(tokens, chosen, gaz):
+    for span in _split_known_prefix(tokens, chosen, gaz, language):
         if span.key is None and span.rank == 2:
             words = tokens[span.first : span.last + 1]
             if words[-1].form in rules.place_last_words and len(words) > 1:
@@ -233,7 +233,7 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
     return out
 
 
-def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -> list[Span]:
+def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
     """A tagger's span that starts with a known name and runs on with capitalised words
     holds two names (``NBA David Stern``, ``Abuja The Peoples Democratic Party``)."""
     out = []
@@ -250,7 +250,7 @@ def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer)
                 and (
                     known.entry.type == "org"
                     or tokens[rest].form == "the"
-                    or tokens[rest].text in _rules("en" if tokens[rest].latin else "ar").given_names
+                    or tokens[rest].text in _rules(language).given_names
                 )
             ):
                 out.append(Span(span.first, known.last, known.entry.type, known.entry.key, 0))

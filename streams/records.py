@@ -36,20 +36,35 @@ class Entity:
 
 @dataclass(slots=True, kw_only=True)
 class DateMention:
-    """A date the article mentions, resolved to its real precision."""
+    """A date the article mentions, resolved to its real precision.
+
+    ``end``: the last day, month or year of a period (``from March to May``,
+    ``last week``, ``in the past two weeks``), else None.
+    """
 
     text: str
     value: str
     relative: bool
+    end: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
 class Quantity:
-    """A number with its unit, as written in the article."""
+    """A number with its unit, as written in the article.
+
+    ``unit``: the unit of measure (``USD``, ``percent``, ``basis point``,
+    ``percentage point``, ``km``), or the counted noun when there is none
+    (``300 troops`` -> ``troops``). ``counts``: the counted noun beside a unit
+    (``$180 million disbursement`` -> unit ``USD``, counts ``disbursement``).
+    ``upper``: the top of a range (``10-15%``); ``approximate``: about, nearly, نحو.
+    """
 
     text: str
     value: float
     unit: str
+    counts: str | None = None
+    upper: float | None = None
+    approximate: bool = False
 
 
 @dataclass(slots=True, kw_only=True)

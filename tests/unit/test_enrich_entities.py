@@ -75,7 +75,7 @@ def test_english_with_spacy_and_gazetteer_keys() -> None:
 def test_a_lone_surname_is_the_person_whatever_the_tagger_says() -> None:
     text = "Gen. Michael Langley spoke in Gaborone. Langley said the talks went well."
     keys = _entities(text, "en", True)
-    assert keys["person:michael langley"] == {"Michael Langley", "Langley"}
+    assert keys["person:michael-langley"] == {"Michael Langley", "Langley"}
 
 
 def test_a_geographic_head_makes_another_place() -> None:

@@ -11,15 +11,20 @@ so ``1000 جندي`` stays a quantity.
 Why not dateparser: it finds no span, reports no precision and returns nothing
 for the modified forms (``12 مايو الماضي``), which are the common ones in news.
 
-Resolution, with reference Tuesday 2024-06-25: ``الثلاثاء`` -> 2024-06-25 (news
-speaks of the past, so a weekday is the latest one on or before the
-reference); ``مايو الماضي`` -> 2024-05; ``يونيو الماضي`` -> 2023-06; ``مارس``
--> 2024-03 (the reference year).
+Resolution, with reference Tuesday 2024-06-25, as a reader would: a month or
+weekday without a year is the latest one on or before the reference (news
+speaks of the past): ``الثلاثاء`` -> 2024-06-25, ``August`` -> 2023-08, unless its
+sentence points forward (``will``, ``next``, ``المقبل``, ``lang/<xx>/dates.json``
+"forward"): ``will meet in August`` -> 2024-08. ``مايو الماضي`` -> 2024-05;
+``يونيو الماضي`` -> 2023-06. Periods carry their end: ``last week`` ->
+2024-06-17 to 2024-06-23, ``in the past two weeks`` -> 2024-06-11 to 2024-06-25,
+``from March to May`` -> 2024-03 to 2024-05, ``last year`` -> 2023.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
@@ -51,6 +56,34 @@ class _Words:
     days_offset: dict[tuple[str, ...], int]
     days_offset_set: PhraseSet
     week_start: int
+    forward: PhraseSet
+    periods: dict[tuple[str, ...], tuple[str, int]]
+    periods_set: PhraseSet
+    past_periods: dict[tuple[str, ...], tuple[str, int]]
+    past_periods_set: PhraseSet
+    past_openers: PhraseSet
+    units: dict[str, str]
+    ago_words: frozenset[str]
+    number_words: dict[str, float]
+    range_openers: frozenset[str]
+    range_joiners: frozenset[str]
+    opener_joiners: frozenset[str]  # "and" joins two dates only after an opener: between X and Y
+    bare_years: tuple[int, int] | None
+    counted_after_year: frozenset[str]
+    function_words: frozenset[str]
+    habitual: frozenset[str]
+    ordinal_days: dict[tuple[str, ...], int]  # الثالث من يونيو
+    ordinal_days_set: PhraseSet
+    day_of: frozenset[str]  # the word between an ordinal day and its month (من)
+    year_suffixes: dict[str, str]  # 2014م (gregorian), 1436هـ (hijri)
+    ago_before: frozenset[str]  # قبل 4 سنوات
+    ago_relative_to: frozenset[str]  # قبل يومين من الانتخابات: before something else, not a date
+    not_dates: frozenset[str]  # جدا "very", whose matching form is غدا "tomorrow"
+    not_after_today: frozenset[str]  # اليوم الثاني "the second day"
+    starters: frozenset[str]  # every form a date expression can start with, digits aside
+    two_word_months: dict[tuple[str, ...], int]  # كانون الثاني
+    two_word_months_set: PhraseSet
+    not_relative: PhraseSet  # قبل عام من أجل: "in order to", not "before"
 
 
 def _form(word: str) -> str:
@@ -59,6 +92,23 @@ def _form(word: str) -> str:
 
 @cache
 def _words(language: str) -> _Words | None:
+    words = _build_words(language)
+    if words is None:
+        return None
+    sets = (
+        words.this_year, words.last_year, words.next_year, words.part_of_month, words.part_of_week_set,
+        words.days_offset_set, words.periods_set, words.past_periods_set, words.past_openers,
+        words.ordinal_days_set, words.two_word_months_set,
+    )  # fmt: skip
+    starters = frozenset().union(
+        *(s.first_words() for s in sets),
+        words.months, words.weekdays, words.year_words, words.month_before, words.weekday_before,
+        words.number_words, words.ago_before, words.habitual,
+    )  # fmt: skip
+    return replace(words, starters=starters)
+
+
+def _build_words(language: str) -> _Words | None:
     data = lang.load(language, "dates")
     if data is None:
         return None
@@ -92,6 +142,42 @@ def _words(language: str) -> _Words | None:
         days_offset={phrase_forms(k): v for k, v in data["days_offset"].items()},
         days_offset_set=PhraseSet(list(data["days_offset"])),
         week_start=data["week_starts_on"],
+        forward=PhraseSet(data["forward"]),
+        periods={phrase_forms(k): (v[0], v[1]) for k, v in data["periods"].items()},
+        periods_set=PhraseSet(list(data["periods"])),
+        past_periods={phrase_forms(k): (v[0], v[1]) for k, v in data.get("past_periods", {}).items()},
+        past_periods_set=PhraseSet(list(data.get("past_periods", {}))),
+        past_openers=PhraseSet(data["past_openers"]),
+        units={_form(k): v for k, v in data["units"].items()},
+        ago_words=frozenset(_form(w) for w in data["ago_words"]),
+        number_words={
+            _form(k): v for k, v in (lang.load(language, "numbers") or {"words": {}})["words"].items()
+        },
+        range_openers=frozenset(_form(w) for w in data["range_openers"]),
+        range_joiners=frozenset(j for w in data["range_joiners"] for j in (w, _form(w)) if j),
+        opener_joiners=frozenset(_form(w) for w in data["range_joiners_after_opener"]),
+        bare_years=tuple(data["bare_years"]) if data.get("bare_years") else None,
+        counted_after_year=frozenset(_form(w) for w in data.get("counted_after_year", [])),
+        function_words=frozenset(
+            _form(w) for w in (lang.load(language, "function_words") or {"words": []})["words"]
+        ),
+        ordinal_days={phrase_forms(k): v for k, v in data.get("ordinal_days", {}).items()},
+        ordinal_days_set=PhraseSet(list(data.get("ordinal_days", {}))),
+        day_of=frozenset(_form(x) for x in data.get("day_of", [])),
+        year_suffixes={_form(k): v for k, v in data.get("year_suffixes", {}).items()},
+        ago_before=frozenset(_form(x) for x in data.get("ago_before", [])),
+        ago_relative_to=frozenset(_form(x) for x in data.get("ago_relative_to", [])),
+        not_dates=frozenset(_form(x) for x in data.get("not_dates", [])),
+        starters=frozenset(),
+        two_word_months={phrase_forms(k): v for k, v in data.get("two_word_months", {}).items()},
+        two_word_months_set=PhraseSet(list(data.get("two_word_months", {}))),
+        not_relative=PhraseSet(data.get("not_relative", [])),
+        not_after_today=frozenset(f for x in data.get("ordinal_days", {}) for f in phrase_forms(x)[:1]),
+        habitual=frozenset(
+            _form(k)
+            for k, v in {**data["weekday_modifiers_before"], **data.get("month_modifiers_before", {})}.items()
+            if v == "habitual"
+        ),
     )
 
 
@@ -104,30 +190,119 @@ def parse_reference(value: str | None) -> date:
     return date.today()
 
 
+_SENTENCE_END = re.compile(r"[.!?؟]\s|\n")
+
+
+@dataclass(slots=True)
+class _Hit:
+    first: int
+    last: int
+    value: str
+    relative: bool
+    end: str | None = None
+
+
 def find_dates(
     text: str, tokens: list[Token], language: str | None, reference: date
 ) -> tuple[list[DateMention], set[int]]:
     """Dates and the token indices they use (so quantities do not count them)."""
     words = _words(language or "") or _words("ar")
     assert words is not None
-    found: list[DateMention] = []
-    used: set[int] = set()
+    forward = _forward_tokens(text, tokens, words)
+    hits: list[_Hit] = []
     i = 0
+    starters = words.starters
     while i < len(tokens):
-        hit = _date_at(tokens, i, words, reference)
+        token = tokens[i]
+        if (
+            not token.text[-1:].isdigit()
+            and not token.text[:1].isdigit()
+            and not any(r in starters for r in token.readings)
+        ):
+            i += 1  # most words start no date: skip the matchers
+            continue
+        hit = _date_at(tokens, i, words, reference, i in forward)
         if hit is None:
             i += 1
             continue
-        first, last, value, relative = hit
-        surface = text[tokens[first].start : tokens[last].end]
-        found.append(DateMention(text=surface, value=value, relative=relative))
-        used.update(range(first, last + 1))
-        i = last + 1
+        hits.append(hit)
+        i = hit.last + 1
+    hits = _ranges(text, tokens, hits, words)
+    found: list[DateMention] = []
+    used: set[int] = set()
+    for hit in hits:
+        surface = text[tokens[hit.first].start : tokens[hit.last].end]
+        found.append(DateMention(text=surface, value=hit.value, relative=hit.relative, end=hit.end))
+        used.update(range(hit.first, hit.last + 1))
     return found, used
 
 
+def _forward_tokens(text: str, tokens: list[Token], w: _Words) -> set[int]:
+    """Indices of the tokens in sentences that speak of what is to come."""
+    forward: set[int] = set()
+    sentence: list[int] = []
+    ahead = False
+    for k, token in enumerate(tokens):
+        if k and _SENTENCE_END.search(text, tokens[k - 1].end, token.start):
+            if ahead:
+                forward.update(sentence)
+            sentence, ahead = [], False
+        sentence.append(k)
+        ahead = ahead or w.forward.match_at(tokens, k) is not None
+    if ahead:
+        forward.update(sentence)
+    return forward
+
+
+def _ranges(text: str, tokens: list[Token], hits: list[_Hit], w: _Words) -> list[_Hit]:
+    """``from March to May``, ``between 1969 and 1971``, ``بين عامي 2019 و2021``: one period."""
+    out: list[_Hit] = []
+    for hit in hits:
+        if out and hit.first <= out[-1].last:
+            continue  # the second year of "from 2021 through 2025", already the range's end
+        year_end = _year_range_end(tokens, hit, w)
+        if year_end is not None:
+            hit.end, hit.last = year_end
+        prev = out[-1] if out else None
+        if prev is not None and prev.end is None and _joined(text, tokens, prev, hit, w):
+            if prev.relative and not hit.relative and len(prev.value) == len(hit.value) == 7:
+                prev.value = hit.value[:4] + prev.value[4:]
+            prev.end, prev.last = hit.value, hit.last
+            continue
+        out.append(hit)
+    return out
+
+
+def _joined(text: str, tokens: list[Token], a: _Hit, b: _Hit, w: _Words) -> bool:
+    gap = tokens[a.last + 1 : b.first]
+    opener = a.first > 0 and any(r in w.range_openers for r in tokens[a.first - 1].readings)
+    opener = opener or any(r in w.range_openers for r in tokens[a.first].readings)
+    if not gap:
+        return text[tokens[a.last].end : tokens[b.first].start].strip() in w.range_joiners
+    if len(gap) != 1 or not any(r in w.range_joiners for r in gap[0].readings):
+        return False  # وحتى reads حتى
+    return opener or gap[0].form not in w.opener_joiners
+
+
+def _year_range_end(tokens: list[Token], hit: _Hit, w: _Words) -> tuple[str, int] | None:
+    """A year followed by a joiner and another bare year: ``1986 to 1991``, ``2019 و2021``."""
+    if len(hit.value) != 4 or hit.last + 1 >= len(tokens):
+        return None
+    nxt = tokens[hit.last + 1]
+    if nxt.form in w.range_joiners and hit.last + 2 < len(tokens):
+        year, last = _number(tokens[hit.last + 2]), hit.last + 2
+    else:
+        joiner = next(
+            (j for j in w.range_joiners if nxt.form.startswith(j) and nxt.form[len(j) :].isdigit()), None
+        )
+        year, last = (int(nxt.form[len(joiner) :]), hit.last + 1) if joiner else (None, 0)
+    if year is not None and int(hit.value) < year <= 2100:
+        return f"{year:04d}", last
+    return None
+
+
 def _number(token: Token) -> int | None:
-    return int(token.form) if token.form.isdigit() else None
+    return int(token.form) if token.form.isdigit() and token.form.isascii() else None
 
 
 def _month(token: Token, words: _Words) -> int | None:
@@ -137,20 +312,159 @@ def _month(token: Token, words: _Words) -> int | None:
     return None
 
 
-def _date_at(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
-    return (
+def _date_at(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
+    if tokens[i].text in w.not_dates or tokens[i].form in w.not_dates:
+        return None
+    found = (
         _days_offset(tokens, i, w, ref)
         or _part_of_week(tokens, i, w, ref)
-        or _day_month_year(tokens, i, w, ref)
-        or _weekday(tokens, i, w, ref)
+        or _day_month_year(tokens, i, w, ref, forward)
+        or _weekday(tokens, i, w, ref, forward)
         or _year(tokens, i, w)
     )
+    if found:
+        return _Hit(*found)
+    return (
+        _period(tokens, i, w, ref)
+        or _past_period(tokens, i, w, ref)
+        or _ago(tokens, i, w, ref)
+        or _ago_before(tokens, i, w, ref)
+    )
+
+
+def _ago_before(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``قبل 4 سنوات`` -> 2011, ``قبل عام`` -> 2014: "ago" written before the count, unless a
+    following ``من`` ties it to another event (قبل يومين من الانتخابات)."""
+    if not w.ago_before or tokens[i].form not in w.ago_before or i + 1 >= len(tokens):
+        return None
+    k = i + 1
+    count = _count(tokens[k], w)
+    if count is not None:
+        k += 1
+    if k >= len(tokens):
+        return None
+    unit = w.units.get(tokens[k].form)
+    if unit is None:
+        return None
+    if ":" in unit:  # a dual: عامين is two years
+        unit, doubled = unit.split(":")
+        count = float(doubled)
+    if (
+        k + 1 < len(tokens)
+        and tokens[k + 1].form in w.ago_relative_to
+        and w.not_relative.match_at(tokens, k + 1) is None
+    ):
+        return None
+    day = _minus(ref, unit, int(count or 1))
+    value = {
+        "year": f"{day.year:04d}",
+        "decade": f"{day.year:04d}",
+        "month": f"{day.year:04d}-{day.month:02d}",
+    }
+    return _Hit(i, k, value.get(unit, day.isoformat()), True)
+
+
+def _year_value(token: Token, w: _Words) -> int | None:
+    """A year written with digits, with or without its calendar's letter: ``2014``, ``2014م``,
+    ``1436هـ`` (the Gregorian year most of that Hijri year falls in: 2015)."""
+    number = _number(token)
+    if number is not None:
+        return number
+    form = token.form
+    digits = form.rstrip("".join(w.year_suffixes))
+    calendar = w.year_suffixes.get(form[len(digits) :])
+    if not digits.isdigit() or not digits.isascii() or calendar is None:
+        return None
+    if calendar == "hijri":
+        return int(int(digits) * 0.970229 + 621.5643 + 0.485)
+    return int(digits)
+
+
+def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + delta
+    return index // 12, index % 12 + 1
+
+
+def _minus(ref: date, unit: str, count: int) -> date:
+    if unit in ("day", "week"):
+        return ref - timedelta(days=count * (7 if unit == "week" else 1))
+    months = count * {"month": 1, "year": 12, "decade": 120}[unit]
+    year, month = _shift_month(ref.year, ref.month, -months)
+    return date(year, month, min(ref.day, 28))
+
+
+def _period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``last year`` -> 2023, ``earlier this month`` -> 2024-06, ``last week`` -> its Monday to Sunday."""
+    end = w.periods_set.match_at(tokens, i)
+    if end is None:
+        return None
+    key = tuple(t.form for t in tokens[i : end + 1])
+    unit, offset = w.periods.get(key) or w.periods.get((tokens[i].readings[-1], *key[1:]), ("day", 0))
+    if unit == "year":
+        return _Hit(i, end, f"{ref.year + offset:04d}", True)
+    if unit == "month":
+        year, month = _shift_month(ref.year, ref.month, offset)
+        return _Hit(i, end, f"{year:04d}-{month:02d}", True)
+    if unit in ("week", "weekend"):
+        start = ref - timedelta(days=(ref.weekday() - w.week_start) % 7) + timedelta(weeks=offset)
+        if unit == "weekend":
+            start += timedelta(days=5)
+            return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=1)).isoformat())
+        return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=6)).isoformat())
+    return _Hit(i, end, (ref + timedelta(days=offset)).isoformat(), True)
+
+
+def _past_period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``in the past two weeks`` / ``خلال الأسبوعين الماضيين``: up to the reference date."""
+    end = w.past_periods_set.match_at(tokens, i)
+    if end is not None:
+        key = tuple(t.form for t in tokens[i : end + 1])
+        unit, count = w.past_periods.get(key) or w.past_periods.get(
+            (tokens[i].readings[-1], *key[1:]), ("day", 1)
+        )
+        return _Hit(i, end, _minus(ref, unit, count).isoformat(), True, ref.isoformat())
+    opener_end = w.past_openers.match_at(tokens, i)
+    if opener_end is None or opener_end + 1 >= len(tokens):
+        return None
+    k = opener_end + 1
+    count = _count(tokens[k], w)
+    if count is not None:
+        k += 1
+    unit = w.units.get(tokens[k].form) if k < len(tokens) else None
+    if unit is None:
+        return None
+    return _Hit(i, k, _minus(ref, unit, int(count or 1)).isoformat(), True, ref.isoformat())
+
+
+def _count(token: Token, w: _Words) -> float | None:
+    if token.form.isdigit():
+        return float(token.form)
+    return w.number_words.get(token.form)
+
+
+def _ago(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
+    """``three years ago`` -> 2021, ``two weeks ago`` -> 2024-06-11."""
+    if not w.ago_words or i + 2 >= len(tokens) or tokens[i + 2].form not in w.ago_words:
+        return None
+    count = _count(tokens[i], w)
+    unit = w.units.get(tokens[i + 1].form)
+    if count is None or unit is None:
+        return None
+    day = _minus(ref, unit, int(count))
+    value = {
+        "year": f"{day.year:04d}",
+        "decade": f"{day.year:04d}",
+        "month": f"{day.year:04d}-{day.month:02d}",
+    }
+    return _Hit(i, i + 2, value.get(unit, day.isoformat()), True)
 
 
 def _days_offset(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
     end = w.days_offset_set.match_at(tokens, i)
     if end is None:
         return None
+    if end + 1 < len(tokens) and tokens[end + 1].form in w.not_after_today:
+        return None  # اليوم الثاني: the second day of something, not today
     key = tuple(t.form for t in tokens[i : end + 1])
     offset = w.days_offset.get(key)
     if offset is None:
@@ -172,41 +486,107 @@ def _part_of_week(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[in
     return i, end, (week_start + timedelta(weeks=weeks, days=day)).isoformat(), True
 
 
-def _day_month_year(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
+def _day_month_year(
+    tokens: list[Token], i: int, w: _Words, ref: date, forward: bool
+) -> tuple[int, int, str, bool] | None:
     first = i
-    part = w.part_of_month.match_at(tokens, i)
+    part = w.part_of_month.match_at(tokens, i) if _ordinal_day(tokens, i, w) is None else None
     modifier_before = None
     if part is not None:
         i = part + 1
     elif tokens[i].form in w.month_before and i + 1 < len(tokens):
         modifier_before, i = w.month_before[tokens[i].form], i + 1
+        if modifier_before == "habitual":
+            return None  # every May
+        if modifier_before in ("auto", "before"):
+            first = i
     day = _number(tokens[i]) if i < len(tokens) else None
+    last_day = None
     if day is not None and 1 <= day <= 31 and part is None:
         i += 1
     else:
         day = None
-    if i >= len(tokens) or (month := _month(tokens[i], w)) is None:
+        ordinal = _ordinal_day(tokens, i, w) if part is None and i < len(tokens) else None
+        if ordinal is not None:  # الثالث من يونيو, السابع والثامن من تموز
+            day, last_day, i = ordinal
+    two_words = w.two_word_months_set.match_at(tokens, i) if i < len(tokens) else None
+    if two_words is not None:
+        month = w.two_word_months[tuple(t.form for t in tokens[i : two_words + 1])]
+    elif i >= len(tokens) or (month := _month(tokens[i], w)) is None:
         return None
-    last = month_at = i
+    if i > 0 and tokens[i - 1].form in w.habitual:
+        return None  # every May
+    month_at = i
+    last = two_words if two_words is not None else i
+    if last + 1 < len(tokens) and _month(tokens[last + 1], w) == month:
+        last += 1  # one month by two names: يونيو (حزيران), شباط/فبراير, مارس آذار
+    elif (
+        last + 1 < len(tokens) and (paired := w.two_word_months_set.match_at(tokens, last + 1)) is not None
+    ) and (w.two_word_months[tuple(t.form for t in tokens[last + 1 : paired + 1])] == month):
+        last = paired  # يناير (كانون الثاني)
     if day is None and last + 1 < len(tokens) and (after := _number(tokens[last + 1])) and 1 <= after <= 31:
         day, last = after, last + 1  # English order: March 5, 2024
     year, relative = None, True
     nxt = last + 1
-    if nxt < len(tokens) and (number := _number(tokens[nxt])) and 1000 <= number <= 2100:
+    if (
+        nxt + 1 < len(tokens)
+        and any(r in w.year_words for r in tokens[nxt].readings)
+        and _number(tokens[nxt]) is None
+        and (number := _year_value(tokens[nxt + 1], w))
+        and 1000 <= number <= 2100
+    ):
+        year, relative, last = number, False, nxt + 1  # 5 أكتوبر عام 1976
+    elif nxt < len(tokens) and (number := _year_value(tokens[nxt], w)) and 1000 <= number <= 2100:
         year, relative, last = number, False, nxt
     elif nxt < len(tokens):
         year, last = _year_modifier(tokens, nxt, w, ref, month, last, modifier_before)
-    elif modifier_before:
-        year = _resolve_month_year(ref, month, modifier_before)
-    if tokens[month_at].form in w.ambiguous_months and day is None and year is None:
+    if (
+        tokens[month_at].form in w.ambiguous_months
+        and day is None
+        and year is None
+        and modifier_before is None
+        and part is None
+        and not (
+            month_at > 0
+            and any(r in w.year_words or r in w.range_joiners for r in tokens[month_at - 1].readings)
+        )
+    ):
         return None
-    year = year or _resolve_month_year(ref, month, modifier_before)
+    if year is None:
+        mode = (
+            modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "before")
+        )
+        if mode == "after" and day is not None and part is None:
+            mode = "nearest"  # a sentence about what is to come may still date a past day in it
+        year = _resolve_month_year(ref, month, mode, day if part is None else None)
     if day is not None and part is None:
         try:
-            return first, last, date(year, month, day).isoformat(), relative
+            value = date(year, month, day).isoformat()
+            if last_day is not None:
+                return first, last, value, relative, date(year, month, last_day).isoformat()  # type: ignore[return-value]
+            return first, last, value, relative
         except ValueError:
             return None
     return first, last, f"{year:04d}-{month:02d}", relative
+
+
+def _ordinal_day(tokens: list[Token], i: int, w: _Words) -> tuple[int, int | None, int] | None:
+    """``الثالث من`` -> (3, None, index of the month); ``السابع والثامن من`` -> (7, 8, ...)."""
+    end = w.ordinal_days_set.match_at(tokens, i)
+    if end is None:
+        return None
+    day = w.ordinal_days.get(tuple(t.form for t in tokens[i : end + 1]))
+    second = None
+    k = end + 1
+    if k < len(tokens) and tokens[k].form not in w.day_of:
+        end2 = w.ordinal_days_set.match_at(tokens, k)
+        if end2 is not None:
+            key = tuple(t.form for t in tokens[k : end2 + 1])
+            second = w.ordinal_days.get(key) or w.ordinal_days.get((tokens[k].readings[-1], *key[1:]))
+            k = end2 + 1
+    if day is None or k + 1 >= len(tokens) or tokens[k].form not in w.day_of:
+        return None
+    return day, second, k + 1
 
 
 def _year_modifier(
@@ -218,32 +598,52 @@ def _year_modifier(
         end = phrases.match_at(tokens, nxt)
         if end is not None:
             return ref.year + delta, end
-    return (_resolve_month_year(ref, month, before) if before else None), last
+    return (_resolve_month_year(ref, month, before) if before not in (None, "auto", "before") else None), last
 
 
-def _resolve_month_year(ref: date, month: int, modifier: str | None) -> int:
+def _safe_date(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, 28))
+
+
+def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | None = None) -> int:
+    """The year of a month named without one. ``past`` / ``next``: strictly before / after
+    this month (مايو الماضي); ``before`` / ``after``: on or before / after the reference day."""
     if modifier == "past":
         return ref.year if month < ref.month else ref.year - 1
     if modifier == "next":
         return ref.year if month > ref.month else ref.year + 1
+    if modifier == "nearest" and day is not None:
+        options = [ref.year - 1, ref.year, ref.year + 1]
+        return min(options, key=lambda y: abs((_safe_date(y, month, day) - ref).days))
+    if modifier in ("before", "after"):
+        this_year = (month, day or (1 if modifier == "before" else 31)) <= (ref.month, ref.day)
+        if modifier == "after":
+            this_year = (month, day or 31) >= (ref.month, ref.day)
+            return ref.year if this_year else ref.year + 1
+        return ref.year if this_year else ref.year - 1
     return ref.year
 
 
-def _weekday(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
+def _weekday(
+    tokens: list[Token], i: int, w: _Words, ref: date, forward: bool
+) -> tuple[int, int, str, bool] | None:
     first, modifier = i, None
     if tokens[i].form in w.weekday_before and i + 1 < len(tokens):
         modifier, i = w.weekday_before[tokens[i].form], i + 1
     weekday = next((w.weekdays[r] for r in tokens[i].readings if r in w.weekdays), None)
-    if weekday is None:
-        return None
-    if modifier in (None, "auto"):
+    if weekday is None or modifier == "habitual" or i > 0 and tokens[i - 1].form in w.habitual:
+        return None  # every Tuesday is no date
+    if modifier in (None, "auto", "before"):
         first = i
+    if i + 1 < len(tokens) and (dated := _day_month_year(tokens, i + 1, w, ref, forward)):
+        return first, dated[1], dated[2], dated[3]  # Friday 13 December, Wednesday, Jan. 1, 2020
     last = i
     if i + 1 < len(tokens) and tokens[i + 1].form in w.weekday_after:
         modifier, last = w.weekday_after[tokens[i + 1].form], i + 1
     back = (ref.weekday() - weekday) % 7
-    if modifier == "next":
-        day = ref + timedelta(days=(weekday - ref.weekday()) % 7 or 7)
+    if modifier == "next" or (modifier in (None, "auto") and forward):
+        ahead = (weekday - ref.weekday()) % 7
+        day = ref + timedelta(days=ahead or (7 if modifier == "next" else 0))
     elif modifier == "past":
         day = ref - timedelta(days=back or 7)
     else:
@@ -252,9 +652,38 @@ def _weekday(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, in
 
 
 def _year(tokens: list[Token], i: int, w: _Words) -> tuple[int, int, str, bool] | None:
+    bare = _bare_year(tokens, i, w)
+    if bare is not None:
+        return i, i, f"{bare:04d}", False
+    if _number(tokens[i]) is None and (marked := _year_value(tokens[i], w)) and 1000 <= marked <= 2100:
+        return i, i, f"{marked:04d}", False  # 1436هـ, 2014م: the calendar's letter makes it a year
     if not any(r in w.year_words for r in tokens[i].readings) or i + 1 >= len(tokens):
         return None
-    number = _number(tokens[i + 1])
+    number = _year_value(tokens[i + 1], w)
     if number is None or not 1000 <= number <= 2100:
         return None
     return i, i + 1, f"{number:04d}", False
+
+
+def _bare_year(tokens: list[Token], i: int, w: _Words) -> int | None:
+    """A year with no year word before it (``As 2019 has ended``, ``the 2018 election``):
+    where a language writes counts of a thousand or more with a separator, a four-digit
+    number in the range is a year unless a plural noun follows it (``2000 people``)."""
+    if w.bare_years is None or i > 0 and any(r in w.year_words for r in tokens[i - 1].readings):
+        return None
+    number = _number(tokens[i])
+    low, high = w.bare_years
+    if number is None or not low <= number <= high or len(tokens[i].text) != 4:
+        return None
+    if i + 1 < len(tokens):
+        nxt = tokens[i + 1]
+        plural = (
+            nxt.text.islower()
+            and nxt.text.isalpha()
+            and nxt.text.endswith("s")
+            and not nxt.text.endswith("ss")
+            and nxt.form not in w.function_words  # 2019 has ended
+        )
+        if plural or nxt.form in w.counted_after_year:
+            return None
+    return number

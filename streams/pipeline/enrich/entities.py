@@ -26,8 +26,20 @@ from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
 from streams.pipeline.enrich.people import TitledName, function_words, titled_names
 from streams.pipeline.enrich.phrases import PhraseSet
+from streams.pipeline.enrich.refine import (
+    abbreviated,
+    acronyms,
+    caps_datelines,
+    datelines,
+    extend_org_chains,
+    places_not_people,
+    regions_after_places,
+    retype_by_evidence,
+    street_names,
+)
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+from streams.pipeline.enrich.transliterate import person_key
 from streams.records import Entity, Mention
 from streams.text import matching_form
 
@@ -49,7 +61,13 @@ def find_entities(
     known_names = gaz.find_all(tokens)
     if tagged:
         known_names = _drop_common_words(tokens, known_names, tagged, language)
-    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names]
+    known_names = _places_in_context(tokens, known_names, tagged, language)
+    known_names, city_orgs = _cities_in_org_names(text, tokens, known_names, language)
+    dated = datelines(text, tokens, language, gaz) + caps_datelines(text, tokens, language, gaz)
+    dated = _resolve_overlaps(dated)
+    if dated:
+        tagged = [t for t in tagged if not any(Span(*t).overlaps(d) for d in dated)]
+    candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names] + dated + city_orgs
     geographic = _geographic(tokens, known_names, language)
     candidates += geographic
     candidates += national_orgs(tokens, language)
@@ -61,14 +79,29 @@ def find_entities(
     candidates += [
         Span(f, last, typ, rank=2)
         for f, last, typ in tagged
-        # the gazetteer knows where a place's name ends (not انسحاب النيجر)
-        if typ != "place" or not any(Span(f, last, typ).overlaps(k) for k in known)
+        # the gazetteer knows where a place's name ends (not انسحاب النيجر), unless capitals
+        # say the name runs on (Southern California)
+        if typ != "place"
+        or not any(Span(f, last, typ).overlaps(k) for k in known)
+        or _capitalised_around(tokens, f, last, known)
     ]
     candidates += latin_runs(text, tokens)
-    chosen = _resolve_overlaps(candidates)
+    candidates = extend_org_chains(text, tokens, candidates, language)
+    chosen = places_not_people(tokens, _resolve_overlaps(candidates), gaz)
+    chosen = retype_by_evidence(tokens, chosen, gaz, language)
+    chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
+    chosen = _resolve_overlaps(chosen + street_names(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
+    abbreviations = acronyms(text, tokens, chosen, {s.first: _span_key(tokens, s) for s in chosen}, language)
+    if abbreviations:
+        covered = {s.first for s in abbreviations}
+        chosen = _resolve_overlaps(
+            [s for s in chosen if not (s.first == s.last and s.first in covered)] + abbreviations
+        )
     found = _group(text, tokens, chosen, gaz, language)
-    _add_nested_places(text, tokens, [c for c in chosen if c not in geographic], found, gaz, language)
+    # a club or university named after its city does not mention the city (ريال مدريد)
+    named_after = geographic + city_orgs
+    _add_nested_places(text, tokens, [c for c in chosen if c not in named_after], found, gaz, language)
     _add_short_mentions(tokens, chosen, found)
     _add_nisba_mentions(tokens, titled, found, chosen)
     entities = [
@@ -79,29 +112,77 @@ def find_entities(
 
 
 _INNER_PUNCTUATION = frozenset(" -–.'’&")
+_DASHES = frozenset("-–")  # a dash between spaces ends a name (DETROIT, MI - Rebecca)
 
 
 def _clean_tagged(
     text: str, tokens: list[Token], tagged: list[tuple[int, int, str]], language: str
 ) -> list[tuple[int, int, str]]:
     """The tagger's spans cut where punctuation stands between two words (a quote or a
-    comma ends a name: وزارة الدفاع الأمريكية "البنتاغون") and without function words
-    at their ends (إنّ أوستن -> أوستن)."""
+    comma ends a name: وزارة الدفاع الأمريكية "البنتاغون"), without function words at
+    their ends (إنّ أوستن -> أوستن) and without the title before a person's name (Ms Bradley).
+
+    A capitalised Latin function word inside a sentence is part of the name (New Colony);
+    a word joined by a hyphen is too (Moon Jae-in)."""
     stop = function_words(language)
+    titles = _titles(language)
+
+    def dropped(k: int, neighbour: int) -> bool:
+        token = tokens[k]
+        if (
+            token.form not in stop
+            or between(text, *sorted((tokens[k], tokens[neighbour]), key=lambda t: t.index)) == "-"
+        ):
+            return False
+        return not (token.latin and token.capitalised) or _sentence_start(text, tokens, k)
+
     cleaned = []
     for first, last, typ in tagged:
+        while (
+            typ == "person"
+            and last + 1 < len(tokens)
+            and between(text, tokens[last], tokens[last + 1]) == "-"
+        ):
+            last += 1  # Moon Jae-in
         start = first
         for k in range(first, last + 1):
-            if k == last or not set(between(text, tokens[k], tokens[k + 1])) <= _INNER_PUNCTUATION:
+            gap = "" if k == last else between(text, tokens[k], tokens[k + 1])
+            spaced_dash = gap.strip() in _DASHES and gap != gap.strip()
+            if k == last or not set(gap) <= _INNER_PUNCTUATION or spaced_dash:
                 a, b = start, k
-                while a <= b and tokens[a].form in stop:
+                while a < b and dropped(a, a + 1):
                     a += 1
-                while b >= a and tokens[b].form in stop:
+                if a == b and dropped(a, a):
+                    a += 1
+                while b > a and dropped(b, b - 1):
                     b -= 1
+                if typ == "person" and a < b:
+                    title_end = titles.match_at(tokens, a)
+                    if title_end is not None and title_end < b:
+                        a = title_end + 1
                 if a <= b:
                     cleaned.append((a, b, typ))
                 start = k + 1
     return cleaned
+
+
+def _sentence_start(text: str, tokens: list[Token], k: int) -> bool:
+    return k == 0 or bool(set(between(text, tokens[k - 1], tokens[k])) & set('.!?:\n"“'))
+
+
+@cache
+def _titles(language: str) -> PhraseSet:
+    """Honorifics and offices, not part of a person's name (``names.json`` "honorifics";
+    Pope Francis and Prince Charles keep theirs)."""
+    return PhraseSet((lang.load(language, "names") or {}).get("honorifics", []))
+
+
+def _capitalised_around(tokens: list[Token], first: int, last: int, known: list[Span]) -> bool:
+    """A capitalised Latin span that holds every known place it overlaps (Southern California)."""
+    words = tokens[first : last + 1]
+    if not all(t.latin and t.capitalised for t in words):
+        return False
+    return all(first <= k.first and k.last <= last for k in known if k.first <= last and first <= k.last)
 
 
 @cache
@@ -123,6 +204,75 @@ def _drop_common_words(
         for m in known
         if m.first != m.last or m.first in orgs or not any(r in common for r in tokens[m.first].readings)
     ]
+
+
+@cache
+def _place_cues(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("place_cues", []) for f in phrase_forms(w))
+
+
+def _places_in_context(
+    tokens: list[Token], known: list[Match], tagged: list[tuple[int, int, str]], language: str
+) -> list[Match]:
+    """A city whose name is also a word (العقبة) counts where the tagger or the context says
+    place: after في، إلى، محافظة, or beside another place (العقبة ومعان)."""
+    if not any(m.entry.word for m in known):
+        return known
+    places = {(first, last) for first, last, typ in tagged if typ == "place"}
+    cues = _place_cues(language)
+    plain = {m.first for m in known if m.entry.type == "place" and not m.entry.word}
+    plain |= {m.last for m in known if m.entry.type == "place" and not m.entry.word}
+    kept = []
+    for m in known:
+        if m.entry.word and not (
+            (m.first, m.last) in places
+            or (m.first > 0 and any(r in cues for r in tokens[m.first - 1].readings))
+            or m.first - 1 in plain
+            or m.last + 1 in plain
+        ):
+            continue
+        kept.append(m)
+    return kept
+
+
+@cache
+def _city_org_heads(language: str) -> frozenset[str]:
+    """Words that make the city after them part of an organisation's name: جامعة حلوان,
+    اتحاد طنجة, ريال مدريد (``ner_heads.json`` "org" and ``names.json`` "city_org_heads")."""
+    heads = (lang.load(language, "ner_heads") or {}).get("org", [])
+    clubs = (lang.load(language, "names") or {}).get("city_org_heads", [])
+    return frozenset(f for w in [*heads, *clubs] for f in phrase_forms(w))
+
+
+def _cities_in_org_names(
+    text: str, tokens: list[Token], known: list[Match], language: str
+) -> tuple[list[Match], list[Span]]:
+    """A city right after an organisation's head word names the organisation, not the place:
+    ``اتحاد طنجة`` is a club, ``جامعة حلوان`` a university. Countries are left alone
+    (منتخب مصر is the team of a place the article is also about)."""
+    heads = _city_org_heads(language)
+    if not heads:
+        return known, []
+    kept, orgs = [], []
+    for m in known:
+        before = m.first - 1
+        if (
+            m.entry.type == "place"
+            and not _country_key(m.entry.key)
+            and before >= 0
+            and not between(text, tokens[before], tokens[m.first]).strip()
+            and any(r in heads for r in tokens[before].readings)
+        ):
+            orgs.append(Span(before, m.last, "org", rank=1))
+            continue
+        kept.append(m)
+    return kept, orgs
+
+
+def _country_key(key: str) -> bool:
+    code = key.removeprefix("place:")
+    return len(code) == 2 and code.isupper() or code.isdigit()
 
 
 @cache
@@ -169,6 +319,8 @@ def _repeats(tokens: list[Token], chosen: list[Span]) -> list[Span]:
     longest = max(len(k) for k in found)
     repeats = []
     for i, token in enumerate(tokens):
+        if token.latin and not token.capitalised:
+            continue  # "the drop" is no mention of "Mitten Drop"
         for n in range(1, longest + 1):
             forms = tuple(t.form for t in tokens[i : i + n])
             heads = {(r, *forms[1:]) for r in token.readings}
@@ -187,7 +339,18 @@ def _resolve_overlaps(candidates: list[Span]) -> list[Span]:
 
 
 def _person_key(tokens: list[Token]) -> str:
-    return "person:" + key_form(" ".join(t.form for t in tokens))
+    return person_key(tokens)
+
+
+def _span_key(tokens: list[Token], span: Span) -> str:
+    """The key a span gets when nothing else decides it (a surname may still join a full name)."""
+    words = tokens[span.first : span.last + 1]
+    if span.key is not None:
+        return span.key
+    if span.type == "person":
+        return _person_key(words)
+    bare = [min(words[0].readings, key=len)] + [t.form for t in words[1:]]
+    return f"{span.type}:" + key_form(" ".join(bare))
 
 
 def _group(
@@ -197,28 +360,36 @@ def _group(
     # Surnames of the full names in the article: a lone surname is that person,
     # whatever type the tagger gave it (spaCy reads "Langley said" as an org).
     last_names: dict[str, tuple[str, str]] = {}
+    first_names: dict[str, tuple[str, str]] = {}
     for span in spans:
         if span.key is None and span.type == "person" and span.last > span.first:
             words = tokens[span.first : span.last + 1]
             last_names.setdefault(key_form(words[-1].form), (_person_key(words), "person"))
+            if words[0].latin:  # Frida ... Frida Aasen; Arabic given names are too common
+                first_names.setdefault(key_form(words[0].form), (_person_key(words), "person"))
     for span in spans:
         words = tokens[span.first : span.last + 1]
-        surface = text[words[0].start : words[-1].end]
+        end = words[-1].end + abbreviated(text, words[-1], language)
+        surface = text[words[0].start : end]
         key = span.key
         if key is None and len(words) == 1 and key_form(words[0].form) in last_names:
             key, span.type = last_names[key_form(words[0].form)]
-        elif key is None and span.type == "person":
-            key = _person_key(words)
+        elif (
+            key is None
+            and len(words) == 1
+            and words[0].capitalised
+            and key_form(words[0].form) in first_names
+        ):
+            key, span.type = first_names[key_form(words[0].form)]
         elif key is None:
-            bare = [min(words[0].readings, key=len)] + [t.form for t in words[1:]]
-            key = f"{span.type}:" + key_form(" ".join(bare))
+            key = _span_key(tokens, span)
         entry = found.get(key)
         if entry is None:
             name = gaz.name(key, language) or surface
             entry = found[key] = _Found(span.type, key, name)
         elif span.type == "person" and len(surface) > len(entry.name):
             entry.name = surface
-        entry.mentions.append(Mention(start=words[0].start, end=words[-1].end, text=surface))
+        entry.mentions.append(Mention(start=words[0].start, end=end, text=surface))
     return found
 
 
@@ -240,7 +411,7 @@ def _add_nested_places(
         inner = tokens[span.first + 1 : span.last + 1]
         for match in gaz.find_all(inner):
             key = match.entry.key
-            if match.entry.type != "place" or key == span.key:
+            if match.entry.type != "place" or match.entry.word or key == span.key:
                 continue
             first, last = inner[match.first], inner[match.last]
             entry = found.get(key)
@@ -259,7 +430,7 @@ def _add_short_mentions(tokens: list[Token], chosen: list[Span], found: dict[str
         if entry.type == "person" and len(parts) > 1:
             by_part.setdefault(key_form(matching_form(parts[-1])), entry.key)
     for token in tokens:
-        if token.index in covered:
+        if token.index in covered or token.latin and not token.capitalised:
             continue
         key = next((by_part[key_form(r)] for r in token.readings if key_form(r) in by_part), None)
         if key:

@@ -14,6 +14,7 @@ allowed on the first word only: ``بأوكرانيا`` and ``للولايات ا
 from __future__ import annotations
 
 import gettext
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -31,6 +32,8 @@ _NOT_PLACE_CODES = frozenset({"001", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "
 class Entry:
     type: str
     key: str
+    city: bool = False  # from cities.json: may also be a surname (أوستن is Austin, Texas)
+    word: bool = False  # also a common word (العقبة: "the obstacle"): needs the context's word
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +68,13 @@ class Gazetteer:
     def match_at(self, tokens: list[Token], i: int) -> Match | None:
         """The longest known name starting at token ``i``."""
         best: Match | None = None
+        form = tokens[i].form
         for reading in tokens[i].readings:
             for forms, entry in self.index.get(reading, ()):
                 end = i + len(forms) - 1
                 if end >= len(tokens) or (best and end <= best.last):
+                    continue
+                if entry.city and reading != form and not _city_reading(form, reading):
                     continue
                 span = tokens[i : end + 1]
                 if all(span[k].form == forms[k] for k in range(1, len(forms))) and (
@@ -87,6 +93,34 @@ class Gazetteer:
             else:
                 i += 1
         return found
+
+
+# A clitic before a city of the long GeoNames list counts only when it leaves a stem this
+# long: ورقة is "and a paper", not و + الرقة.
+_MIN_CITY_STEM = 4
+
+
+@cache
+def _city_prefixes() -> frozenset[str]:
+    """Clitics that may stand before a listed city's name (``lang/<xx>/names.json``)."""
+    return frozenset(
+        f
+        for data in lang.load_all("names").values()
+        for p in data.get("city_prefixes", [])
+        for f in phrase_forms(p)
+    )
+
+
+def _city_reading(form: str, reading: str) -> bool:
+    """Whether ``reading``, a clitic-stripped reading of ``form``, may name a listed city.
+
+    A city's name never loses an article it does not have (البحري is "the naval",
+    not the town بحري), nor follows ك ("like"); the article form a clitic leaves
+    (للعقبة -> العقبة) always may.
+    """
+    if not form.endswith(reading):
+        return True
+    return form[: len(form) - len(reading)] in _city_prefixes() and len(reading) >= _MIN_CITY_STEM
 
 
 def _folded(name: str) -> str:
@@ -134,6 +168,21 @@ def _add_pycountry_places(gaz: Gazetteer, language: str, not_places: set[str]) -
                 gaz.add(name, Entry("place", f"place:{country.alpha_2}"), language)
 
 
+def _add_regions(gaz: Gazetteer, language: str, countries: list[str], not_places: set[str]) -> None:
+    """States and provinces (ISO 3166-2 through pycountry) of the countries a language's news
+    names them in, in their English spelling without accents: ``New Hampshire`` ->
+    ``place:US-NH``, ``Tamil Nadu`` -> ``place:IN-TN``."""
+    wanted = set(countries)
+    if not wanted:
+        return
+    for region in pycountry.subdivisions:
+        if region.country_code not in wanted or region.parent_code is not None:
+            continue
+        name = unicodedata.normalize("NFKD", region.name.split(" [")[0]).encode("ascii", "ignore").decode()
+        if name and not _listed(name, not_places):
+            gaz.add(name, Entry("place", f"place:{region.code}"), language)
+
+
 @cache
 def gazetteer() -> Gazetteer:
     """Every language's places and organisations in one index (built once, ~0.3 s)."""
@@ -145,8 +194,40 @@ def gazetteer() -> Gazetteer:
                 gaz.add(name, Entry("place", place["key"]), language, display=n == 0)
         _add_cldr_places(gaz, language, not_places)
         _add_pycountry_places(gaz, language, not_places)
+        _add_regions(gaz, language, data.get("region_countries", []), not_places)
+    for language, data in lang.load_all("cities").items():
+        if data["use"] == "gazetteer":
+            not_places = {_folded(n) for n in (lang.load(language, "places") or {}).get("not_places", [])}
+            for city in data["cities"]:
+                for name in city["names"]:
+                    if not _listed(name, not_places):
+                        gaz.add(name, Entry("place", city["key"], city=True), language)
+                for name in city.get("also_words", []):
+                    if not _listed(name, not_places):
+                        gaz.add(name, Entry("place", city["key"], city=True, word=True), language)
     for language, data in lang.load_all("orgs").items():
         for org in data["orgs"]:
             for n, name in enumerate(org["names"]):
                 gaz.add(name, Entry("org", org["key"]), language, display=n == 0)
     return gaz
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    key: str
+    name: str
+    population: int
+
+
+@cache
+def known_cities() -> dict[tuple[str, ...], City]:
+    """Cities to check a span against (``lang/<xx>/cities.json`` with ``"use": "check"``):
+    phrase forms -> the most populous city of that name."""
+    found: dict[tuple[str, ...], City] = {}
+    for data in lang.load_all("cities").values():
+        for city in data["cities"]:
+            for name in city["names"]:
+                forms = phrase_forms(name)
+                if forms and forms not in found:
+                    found[forms] = City(city["key"], city["names"][0], city["population"])
+    return found

@@ -24,6 +24,7 @@ class National:
     heads: PhraseSet
     ids: dict[tuple[str, ...], str]
     nisba_before: bool
+    country_connectors: frozenset[str]
 
 
 @cache
@@ -33,7 +34,8 @@ def _national(language: str) -> National | None:
         return None
     ids = {phrase_forms(h): ident for ident, heads in data["national"]["heads"].items() for h in heads}
     phrases = [h for heads in data["national"]["heads"].values() for h in heads]
-    return National(PhraseSet(phrases), ids, data["national"]["nisba_position"] == "before")
+    connectors = frozenset(f for c in data["national"].get("country_connectors", []) for f in phrase_forms(c))
+    return National(PhraseSet(phrases), ids, data["national"]["nisba_position"] == "before", connectors)
 
 
 def national_orgs(tokens: list[Token], language: str) -> list[Span]:
@@ -48,14 +50,33 @@ def national_orgs(tokens: list[Token], language: str) -> list[Span]:
             continue
         head = tuple(t.form for t in tokens[i : end + 1])
         ident = rules.ids.get(head) or rules.ids.get((tokens[i].readings[-1], *head[1:]))
+        if ident is None:
+            continue
+        country = _country_after(tokens, end, rules) if rules.country_connectors else None
+        if country:
+            spans.append(Span(i, country[0], "org", f"org:{country[1]}/{ident}"))
+            continue
         nisba_at = i - 1 if rules.nisba_before else end + 1
-        if ident is None or not 0 <= nisba_at < len(tokens):
+        if not 0 <= nisba_at < len(tokens):
             continue
         code = country_of(tokens[nisba_at])
         if code:
             first, last = (nisba_at, end) if rules.nisba_before else (i, nisba_at)
             spans.append(Span(first, last, "org", f"org:{code}/{ident}"))
     return spans
+
+
+def _country_after(tokens: list[Token], end: int, rules: National) -> tuple[int, str] | None:
+    """``Central Bank`` ``of Kenya``: the last token and ISO code of a country after a connector."""
+    from streams.pipeline.enrich.gazetteer import gazetteer
+
+    if end + 2 >= len(tokens) or tokens[end + 1].form not in rules.country_connectors:
+        return None
+    match = gazetteer().match_at(tokens, end + 2)
+    code = match.entry.key.removeprefix("place:") if match else ""
+    if match and len(code) == 2 and code.isupper():
+        return match.last, code
+    return None
 
 
 def latin_runs(text: str, tokens: list[Token]) -> list[Span]:

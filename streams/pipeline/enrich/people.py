@@ -136,6 +136,8 @@ def _skip_to_name(
             j = modifier_end + 1
         elif code:
             j += 1
+        elif rules.no_start and tokens[j].form.startswith(rules.no_start + rules.breaking_prefixes):
+            j += 1  # the rest of an office's name: وزير الطاقة والثروة المعدنية
         else:
             return j, countries
     return None, countries
@@ -206,10 +208,16 @@ def _name_at(text: str, tokens: list[Token], j: int, rules: _Rules, gaz: Gazette
             or (k == j and rules.no_start and token.form.startswith(rules.no_start))
             or (rules.capitalised and not token.capitalised and token.form not in rules.particles)
             or rules.titles.match_at(tokens, k) is not None
-            or gaz.match_at(tokens, k) is not None
+            or _known_name_breaks(gaz, tokens, k, j)
             or country_of(token)
         ):
             break
         last = k
         k += 1
     return (j, last) if last is not None else None
+
+
+def _known_name_breaks(gaz: Gazetteer, tokens: list[Token], k: int, j: int) -> bool:
+    """A known name ends a person's name, except a city's after the first word (لويد أوستن)."""
+    match = gaz.match_at(tokens, k)
+    return match is not None and not (k > j and match.entry.city and match.last == k)

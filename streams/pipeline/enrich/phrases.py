@@ -37,5 +37,9 @@ class PhraseSet:
                     best = end
         return best
 
+    def first_words(self) -> frozenset[str]:
+        """The forms a phrase can start with (a cheap test before ``match_at``)."""
+        return frozenset(self._by_first)
+
     def __contains__(self, token: Token) -> bool:
         return any((r,) in self._by_first.get(r, ()) for r in token.readings)

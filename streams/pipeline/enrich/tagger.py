@@ -119,6 +119,8 @@ def features(text: str, tokens: list[Token], language: str) -> list[list[str]]:
     gaz = gazetteer()
     known: dict[int, str] = {}
     for match in gaz.find_all(tokens):
+        if match.entry.word:
+            continue  # a city whose name is also a word: the model judges the word itself
         for i in range(match.first, match.last + 1):
             known[i] = ("B-" if i == match.first else "I-") + match.entry.type
     words = [_word(t.text, t.form, t.readings, t.latin, language) for t in tokens]

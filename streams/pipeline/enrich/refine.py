@@ -1,0 +1,403 @@
+"""What a reader knows about names that a tagger does not: datelines, "of" chains,
+acronyms, and that a city is not a person.
+
+* A dateline (``NAIROBI (Reuters) -``, ``TANGIER - Morocco``, ``القاهرة -``) opens
+  a paragraph with a place; spaCy reads an upper-case word there as an
+  organisation and joins it to what follows the dash.
+* An organisation's name runs on through ``of`` / ``for`` and capitalised words:
+  ``Central Bank of Kenya``, not ``Central Bank`` (``lang/<xx>/names.json``).
+* An acronym in brackets after a name, or made of its initials, is the same
+  organisation: ``CBK`` for ``Central Bank of Kenya``.
+* A span the tagger calls a person that is a known city (``Rotterdam``,
+  ``Valencia``) is the city, unless the article names a person with that
+  surname (``Lloyd Austin`` ... ``Austin``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from streams import lang
+from streams.pipeline.enrich.gazetteer import Gazetteer, known_cities
+from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
+from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+
+_AGENCY = re.compile(r"^\s*(?:,\s*[A-Z][A-Za-z.]{1,12}\s*)?(?:\([^()\n]{1,40}\)\s*)?$")
+MAX_DATELINE_TOKENS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    connectors: frozenset[str]
+    inner: frozenset[str]
+    acronym_skip: frozenset[str]
+    dashes: tuple[str, ...]
+    org_last_words: frozenset[str]
+    region_abbreviations: dict[str, str]  # "Calif." -> "place:US-CA"
+    given_names: frozenset[str]
+    not_name_last_words: frozenset[str]
+    event_last_words: frozenset[str]
+    place_last_words: frozenset[str]
+
+
+@cache
+def _rules(language: str) -> _Rules:
+    data = lang.load(language, "names") or {}
+    given = (lang.load(language, "given_names") or {}).get("names", [])
+
+    def forms(name: str) -> frozenset[str]:
+        return frozenset(f for w in data.get(name, []) for f in phrase_forms(w))
+
+    return _Rules(
+        forms("org_connectors"),
+        forms("org_inner_words"),
+        forms("acronym_skip") | frozenset(data.get("acronym_skip", [])),
+        tuple(data.get("dateline_dashes", [])),
+        forms("org_last_words"),
+        dict(data.get("region_abbreviations", {})),
+        frozenset(given),
+        forms("not_name_last_words"),
+        forms("event_last_words"),
+        forms("place_last_words"),
+    )
+
+
+def abbreviated(text: str, token: Token, language: str) -> bool:
+    """Whether the full stop after ``token`` belongs to it: ``U.S.``, ``Calif.``."""
+    if text[token.end : token.end + 1] != ".":
+        return False
+    return "." in token.text or f"{token.text}." in _rules(language).region_abbreviations
+
+
+def place_key(tokens: list[Token], gaz: Gazetteer) -> str:
+    """The key of a place named by these tokens: a gazetteer or city key, else its words."""
+    match = gaz.match_at(tokens, 0)
+    if match and match.last == len(tokens) - 1 and match.entry.type == "place":
+        return match.entry.key
+    city = known_cities().get(tuple(t.form for t in tokens))
+    if city:
+        return city.key
+    return "place:" + key_form(" ".join(t.form for t in tokens))
+
+
+def datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> list[Span]:
+    """Places that open a paragraph before a dash: ``NAIROBI (Reuters) -``, ``القاهرة -``.
+
+    Upper-case words, a known place or an agency in brackets make it a dateline;
+    a capitalised word before a dash is otherwise just a sentence.
+    """
+    dashes = _rules(language).dashes
+    if not dashes or not tokens:
+        return []
+    spans = []
+    starts = [0] + [t.index for t in tokens[1:] if "\n" in between(text, tokens[t.index - 1], t)]
+    for first in starts:
+        for last in range(first, min(first + MAX_DATELINE_TOKENS, len(tokens))):
+            if last > first and between(text, tokens[last - 1], tokens[last]).strip():
+                break
+            rest = text[tokens[last].end : tokens[last + 1].start if last + 1 < len(tokens) else len(text)]
+            if not rest.rstrip().endswith(dashes) and not _agency_then_dash(text, tokens, last, dashes):
+                continue
+            words = tokens[first : last + 1]
+            head = rest.rstrip()[:-1] if rest.rstrip().endswith(dashes) else ""
+            upper = all(t.text.isupper() for t in words if t.latin) and any(t.latin for t in words)
+            known = place_key(words, gaz)
+            listed = not known.startswith("place:" + key_form(" ".join(t.form for t in words)))
+            if upper or listed or "(" in head:
+                spans.append(Span(first, last, "place", known, rank=0))
+            break
+    return spans
+
+
+# An upper-case dateline anywhere in a text (titles are often run into the body):
+# ``ROCK HILL, S.C. —``, ``PASADENA, Calif. (KTLA) —``, ``CHENNAI:``, ``VIENNA (Reuters) -``.
+_CAPS_DATELINE = re.compile(
+    r"(?<![\w.,])(?P<place>[A-Z][A-Z'’-]+(?: [A-Z][A-Z'’-]+){0,2})"
+    r"(?P<region>, [A-Z][A-Za-z.]{1,12})?"
+    r"(?: \((?P<agency>[A-Za-z0-9 &.]{2,30})\))?"
+    r" ?(?P<mark>--|[-–—:])(?=\s)"
+)
+
+
+def caps_datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> list[Span]:
+    """Upper-case datelines wherever they stand: the place, and the agency in brackets as an
+    organisation. A colon (``CHENNAI:``) or a bare dash needs a known place; a region
+    (``, S.C.``) or an agency makes any upper-case words a dateline."""
+    if not _rules(language).dashes:
+        return []
+    starts = {t.start: t.index for t in tokens}
+    ends = {t.end: t.index for t in tokens}
+    spans = []
+    for m in _CAPS_DATELINE.finditer(text):
+        first, last = starts.get(m.start("place")), ends.get(m.end("place"))
+        if first is None or last is None:
+            continue
+        words = tokens[first : last + 1]
+        key = place_key(words, gaz)
+        listed = not key.startswith("place:" + key_form(" ".join(t.form for t in words)))
+        evidence = listed or m.group("agency") or (m.group("region") and m.group("mark") != ":")
+        if not evidence or m.group("mark") == ":" and not listed:
+            continue
+        spans.append(Span(first, last, "place", key, rank=0))
+        agency = m.group("agency")
+        if agency and agency.split()[0][:1].isupper() and len(agency.split()) <= 3:
+            a, b = starts.get(m.start("agency")), ends.get(m.end("agency"))
+            if a is not None and b is not None:
+                spans.append(Span(a, b, "org", rank=0))
+    return spans
+
+
+def regions_after_places(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """``Sacramento, Calif.``, ``DETROIT, MI``: a state written short after a place is a place."""
+    abbreviations = _rules(language).region_abbreviations
+    if not abbreviations:
+        return []
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    found = []
+    for span in chosen:
+        nxt = span.last + 1
+        if span.type != "place" or nxt >= len(tokens) or nxt in taken:
+            continue
+        if between(text, tokens[span.last], tokens[nxt]).strip() != ",":
+            continue
+        token = tokens[nxt]
+        key = abbreviations.get(token.text + ".") if abbreviated(text, token, language) else None
+        key = key or (abbreviations.get(token.text) if token.text.isupper() else None)
+        if key:
+            found.append(Span(nxt, nxt, "place", key, rank=0))
+    return found
+
+
+def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
+    """What a tagger's span is when its words say so.
+
+    An event's or award's last word drops it (``Rose Parade``); a street's makes a place
+    (``Booker Washington Street``); a last word only organisations end with makes an
+    organisation (``... High School``, ``... Police Department``); a common given name
+    first makes a person unless the words are a known place or organisation (``Rich
+    Pedroncelli``, ``Rebecca``); a known city or region is a place. A known name at the
+    start of a longer span is cut off it (``NBA David Stern`` -> ``NBA``, ``David Stern``)."""
+    rules = _rules(language)
+    if not rules.org_last_words:
+        return chosen  # a language opts in by listing the words (Arabic's tagger types well)
+    named = {  # words of the people named here: Langley said ... is Michael Langley
+        tokens[k].form for s in chosen if s.type == "person" and s.last > s.first for k in (s.first, s.last)
+    }
+    out = []
+    for span in _split_known_prefix(tokens, chosen, gaz, language):
+        if span.key is None and span.rank == 2:
+            words = tokens[span.first : span.last + 1]
+            if words[-1].form in rules.place_last_words and len(words) > 1:
+                cut = next(
+                    (
+                        k
+                        for k in range(span.first + 1, span.last)
+                        if tokens[k].form == "and" and tokens[k - 1].form in rules.place_last_words
+                    ),
+                    None,
+                )  # Craig Road and Jones Boulevard
+                if cut is None:
+                    out.append(Span(span.first, span.last, "place", None, span.rank))
+                else:
+                    out += [
+                        Span(span.first, cut - 1, "place", None, span.rank),
+                        Span(cut + 1, span.last, "place", None, span.rank),
+                    ]
+                continue
+            known = gaz.match_at(words, 0)
+            whole = known if known and known.last == len(words) - 1 else None
+            if words[-1].form in rules.event_last_words:
+                continue  # Heisman Trophy, Rose Parade: events and awards are no entities
+            if span.type == "org" and len(words) > 1 and words[-1].form in rules.not_name_last_words:
+                span = Span(span.first, span.last - 1, "org", None, span.rank)  # AP Photo -> AP
+            elif span.type != "org" and words[-1].form in rules.org_last_words and len(words) > 1:
+                span = Span(span.first, span.last, "org", None, span.rank)
+            elif (
+                span.type != "person"
+                and whole is None
+                and words[0].text in rules.given_names
+                and len(words) <= 3
+                and tuple(t.form for t in words) not in known_cities()
+                and all(t.capitalised and t.form not in rules.org_last_words for t in words)
+            ):
+                span = Span(span.first, span.last, "person", None, span.rank)
+            elif len(words) == 1 and words[0].form in named:
+                pass
+            elif span.type == "org" and whole is not None and whole.entry.type == "place":
+                span = Span(span.first, span.last, "place", whole.entry.key, span.rank)
+            elif span.type == "org" and tuple(t.form for t in words) in known_cities():
+                span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
+        out.append(span)
+    return out
+
+
+def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
+    """A tagger's span that starts with a known name and runs on with capitalised words
+    holds two names (``NBA David Stern``, ``Abuja The Peoples Democratic Party``)."""
+    out = []
+    for span in chosen:
+        if span.key is None and span.rank == 2 and span.last > span.first and tokens[span.first].latin:
+            known = gaz.match_at(tokens, span.first)
+            rest = known.last + 1 if known else None
+            # an organisation's or a place's name often starts with a place (U.S. Embassy,
+            # Alaska Senate): only a known organisation, "The", or a given name starts another
+            if (
+                known
+                and rest <= span.last
+                and all(t.capitalised for t in tokens[rest : span.last + 1])
+                and (
+                    known.entry.type == "org"
+                    or tokens[rest].form == "the"
+                    or tokens[rest].text in _rules(language).given_names
+                )
+            ):
+                out.append(Span(span.first, known.last, known.entry.type, known.entry.key, 0))
+                if tokens[rest].form == "the" and rest < span.last:
+                    rest += 1
+                out.append(Span(rest, span.last, span.type, None, span.rank))
+                continue
+        out.append(span)
+    return out
+
+
+def street_names(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """Capitalised words before a street word are a place: ``Merriman Road``, ``Strasburg Street``."""
+    rules = _rules(language)
+    if not rules.place_last_words:
+        return []
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    found = []
+    for token in tokens:
+        if token.index == 0 or token.index in taken or not token.capitalised:
+            continue
+        if token.form not in rules.place_last_words:
+            continue
+        first = token.index
+        while (
+            first - 1 >= 0
+            and first - 1 not in taken
+            and tokens[first - 1].capitalised
+            and tokens[first - 1].form not in rules.place_last_words
+            and not between(text, tokens[first - 1], tokens[first]).strip()
+            and token.index - first < 3
+            and not _at_sentence_start(text, tokens, first - 1)
+        ):
+            first -= 1
+        if first < token.index:
+            found.append(Span(first, token.index, "place", None, rank=3))
+    return found
+
+
+def _at_sentence_start(text: str, tokens: list[Token], k: int) -> bool:
+    return k == 0 or bool(set(between(text, tokens[k - 1], tokens[k])) & set(".!?:\n"))
+
+
+def _agency_then_dash(text: str, tokens: list[Token], last: int, dashes: tuple[str, ...]) -> bool:
+    """``NAIROBI (Reuters) -`` / ``BIRMINGHAM, Ala. (WIAT) —``: the words up to the dash are an agency."""
+    end = text.find("\n", tokens[last].end)
+    line = text[tokens[last].end : end if end != -1 else len(text)]
+    cut = min((line.find(d) for d in dashes if line.find(d) > 0), default=-1)
+    return cut > 0 and "(" in line[:cut] and bool(_AGENCY.match(line[:cut]))
+
+
+def extend_org_chains(text: str, tokens: list[Token], spans: list[Span], language: str) -> list[Span]:
+    """``Central Bank`` + ``of Kenya`` -> ``Central Bank of Kenya`` (capitalised words after a connector)."""
+    rules = _rules(language)
+    if not rules.connectors:
+        return spans
+    out = []
+    for span in spans:
+        if span.type == "org":
+            last = span.last
+            while last + 2 < len(tokens) and tokens[last + 1].form in rules.connectors:
+                end = _capitalised_run(text, tokens, last + 2, rules)
+                if end is None or end - span.first >= MAX_NAME_TOKENS:
+                    break
+                last = end
+            if last != span.last:
+                key = span.key if span.key and "/" in span.key else None
+                span = Span(span.first, last, "org", key, span.rank)
+        out.append(span)
+    return out
+
+
+def _capitalised_run(text: str, tokens: list[Token], start: int, rules: _Rules) -> int | None:
+    if (
+        between(text, tokens[start - 2], tokens[start - 1]).strip()
+        or between(text, tokens[start - 1], tokens[start]).strip()
+    ):
+        return None
+    end = None
+    k = start
+    while k < len(tokens) and not (k > start and between(text, tokens[k - 1], tokens[k]).strip()):
+        if tokens[k].capitalised:
+            end = k
+        elif tokens[k].form not in rules.inner or k == start and tokens[k].form != "the":
+            break
+        k += 1
+    return end
+
+
+def acronyms(
+    text: str, tokens: list[Token], chosen: list[Span], keys: dict[int, str], language: str
+) -> list[Span]:
+    """Upper-case words that abbreviate an organisation named in the article.
+
+    ``keys``: the key each chosen org span will get, by its first token.
+    Returns spans keyed as that organisation (they replace what covered the word).
+    """
+    rules = _rules(language)
+    by_acronym: dict[str, tuple[str, str]] = {}
+    for span in chosen:
+        if span.type != "org" or span.last == span.first:
+            continue
+        words = tokens[span.first : span.last + 1]
+        initials = "".join(
+            t.text[0] for t in words if t.form not in rules.acronym_skip and t.text[:1].isalpha()
+        )
+        key = keys[span.first]
+        if len(initials) >= 2 and initials.isupper():
+            by_acronym.setdefault(initials, (key, span.type))
+        after = span.last + 1
+        bracketed = (
+            after < len(tokens)
+            and between(text, tokens[span.last], tokens[after]).strip() == "("
+            and text[tokens[after].end : tokens[after].end + 1] == ")"
+        )
+        if bracketed and tokens[after].text.isupper():
+            by_acronym.setdefault(tokens[after].text, (key, span.type))
+    if not by_acronym:
+        return []
+    found = []
+    for token in tokens:
+        hit = by_acronym.get(token.text)
+        if hit and token.latin:
+            found.append(Span(token.index, token.index, hit[1], hit[0], rank=-1))
+    return found
+
+
+def places_not_people(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -> list[Span]:
+    """A tagger's person that is a known city, and no person's surname here, is the city;
+    a city's name that is the surname of a person named here is that person (أوستن)."""
+    surnames = {
+        tokens[s.last].form for s in chosen if s.type == "person" and s.last > s.first and s.rank != 4
+    }
+    out = []
+    for span in chosen:
+        words = tokens[span.first : span.last + 1]
+        if span.type == "place" and span.first == span.last and tokens[span.first].form in surnames:
+            known = gaz.match_at(words, 0)
+            if known and known.entry.city:
+                span = Span(span.first, span.last, "person", None, 2)
+        if span.type == "person" and span.key is None and span.rank == 2:
+            forms = tuple(t.form for t in words)
+            known = gaz.match_at(words, 0)
+            is_place = (known and known.last == len(words) - 1 and known.entry.type == "place") or (
+                forms in known_cities()
+            )
+            if is_place and not (len(words) == 1 and forms[0] in surnames):
+                span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
+        out.append(span)
+    return out

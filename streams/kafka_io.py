@@ -97,21 +97,28 @@ class TopicMismatch(RuntimeError):
     """Topics newsflow reads are partitioned differently."""
 
 
+def max_request_bytes(settings: Settings) -> int:
+    """What one produce request may carry: room for any output of a page that passed the door."""
+    return max(2 * settings.max_message_bytes, 1_048_576)
+
+
 def producer(settings: Settings, *, batched: bool | None = None) -> AIOKafkaProducer:
-    """A producer for newsflow's topics (not for table changelogs: those are Faust's).
+    """A producer for newsflow's topics and, in the workers, the tables' changelogs.
 
     Tansu answers ListOffsets wrongly for multi-record batches (DESIGN.md), so by
-    default a producer sends one record per batch there. Topics nobody asks for
-    their end offset may take ``batched=True``: a consumer's fetch high watermark
-    stays right, and batches are what lets a producer send more than one record
-    per partition per round trip.
+    default a producer sends one record per batch there. The workers' producer
+    takes ``batched=True``: a consumer's fetch high watermark stays right, table
+    recovery finds a changelog's end by fetching (``recover_tables_exactly``), and
+    batches are what lets a producer send more than one record per partition per
+    round trip.
     """
     batched = not settings.tansu_compat if batched is None else batched
     return AIOKafkaProducer(
         bootstrap_servers=_servers(settings),
         acks="all",
-        max_request_size=max(2 * settings.max_message_bytes, 1_048_576),
-        max_batch_size=65_536 if batched else 1,
+        max_request_size=max_request_bytes(settings),
+        # Under Kafka's default message.max.bytes (1 MiB), which bounds a record batch.
+        max_batch_size=1_000_000 if batched else 1,
         **client_options(settings),
     )
 
@@ -220,8 +227,11 @@ class Partitioner:
         for topic in topics:
             self.counts[topic] = len(await producer.partitions_for(self.settings.topic(topic)))
 
+    def count(self, topic: str) -> int:
+        return self.counts.get(topic, self.settings.partitions)
+
     def __call__(self, topic: str, key: bytes | None) -> int:
-        return _key_hash(key or b"") % self.counts.get(topic, self.settings.partitions)
+        return _key_hash(key or b"") % self.count(topic)
 
 
 # --- table internals ---------------------------------------------------------------------------

@@ -77,6 +77,13 @@ class Write(NamedTuple):
     value: bytes | None
 
 
+class Readers(NamedTuple):
+    """What the steps reading a channel in one agent do with state."""
+
+    read_state: bool
+    write_state: bool
+
+
 class Observation(NamedTuple):
     """One step run on one message, for the metrics."""
 
@@ -104,6 +111,7 @@ class Batch:
     agent: str
     ctx: StepContext
     consumers: dict[str, list[Step]]
+    readers: dict[str, Readers]  # who may be passed each channel in memory
     read: ReadEntry
     partition_of: PartitionOf
     home: str  # a topic of the agent: partitioned as its state
@@ -131,8 +139,9 @@ class Batch:
             _, emits = step(None, message, self.ctx)
         else:
             entry = self._entry(step.table, message.key or b"", partition)
-            entry.state, emits = step(entry.state, message, self.ctx)
-            entry.origin, entry.raw_ts_ms = message, raw_ts_ms
+            state, emits = step(entry.state, message, self.ctx)
+            if not step.read_only:
+                entry.state, entry.origin, entry.raw_ts_ms = state, message, raw_ts_ms
         self.observations.append(
             Observation(step.name, emits, time.perf_counter() - started, message.timestamp_ms, raw_ts_ms)
         )
@@ -161,18 +170,20 @@ class Batch:
         public = emit.topic in PUBLIC_TOPICS
         if public:
             self.outputs.append(Output(emit.topic, emit.topic, key, value, None, raw_ts_ms, origin, emit))
-        consumers = [] if emit.topic in LOG_ORDERED else self.consumers.get(emit.topic, ())
+        readers = self.readers.get(emit.topic)
         through = THROUGH.get(emit.topic)
-        here = all(step.table is None for step in consumers) or (
-            stateful and self.partition_of(through or self.home, key) == partition
+        here = readers is not None and (
+            not readers.read_state
+            or (stateful or not readers.write_state)
+            and self.partition_of(through or self.home, key) == partition
         )
-        if consumers and here and work is not None:
+        if here and work is not None:
             decoded = None if isinstance(emit.value, bytes) else emit.value
             work.append((emit.topic, Message(key, value, origin.timestamp_ms, decoded)))
         elif through is not None:
             target = self.partition_of(through, key)
             self.outputs.append(Output(through, emit.topic, key, value, target, raw_ts_ms, origin, emit))
-        elif consumers and not public:  # an in-memory channel keyed elsewhere: the topology is wrong
+        elif readers is not None and not public:  # an in-memory channel keyed elsewhere: a topology bug
             problem = f"{emit.topic} emitted under key {emit.key!r}, read in memory under {origin.key!r}"
             letter = dead_letter(origin, self.agent, "internal_error", problem)
             self._route(letter, origin, partition, raw_ts_ms, None, False)
@@ -228,12 +239,25 @@ class Runner:
         self.consumers: dict[str, dict[str, list[Step]]] = defaultdict(lambda: defaultdict(list))
         for step in self.steps:
             self.consumers[step.agent][step.source].append(step)
+        self.readers = {
+            agent: {
+                channel: Readers(
+                    read_state=any(step.table for step in steps),
+                    write_state=any(step.table and not step.read_only for step in steps),
+                )
+                for channel, steps in by_channel.items()
+                if channel not in LOG_ORDERED
+            }
+            for agent, by_channel in self.consumers.items()
+        }
         self.tables = tuple(dict.fromkeys(step.table for step in self.steps if step.table))
         self.read_topics = frozenset(topic for agent in AGENTS for topic in agent.sources)
 
     def batch(self, agent: str, read: ReadEntry, partition_of: PartitionOf) -> Batch:
         home = next(a for a in AGENTS if a.name == agent).sources[-1]
-        return Batch(agent, self.ctx, self.consumers[agent], read, partition_of, home)
+        return Batch(
+            agent, self.ctx, self.consumers[agent], self.readers.get(agent, {}), read, partition_of, home
+        )
 
     def agent_reading(self, channel: str) -> str | None:
         """The agent that takes ``channel`` from a topic (its own, or the through-topic carrying it)."""

@@ -19,8 +19,9 @@ sub-topologies and Flink chains operators:
 
 A step's output on a *channel* is passed on in memory, with no topic between,
 when the steps that read it run in the same agent and either keep no state, or
-find their state on this partition while it is a raw page that is being
-processed (``WHOLE_ON_REDELIVERY``): an article whose id lands on the partition
+find their state on this partition and only read it (``Step.read_only``), or
+find it on this partition while it is a raw page that is being processed
+(``WHOLE_ON_REDELIVERY``): an article whose id lands on the partition
 its page came in on goes from ``articles.raw`` to its catalog, its dedup node
 and its links in one batch. Otherwise it crosses the broker in one of two
 through-topics, one per key space (``through.by-article``, ``through.by-key``),
@@ -162,6 +163,9 @@ class Step:
     agent: str
     # Stateful steps keep one table entry per message key.
     table: str | None = None
+    # A step that only reads its entry never changes state: what it is passed in
+    # memory can never be half-applied, so it is passed like to a stateless step.
+    read_only: bool = False
 
     def __call__(self, state: State, message: Message, ctx: StepContext) -> tuple[State, list[Emit]]:
         """Run the step; never raises. Failures become dead letters that keep the original."""
@@ -320,7 +324,7 @@ STEPS: tuple[Step, ...] = (
     Step("link", ENRICHED, _link_article, "article"),
     Step("dedup", NODES, _dedup_node, "article", table="dedup_nodes"),
     Step("catalog-verdict", VERDICTS, _catalog_verdict, "article", table="catalog"),
-    Step("unique", FIRST_OF_STORY, _first_of_story, "article", table="articles"),
+    Step("unique", FIRST_OF_STORY, _first_of_story, "article", table="articles", read_only=True),
     Step("graph", LINKS, _graph, "article", table="related_graph"),
     Step("dedup-bucket", BUCKETS, _dedup_bucket, "key", table="dedup_buckets"),
     Step("link-index", BY_INDEX_KEY, _link_index, "key", table="graph_index"),

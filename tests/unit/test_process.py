@@ -96,7 +96,9 @@ def test_a_batch_publishes_a_pair_once_however_many_edges_it_folds_and_says_when
         batch = runner.batch("article", lambda table, key: tables.get((table, key)), lambda topic, key: 0)
         for edge in edges:
             batch.feed(LINKS, Message(edge.src.encode(), orjson.dumps(edge), None), 0)
-        for write in batch.finish():
+        writes = batch.finish()
+        assert len(writes) == len({(w.table, w.key) for w in writes})  # each entry written once a batch
+        for write in writes:
             tables[(write.table, write.key)] = write.value
         return [orjson.loads(o.value) for o in batch.outputs if o.topic == EDGES]
 

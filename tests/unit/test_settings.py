@@ -23,6 +23,8 @@ def test_a_bad_value_names_the_variable():
         Settings.from_env({"NEWSFLOW_PARTITIONS": "four"})
     with pytest.raises(SettingsError, match="NEWSFLOW_BROKER_PROFILE"):
         Settings.from_env({"NEWSFLOW_BROKER_PROFILE": "redpanda"})
+    with pytest.raises(SettingsError, match="NEWSFLOW_BATCH_MAX_RECORDS"):
+        Settings.from_env({"NEWSFLOW_BATCH_MAX_RECORDS": "0"})
 
 
 def test_as_env_round_trips():

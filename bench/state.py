@@ -119,6 +119,7 @@ def derive(article: EnrichedArticle, round_: int, at: datetime, pool: Pool) -> l
         ],
         keywords=[f"{k} {marker}" if k in pool.rare else k for k in article.keywords],
         fingerprints=Fingerprints(exact=exact, near=near),
+        content_signature=_salted_signature(article.content_signature, round_),
     )
     summary = pool.summaries[article.article_id]
     summary = {
@@ -135,6 +136,19 @@ def derive(article: EnrichedArticle, round_: int, at: datetime, pool: Pool) -> l
         (ENRICHED, Message(new.article_id.encode(), encode(new), None)),
         (admit.topic, Message(admit.key.encode(), encode(admit.value), None)),
     ]
+
+
+def _salted_signature(signature: str | None, round_: int) -> str | None:
+    """The content signature XORed with a mask of the round: pairs within a round keep their
+    distance (their cosine), pairs across rounds look unrelated, as different news would."""
+    if not signature:
+        return signature
+    raw = base64.b64decode(signature)
+    mask = np.frombuffer(
+        xxhash.xxh3_128_digest(f"sig:{round_}".encode()) * (len(raw) // 16 + 1), dtype=np.uint8
+    )
+    salted = np.frombuffer(raw, dtype=np.uint8) ^ mask[: len(raw)]
+    return base64.b64encode(salted.tobytes()).decode("ascii")
 
 
 def _salted_sketch(encoded: str, salt: int) -> str:

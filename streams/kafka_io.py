@@ -36,8 +36,8 @@ def _servers(settings: Settings) -> list[str]:
     return settings.broker.split(",")
 
 
-async def ensure_topics(settings: Settings) -> None:
-    """Create every newsflow topic that is missing, with the configured partitions."""
+@contextlib.asynccontextmanager
+async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(
         bootstrap_servers=_servers(settings), request_timeout_ms=10_000, **client_options(settings)
     )
@@ -46,6 +46,14 @@ async def ensure_topics(settings: Settings) -> None:
     except Exception as exc:
         raise BrokerUnreachable(f"no Kafka broker at {settings.broker}: {exc}") from exc
     try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(settings: Settings) -> None:
+    """Create every newsflow topic that is missing, with the configured partitions."""
+    async with _admin(settings) as admin:
         existing = set(await admin.list_topics())
         missing = [
             NewTopic(
@@ -61,8 +69,6 @@ async def ensure_topics(settings: Settings) -> None:
             # another process may create them meanwhile
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-    finally:
-        await admin.close()
 
 
 async def check_copartitioned(settings: Settings) -> None:
@@ -72,18 +78,9 @@ async def check_copartitioned(settings: Settings) -> None:
     memory when its id hashes to the partition the page came in on, and each table
     keeps its entries on the partitions of its inputs: both need one partition count.
     """
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=_servers(settings), request_timeout_ms=10_000, **client_options(settings)
-    )
-    try:
-        await admin.start()
-    except Exception as exc:
-        raise BrokerUnreachable(f"no Kafka broker at {settings.broker}: {exc}") from exc
-    try:
+    async with _admin(settings) as admin:
         names = [settings.topic(name) for name in PUBLIC_TOPICS + INTERNAL_TOPICS]
         described = await admin.describe_topics(names)
-    finally:
-        await admin.close()
     counts = {d["topic"]: len(d["partitions"]) for d in described if d.get("partitions")}
     if len(set(counts.values())) > 1:
         listed = ", ".join(f"{topic} {count}" for topic, count in sorted(counts.items()))

@@ -144,28 +144,53 @@ class AgentWorker:
 
 
 class Sweeper:
-    """Expires an agent's table entries of a partition, from within that partition's batches."""
+    """Expires an agent's table entries of a partition, from within that partition's batches.
+
+    A partition is swept at most every ``interval_s``, a slice of at most
+    ``SLICE`` entries per batch, so a worker holding a week of articles neither
+    stalls a batch nor holds a whole partition decoded at once.
+    """
+
+    SLICE = 2000
 
     def __init__(self, tables: dict[str, Any], partition_of: Any, topic: str, interval_s: float):
         self.tables, self.partition_of, self.topic, self.interval_s = tables, partition_of, topic, interval_s
         self.last_sweep: dict[int, float] = {}
         self.stream_time_ms: dict[int, int] = {}
+        # partition -> (stream time of the sweep, the entries still to look at)
+        self.sweeping: dict[int, tuple[datetime, list[tuple[str, bytes]]]] = {}
 
     def observe(self, partition: int, raw_ts_ms: int | None) -> None:
         if raw_ts_ms and raw_ts_ms > self.stream_time_ms.get(partition, 0):
             self.stream_time_ms[partition] = raw_ts_ms
 
     def sweep_due(self, batch: Batch) -> None:
-        """Sweep, within ``batch``, each partition whose last sweep is ``interval_s`` old."""
+        """Start the sweeps that are due; sweep, within ``batch``, the next slice of each."""
         now = time.monotonic()
         for partition, stream_ms in self.stream_time_ms.items():
             last = self.last_sweep.get(partition)
-            if last is not None and now - last < self.interval_s:
+            if partition in self.sweeping or (last is not None and now - last < self.interval_s):
                 continue
             self.last_sweep[partition] = now
-            stream_now = datetime.fromtimestamp(stream_ms / 1000, UTC)
-            for name, table in self.tables.items():
-                entries = kafka_io.entries_of_partition(
+            keys = [
+                (name, key)
+                for name, table in self.tables.items()
+                for key, _ in kafka_io.entries_of_partition(
                     table, partition, lambda key: self.partition_of(self.topic, key)
                 )
+            ]
+            self.sweeping[partition] = (datetime.fromtimestamp(stream_ms / 1000, UTC), keys)
+        for partition, (stream_now, keys) in list(self.sweeping.items()):
+            chunk, rest = keys[: self.SLICE], keys[self.SLICE :]
+            for name in {name for name, _ in chunk}:
+                table = self.tables[name]
+                entries = [
+                    (key, value)
+                    for n, key in chunk
+                    if n == name and (value := kafka_io.read_entry(table, key))
+                ]
                 batch.expire(name, partition, entries, stream_now)
+            if rest:
+                self.sweeping[partition] = (stream_now, rest)
+            else:
+                del self.sweeping[partition]

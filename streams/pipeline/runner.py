@@ -191,16 +191,23 @@ class Batch:
     def expire(
         self, table: str, partition: int, stored: Iterable[tuple[bytes, bytes]], now: datetime
     ) -> None:
-        """Apply the table's expiry to the given entries of ``partition`` (stream time ``now``)."""
+        """Apply the table's expiry to the given entries of ``partition`` (stream time ``now``).
+
+        Only the entries that lose something stay in the batch: a sweep passes
+        every entry of a partition, and most of them keep all they have.
+        """
         forget = EXPIRY[table]
         for key, value in stored:
             entry = self.entries.get((table, key))
             if entry is None:
                 state = orjson.loads(value)
+                kept = forget(state, now, self.ctx)
+                if kept == state:
+                    continue
                 entry = self.entries[(table, key)] = _Entry(value, state, partition, state)
-            if entry.state is not None:
+                entry.state, entry.origin = kept, Message(key, value, None)
+            elif entry.state is not None:
                 entry.state = forget(entry.state, now, self.ctx)
-                entry.origin = entry.origin or Message(key, value, None)
 
     def finish(self) -> list[Write]:
         """Publish what the changed entries of flushed tables say (``TABLE_FLUSH``); then

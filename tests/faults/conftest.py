@@ -294,7 +294,11 @@ def in_process_baseline(messages: list[Raw], settings: Settings) -> Baseline:
 class BaselineInBackground:
     """The in-process baseline computed in a forked process while the workers run (2 cores)."""
 
+    # What an article costs in-process on a core shared with the workers under test, and more.
+    SECONDS_PER_MESSAGE = 0.15
+
     def __init__(self, messages: list[Raw], settings: Settings):
+        self.timeout_s = 120 + self.SECONDS_PER_MESSAGE * len(messages)
         context = multiprocessing.get_context("fork")
         self._queue: Any = context.Queue()
         self._process = context.Process(target=self._work, args=(messages, settings), daemon=True)
@@ -303,8 +307,8 @@ class BaselineInBackground:
     def _work(self, messages: list[Raw], settings: Settings) -> None:
         self._queue.put(orjson.dumps(_as_json(in_process_baseline(messages, settings))))
 
-    def result(self, timeout_s: float = 240) -> Baseline:
-        data = orjson.loads(self._queue.get(timeout=timeout_s))
+    def result(self) -> Baseline:
+        data = orjson.loads(self._queue.get(timeout=self.timeout_s))
         self._process.join(timeout=10)
         return Baseline(set(data["accounted"]), data["verdicts"], data["graph"], data["edges"])
 

@@ -27,6 +27,9 @@ class _Store:
         self.data = {k: v for k, (_, v) in entries.items()}
         self._key_partition = {k: p for k, (p, _) in entries.items()}
 
+    def get(self, key: bytes) -> bytes | None:
+        return self.data.get(key)
+
 
 def test_a_sweep_expires_only_its_own_partition_without_hashing_a_key():
     hashed: Counter[bytes] = Counter()
@@ -58,3 +61,20 @@ def test_a_partition_is_swept_at_most_once_an_interval():
     sweeper.sweep_due(first)
     sweeper.sweep_due(second)
     assert len(first.writes()) == 1 and second.writes() == []
+
+
+def test_a_big_partition_is_swept_a_slice_a_batch_and_only_what_expires_is_written():
+    entries = {f"k{i:04d}".encode(): (0, _titles(OLD if i % 10 == 0 else NEW)) for i in range(50)}
+    store = _Store(entries)
+    sweeper = Sweeper({"graph_titles": SimpleNamespace(data=store)}, lambda t, k: 0, "through.by-key", 3600)
+    sweeper.SLICE = 20
+    runner = Runner(StepContext.from_settings(Settings()))
+    sweeper.observe(0, STREAM_NOW_MS)
+    deleted = []
+    for _ in range(4):
+        batch = runner.batch("key", lambda table, key: store.data.get(key), lambda t, k: 0)
+        sweeper.sweep_due(batch)
+        writes = batch.writes()
+        assert all(w.value is None for w in writes) and len(batch.entries) == len(writes)
+        deleted.append(len(writes))
+    assert deleted == [2, 2, 1, 0]  # 50 entries in slices of 20; the 5 old ones go, nothing else is kept

@@ -79,8 +79,13 @@ class AgentWorker:
 
     async def consume(self, stream: faust.StreamT) -> None:
         max_wait_s = self.settings.batch_max_wait_ms / 1000
-        async for events in stream.take_events(self.settings.batch_max_records, max_wait_s):
-            await self.process(events)  # Faust acknowledges ``events`` when this returns
+        # ``noack_take``: the batch is acknowledged here, once processed, and only then.
+        # (``take_events`` acknowledges a batch even when processing it raised, or was
+        # cancelled by a shutdown: its outputs would be lost.)
+        async for events in stream.noack_take(self.settings.batch_max_records, max_wait_s):
+            await self.process(events)
+            for event in events:
+                await stream.ack(event)
 
     async def process(self, events: Any) -> None:
         flush_s = self.settings.batch_flush_ms / 1000

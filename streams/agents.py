@@ -31,7 +31,7 @@ from typing import Any
 
 import faust
 
-from streams import batches, kafka_io, metrics
+from streams import batches, faust_internals, metrics
 from streams.pipeline.runner import Batch, Runner
 from streams.pipeline.steps import AGENTS, INTERNAL_TOPICS, RAW, Agent, Message, StepContext
 from streams.sender import Sender
@@ -107,7 +107,7 @@ class AgentWorker:
         return self.runner.batch(self.agent.name, self._read, self.sender.partitioner)
 
     def _read(self, table: str, key: bytes) -> bytes | None:
-        return kafka_io.read_entry(self.tables[table], key)
+        return faust_internals.read_entry(self.tables[table], key)
 
     def _inputs(self, record: Any, batch: Batch) -> Iterator[tuple[str, Message, int | None]]:
         """The channel, message and raw timestamp of each input a Kafka record holds."""
@@ -180,7 +180,7 @@ class Sweeper:
             keys = [
                 (name, key)
                 for name, table in self.tables.items()
-                for key, _ in kafka_io.entries_of_partition(
+                for key, _ in faust_internals.entries_of_partition(
                     table, partition, lambda key: self.partition_of(self.topic, key)
                 )
             ]
@@ -192,7 +192,7 @@ class Sweeper:
                 entries = [
                     (key, value)
                     for n, key in chunk
-                    if n == name and (value := kafka_io.read_entry(table, key))
+                    if n == name and (value := faust_internals.read_entry(table, key))
                 ]
                 batch.expire(name, partition, entries, stream_now)
             if rest:

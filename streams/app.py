@@ -1,4 +1,4 @@
-"""The Faust app: the one place where the pipeline meets Kafka.
+"""The Faust app: topics, tables, agents and HTTP views, built from settings.
 
 ``create_app(settings)`` builds the app, declares topics and tables, registers
 one agent per step and the HTTP views. Building it from settings (instead of at
@@ -8,16 +8,13 @@ topic prefix and web port.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 import faust
-from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
 from streams import metrics
 from streams.agents import register_agents
-from streams.kafka_io import recover_tables_exactly
+from streams.faust_internals import fetch_broker_metadata, hold_fetches_at_most, recover_tables_exactly
 from streams.pipeline.steps import StepContext
 from streams.security import faust_credentials, install_web_auth
 from streams.settings import Settings
@@ -77,7 +74,7 @@ def create_app(settings: Settings) -> Newsflow:
         raise ValueError("create_app needs a broker address (newsflow run starts one)")
     app = faust.App(settings.topic_prefix + settings.app_id, **faust_config(settings))
     if settings.tansu_compat:
-        _hold_fetches_at_most(app, TANSU_FETCH_MAX_WAIT_MS)
+        hold_fetches_at_most(app, TANSU_FETCH_MAX_WAIT_MS)
         # Tansu answers ListOffsets wrongly when a record batch holds several records:
         # changelogs are read to their real end instead (DESIGN.md, "Broker and infrastructure").
         recover_tables_exactly(app, settings)
@@ -99,22 +96,6 @@ def create_app(settings: Settings) -> Newsflow:
 TANSU_FETCH_MAX_WAIT_MS = 25
 
 
-def _hold_fetches_at_most(app: faust.App, wait_ms: int) -> None:
-    app.newsflow_fetch_max_wait_ms = wait_ms  # type: ignore[attr-defined]
-    if getattr(AIOKafkaConsumerThread, "_newsflow_wraps", None) is None:
-        original = AIOKafkaConsumerThread._create_worker_consumer
-
-        def create_worker_consumer(self: AIOKafkaConsumerThread, transport: Any) -> Any:
-            consumer = original(self, transport)
-            wait = getattr(self.app, "newsflow_fetch_max_wait_ms", None)
-            if wait is not None:
-                consumer._fetch_max_wait_ms = wait  # read by aiokafka when the consumer starts
-            return consumer
-
-        AIOKafkaConsumerThread._create_worker_consumer = create_worker_consumer  # type: ignore[method-assign]
-        AIOKafkaConsumerThread._newsflow_wraps = original  # type: ignore[attr-defined]
-
-
 BROKER_PROBE_INTERVAL_S = 2.0
 
 
@@ -127,8 +108,7 @@ def register_broker_probe(app: faust.App) -> None:
     @app.timer(interval=BROKER_PROBE_INTERVAL_S)
     async def probe_broker() -> None:
         try:
-            client = app.producer._ensure_producer().client  # the connection the outputs use
-            await asyncio.wait_for(client.fetch_all_metadata(), timeout=BROKER_PROBE_INTERVAL_S)
+            await fetch_broker_metadata(app, timeout_s=BROKER_PROBE_INTERVAL_S)
         except Exception:  # unreachable, timed out, refused: all mean down for the dashboard
             metrics.observe_broker(up=False)
         else:

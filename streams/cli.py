@@ -266,38 +266,22 @@ SUPERVISOR_BROKER_WAIT_S = 1.5
 
 def faust_worker(app: Any, settings: Settings) -> Any:
     """Faust's worker for ``app``, without its terminal spinner, with a bounded stop."""
-    import faust
-
+    from streams.faust_internals import quiet_worker
     from streams.logs import logging_config
 
-    class Worker(faust.Worker):  # type: ignore[misc]
+    signals: list[str] = []
+
+    def stop_requested() -> None:
         """A stop signal starts a deadline; a second one, or the deadline, ends the process."""
-
-        stop_requested = False
-
-        def _on_sigterm(self) -> None:
-            self._stop_requested()
-            super()._on_sigterm()
-
-        def _on_sigint(self) -> None:
-            self._stop_requested()
-            super()._on_sigint()
-
-        def _stop_requested(self) -> None:
-            if self.stop_requested:
-                _exit_now("a second stop signal")
-            self.stop_requested = True
-            timer = threading.Timer(WORKER_STOP_DEADLINE_S, _exit_now, (f"{WORKER_STOP_DEADLINE_S:.0f} s",))
-            timer.daemon = True
-            timer.start()
+        if signals:
+            _exit_now("a second stop signal")
+        signals.append("stop")
+        timer = threading.Timer(WORKER_STOP_DEADLINE_S, _exit_now, (f"{WORKER_STOP_DEADLINE_S:.0f} s",))
+        timer.daemon = True
+        timer.start()
 
     config = logging_config(settings)
-    worker = Worker(app, loglevel=settings.log_level, quiet=True, logging_config=config)
-    # At log levels from WARNING up, Faust keeps a progress spinner that turns on every
-    # log record: it sets the root logger to DEBUG, and every debug line of aiokafka then
-    # builds a record (5% of a worker's core in a profile). There is no terminal to spin in.
-    worker.spinner = None
-    return worker
+    return quiet_worker(app, stop_requested, loglevel=settings.log_level, quiet=True, logging_config=config)
 
 
 def _exit_now(why: str) -> None:

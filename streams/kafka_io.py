@@ -1,10 +1,12 @@
-"""Where newsflow meets Kafka outside Faust's own streams: clients, partitions, table internals.
+"""Every Kafka client newsflow creates: producers, consumers, admin clients, and partitioning.
 
-The workers consume through Faust (agents, tables, recovery); they send their
-outputs and their table changelogs through a producer made here, and reach a
-few Faust internals, each named below with the reason. Everything else
-(``ingest``, ``tail``, ``run``'s summary, tests) uses the plain clients here.
-Checked against faust-streaming 0.15.3 and aiokafka 0.14.0.
+The workers consume through Faust (agents, tables, recovery); everything else
+reaches Kafka here: the workers' sender (``streams.sender``) sends their outputs
+and table changelogs through ``producer``, table recovery on the embedded
+broker reads changelog ends with ``true_end_offsets``, and the commands
+(``ingest``, ``tail``, ``run``'s topic checks and summary), the bench and the
+tests use the plain clients. The private Faust and aiokafka internals newsflow
+touches are in ``streams.faust_internals``. Checked against aiokafka 0.14.0.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
@@ -105,7 +106,8 @@ def producer(settings: Settings, *, batched: bool | None = None) -> AIOKafkaProd
     Tansu answers ListOffsets wrongly for multi-record batches (DESIGN.md), so by
     default a producer sends one record per batch there. The workers' producer
     takes ``batched=True``: a consumer's fetch high watermark stays right, table
-    recovery finds a changelog's end by fetching (``recover_tables_exactly``), and
+    recovery finds a changelog's end by fetching
+    (``faust_internals.recover_tables_exactly``), and
     batches are what lets a producer send more than one record per partition per
     round trip.
     """
@@ -231,77 +233,6 @@ class Partitioner:
         return _key_hash(key or b"") % self.count(topic)
 
 
-# --- table internals ---------------------------------------------------------------------------
-
-
-class _OnPartition:
-    """What Faust's RocksDB store reads of the current event to pick a partition's database."""
-
-    def __init__(self, partition: int):
-        self.message = self
-        self.partition = partition
-
-
-def write_entry(table: Any, partition: int, key: bytes, value: bytes | None) -> None:
-    """Put (or delete) ``key`` in the table's store for ``partition``, without a changelog record.
-
-    The worker sends the changelog records itself, batched, after the outputs
-    (``streams.sender``). Faust's RocksDB store takes the partition from the
-    current event (a context variable of ``faust.streams``); the memory store
-    remembers it so that it drops the key when the partition is revoked.
-    """
-    from faust.streams import _current_event
-
-    store = table.data
-    holder = _OnPartition(partition)
-    token = _current_event.set(weakref.ref(holder))  # type: ignore[arg-type]
-    try:
-        if value is None:
-            with contextlib.suppress(KeyError):
-                del store[key]
-        else:
-            store[key] = value
-    finally:
-        _current_event.reset(token)
-    key_partition = getattr(store, "_key_partition", None)
-    if key_partition is not None:
-        if value is None:
-            key_partition.pop(key, None)
-        else:
-            key_partition[key] = partition
-
-
-def entries_of_partition(
-    table: Any, partition: int, partition_of: Callable[[bytes], int]
-) -> list[tuple[bytes, bytes]]:
-    """The table's entries that live on ``partition``.
-
-    The memory store knows each key's partition (``write_entry`` and Faust's
-    recovery record it), so no key is hashed; other stores hash each key.
-    """
-    store = table.data
-    key_partition = getattr(store, "_key_partition", None)
-    if key_partition is not None:
-        data = store.data
-        return [(k, data[k]) for k, p in key_partition.items() if p == partition and k in data]
-    return [(k, v) for k, v in store.items() if partition_of(k) == partition]
-
-
-def read_entry(table: Any, key: bytes) -> bytes | None:
-    return table.data.get(key)
-
-
-def changelog_topic(table: Any) -> str:
-    return str(table.changelog_topic.get_topic_name())
-
-
-def set_persisted_offset(table: Any, topic: str, partition: int, offset: int) -> None:
-    """What Faust does when its own changelog send completes: RocksDB remembers how far it has the data."""
-    from faust.types import TP
-
-    table.data.set_persisted_offset(TP(topic, partition), offset)
-
-
 # --- exact table recovery on the embedded broker ---------------------------------------------------
 
 
@@ -347,31 +278,3 @@ async def true_end_offsets(settings: Settings, listed: Mapping[Any, int]) -> dic
         return {tp: ends.get(TopicPartition(tp.topic, tp.partition), end) for tp, end in listed.items()}
     finally:
         await consumer.stop()
-
-
-def recover_tables_exactly(app: Any, settings: Settings) -> None:
-    """Make Faust's table recovery read every changelog to its real end on Tansu.
-
-    Faust learns where a changelog ends from ListOffsets
-    (``Recovery._build_highwaters``); this wraps it so each answer is checked by
-    ``true_end_offsets``. Installed once per process, for apps that ask for it.
-    """
-    from faust.tables.recovery import Recovery
-
-    app.newsflow_exact_recovery = settings  # read by the wrapper below
-    if getattr(Recovery, "_newsflow_wraps", None) is not None:
-        return
-    original = Recovery._build_highwaters
-
-    async def build_highwaters(self: Any, consumer: Any, tps: Any, destination: Any, title: str) -> None:
-        await original(self, consumer, tps, destination, title)
-        exact = getattr(self.app, "newsflow_exact_recovery", None)
-        if exact is None:
-            return
-        # Faust keeps "end offset - 1" (the last offset), -1 for an empty partition.
-        listed = {tp: destination[tp] + 1 for tp in tps if destination.get(tp, -1) >= 0}
-        for tp, end in (await true_end_offsets(exact, listed)).items():
-            destination[tp] = end - 1
-
-    Recovery._build_highwaters = build_highwaters  # type: ignore[method-assign]
-    Recovery._newsflow_wraps = original  # type: ignore[attr-defined]

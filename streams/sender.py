@@ -30,7 +30,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, ProducerClosed
 
-from streams import batches, kafka_io, metrics
+from streams import batches, faust_internals, kafka_io, metrics
 from streams.pipeline.runner import Output, Write
 from streams.pipeline.steps import DEAD_LETTER, INTERNAL_TOPICS, PUBLIC_TOPICS, Emit, dead_letter, encode
 from streams.settings import Settings
@@ -87,15 +87,15 @@ class Sender:
         records, table_of = [], {}
         for write in writes:
             table = tables[write.table]
-            kafka_io.write_entry(table, write.partition, write.key, write.value)
-            topic = kafka_io.changelog_topic(table)
+            faust_internals.write_entry(table, write.partition, write.key, write.value)
+            topic = faust_internals.changelog_topic(table)
             table_of[topic] = table
             records.append(_Record(topic, write.partition, write.key, write.value))
         last: dict[tuple[str, int], int] = {}
         for sent in await self._until_sent(agent, records, prefixed=True):
             last[(sent.topic, sent.partition)] = max(last.get((sent.topic, sent.partition), -1), sent.offset)
         for (topic, partition), offset in last.items():
-            kafka_io.set_persisted_offset(table_of[topic], topic, partition, offset)
+            faust_internals.set_persisted_offset(table_of[topic], topic, partition, offset)
 
     async def _until_sent(self, agent: str, records: list[_Record], *, prefixed: bool) -> list[_Sent]:
         """Every record on the broker: where each record batch's last record landed."""

@@ -34,7 +34,7 @@ from faust.web.exceptions import ServiceUnavailable
 from prometheus_client import generate_latest
 from yarl import URL
 
-from streams import metrics, views
+from streams import faust_internals, metrics, views
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
 from streams.pipeline.stories import story_view
@@ -508,22 +508,8 @@ def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
     Not end offset minus committed: the embedded broker's ListOffsets is wrong for
     multi-record batches (DESIGN.md); the highwater comes with every fetch response.
     """
-    try:
-        consumer = app.consumer
-        assignment = consumer.assignment()
-    except Exception:  # not started yet, or between rebalances
-        return []
-    # Faust keeps the last offset it handed to a stream per partition (no public accessor).
-    read = getattr(consumer, "_read_offset", {})
-    committed = getattr(consumer, "_committed_offset", {})
     positions = []
-    for tp in assignment:
-        try:
-            highwater = consumer.highwater(tp)
-        except Exception:
-            highwater = None
-        last_read = read.get(tp) if hasattr(read, "get") else None
-        next_offset = last_read + 1 if last_read is not None else committed.get(tp)
+    for tp, highwater, next_offset in faust_internals.consumer_positions(app):
         topic = tp.topic[len(prefix) :] if prefix and tp.topic.startswith(prefix) else tp.topic
         consumed = topic in SOURCE_TOPICS
         positions.append(metrics.PartitionPosition(topic, tp.partition, highwater, next_offset, consumed))

@@ -1,0 +1,214 @@
+"""Every private Faust and aiokafka internal newsflow touches, each in one small function.
+
+Nothing else in ``streams/`` reaches into Faust's or aiokafka's objects: a new
+release of either is checked here, against the reason and the version each
+function names. Checked against faust-streaming 0.15.3 and aiokafka 0.14.0
+(``pyproject.toml`` pins both below their next minor release). The Kafka
+clients newsflow creates itself are in ``streams.kafka_io``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import faust
+from faust.streams import _current_event
+from faust.tables.recovery import Recovery
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+from faust.types import TP
+
+from streams.kafka_io import true_end_offsets
+from streams.settings import Settings
+
+# --- table stores: the agents write their tables' entries and changelogs themselves -----------------
+
+
+class _OnPartition:
+    """What Faust's RocksDB store reads of the current event to pick a partition's database."""
+
+    def __init__(self, partition: int):
+        self.message = self
+        self.partition = partition
+
+
+def write_entry(table: Any, partition: int, key: bytes, value: bytes | None) -> None:
+    """Put (or delete) ``key`` in the table's store for ``partition``, without a changelog record.
+
+    The worker sends the changelog records itself, batched, after the outputs
+    (``streams.sender``). Faust's stores take the partition from the current
+    event, the private context variable ``faust.streams._current_event``; the
+    memory store remembers it in its private ``_key_partition``, to drop the key
+    when the partition is revoked. Both as in faust-streaming 0.15.3.
+    """
+    store = table.data
+    holder = _OnPartition(partition)
+    token = _current_event.set(weakref.ref(holder))  # type: ignore[arg-type]
+    try:
+        if value is None:
+            with contextlib.suppress(KeyError):
+                del store[key]
+        else:
+            store[key] = value
+    finally:
+        _current_event.reset(token)
+    key_partition = getattr(store, "_key_partition", None)
+    if key_partition is not None:
+        if value is None:
+            key_partition.pop(key, None)
+        else:
+            key_partition[key] = partition
+
+
+def entries_of_partition(
+    table: Any, partition: int, partition_of: Callable[[bytes], int]
+) -> list[tuple[bytes, bytes]]:
+    """The table's entries that live on ``partition``.
+
+    The memory store knows each key's partition (its private ``_key_partition``,
+    faust-streaming 0.15.3, filled by ``write_entry`` and Faust's recovery), so
+    no key is hashed; other stores hash each key.
+    """
+    store = table.data
+    key_partition = getattr(store, "_key_partition", None)
+    if key_partition is not None:
+        data = store.data
+        return [(k, data[k]) for k, p in key_partition.items() if p == partition and k in data]
+    return [(k, v) for k, v in store.items() if partition_of(k) == partition]
+
+
+def read_entry(table: Any, key: bytes) -> bytes | None:
+    """The stored bytes of ``key``, read from the store under the table (no event, no routing)."""
+    return table.data.get(key)
+
+
+def changelog_topic(table: Any) -> str:
+    return str(table.changelog_topic.get_topic_name())
+
+
+def set_persisted_offset(table: Any, topic: str, partition: int, offset: int) -> None:
+    """What Faust does when its own changelog send completes: RocksDB remembers how far it has the data."""
+    table.data.set_persisted_offset(TP(topic, partition), offset)
+
+
+# --- the embedded broker (Tansu) -------------------------------------------------------------------
+
+
+def recover_tables_exactly(app: faust.App, settings: Settings) -> None:
+    """Make Faust's table recovery read every changelog to its real end on Tansu.
+
+    Faust learns where a changelog ends from ListOffsets, in the private
+    ``Recovery._build_highwaters`` (faust-streaming 0.15.3); this wraps it so each
+    answer is checked by ``kafka_io.true_end_offsets``. Installed once per
+    process, for apps that ask for it.
+    """
+    app.newsflow_exact_recovery = settings  # type: ignore[attr-defined]  # read by the wrapper below
+    if getattr(Recovery, "_newsflow_wraps", None) is not None:
+        return
+    original = Recovery._build_highwaters
+
+    async def build_highwaters(self: Any, consumer: Any, tps: Any, destination: Any, title: str) -> None:
+        await original(self, consumer, tps, destination, title)
+        exact = getattr(self.app, "newsflow_exact_recovery", None)
+        if exact is None:
+            return
+        # Faust keeps "end offset - 1" (the last offset), -1 for an empty partition.
+        listed = {tp: destination[tp] + 1 for tp in tps if destination.get(tp, -1) >= 0}
+        for tp, end in (await true_end_offsets(exact, listed)).items():
+            destination[tp] = end - 1
+
+    Recovery._build_highwaters = build_highwaters  # type: ignore[method-assign]
+    Recovery._newsflow_wraps = original  # type: ignore[attr-defined]
+
+
+def hold_fetches_at_most(app: faust.App, wait_ms: int) -> None:
+    """Make the worker's consumer ask the broker to hold an empty fetch ``wait_ms`` at most.
+
+    Faust hard-codes ``fetch_max_wait_ms=1500`` in the private
+    ``AIOKafkaConsumerThread._create_worker_consumer`` (faust-streaming 0.15.3);
+    this wraps it and sets the consumer's private ``_fetch_max_wait_ms``, which
+    aiokafka 0.14.0 reads when the consumer starts. Installed once per process.
+    """
+    app.newsflow_fetch_max_wait_ms = wait_ms  # type: ignore[attr-defined]
+    if getattr(AIOKafkaConsumerThread, "_newsflow_wraps", None) is not None:
+        return
+    original = AIOKafkaConsumerThread._create_worker_consumer
+
+    def create_worker_consumer(self: AIOKafkaConsumerThread, transport: Any) -> Any:
+        consumer = original(self, transport)
+        wait = getattr(self.app, "newsflow_fetch_max_wait_ms", None)
+        if wait is not None:
+            consumer._fetch_max_wait_ms = wait
+        return consumer
+
+    AIOKafkaConsumerThread._create_worker_consumer = create_worker_consumer  # type: ignore[method-assign]
+    AIOKafkaConsumerThread._newsflow_wraps = original  # type: ignore[attr-defined]
+
+
+# --- what a worker reads of its own clients ---------------------------------------------------------
+
+
+async def fetch_broker_metadata(app: faust.App, timeout_s: float) -> None:
+    """Ask the broker for its metadata on the connection of Faust's producer; raises when it does not answer.
+
+    Faust has no public accessor for its producer's aiokafka client: the private
+    ``Producer._ensure_producer()`` (faust-streaming 0.15.3) returns it, and its
+    ``client.fetch_all_metadata()`` is aiokafka's (0.14.0).
+    """
+    client = app.producer._ensure_producer().client
+    await asyncio.wait_for(client.fetch_all_metadata(), timeout=timeout_s)
+
+
+def consumer_positions(app: faust.App) -> list[tuple[TP, int | None, int | None]]:
+    """``(partition, highwater, next offset to process)`` of each partition assigned to the worker.
+
+    Faust keeps the last offset it handed to a stream, and the last it
+    committed, per partition in the private ``Consumer._read_offset`` and
+    ``_committed_offset`` (faust-streaming 0.15.3; no public accessor). Empty
+    before the consumer starts and between rebalances.
+    """
+    try:
+        consumer = app.consumer
+        assignment = consumer.assignment()
+    except Exception:  # not started yet, or between rebalances
+        return []
+    read = getattr(consumer, "_read_offset", {})
+    committed = getattr(consumer, "_committed_offset", {})
+    positions = []
+    for tp in assignment:
+        try:
+            highwater = consumer.highwater(tp)
+        except Exception:
+            highwater = None
+        last_read = read.get(tp) if hasattr(read, "get") else None
+        next_offset = last_read + 1 if last_read is not None else committed.get(tp)
+        positions.append((tp, highwater, next_offset))
+    return positions
+
+
+def quiet_worker(app: faust.App, on_stop_signal: Callable[[], None], **options: Any) -> faust.Worker:
+    """Faust's worker for ``app``, without its spinner, calling ``on_stop_signal`` on SIGTERM and SIGINT.
+
+    Faust handles the signals in the private ``Worker._on_sigterm`` and
+    ``_on_sigint`` (faust-streaming 0.15.3); ``on_stop_signal`` runs first, then
+    Faust's own handling. At log levels from WARNING up, Faust keeps a progress
+    spinner that turns on every log record: it sets the root logger to DEBUG,
+    and every debug line of aiokafka then builds a record (5% of a worker's core
+    in a profile). There is no terminal to spin in.
+    """
+
+    class Worker(faust.Worker):  # type: ignore[misc]
+        def _on_sigterm(self) -> None:
+            on_stop_signal()
+            super()._on_sigterm()
+
+        def _on_sigint(self) -> None:
+            on_stop_signal()
+            super()._on_sigint()
+
+    worker = Worker(app, **options)
+    worker.spinner = None
+    return worker

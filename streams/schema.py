@@ -14,8 +14,8 @@ from typing import Any, Literal, get_args, get_origin
 
 import orjson
 
+from streams.pipeline.stories import SUMMARY_FIELDS
 from streams.records import TOPIC_RECORDS, EnrichedArticle, Verdict
-from streams.views import SUMMARY_FIELDS
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -85,7 +85,7 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[
 _STR, _NSTR = {"type": "string"}, {"type": ["string", "null"]}
 _SCORE = {"type": "number", "minimum": 0, "maximum": 1}
 # What the HTTP answers say of each article they list, so that no second request is needed
-# (``streams.views.SUMMARY_FIELDS``; null while the catalog does not know the article).
+# (``streams.pipeline.stories.SUMMARY_FIELDS``; null while the catalog does not know the article).
 _SUMMARY = dict.fromkeys(SUMMARY_FIELDS, _NSTR)
 _NEIGHBOUR = _obj(
     {

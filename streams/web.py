@@ -34,10 +34,10 @@ from faust.web.exceptions import ServiceUnavailable
 from prometheus_client import generate_latest
 from yarl import URL
 
-from streams import faust_internals, metrics, views
+from streams import faust_internals, metrics
+from streams.pipeline import link, stories
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
-from streams.pipeline.stories import story_view
 
 if TYPE_CHECKING:
     import faust
@@ -96,7 +96,7 @@ def register_views(newsflow: Newsflow) -> None:
         return _json(view, {"error": message, "status": status}, status)
 
     def _load(table: str, key: str) -> Any:
-        return views.decode(tables[table].get(key.encode()))
+        return _decode(tables[table].get(key.encode()))
 
     graph_size = _GraphSize()
 
@@ -114,7 +114,7 @@ def register_views(newsflow: Newsflow) -> None:
         _sample()
 
     def local_summaries(ids: list[str]) -> dict[str, Any]:
-        return {i: summary for i in ids if (summary := views.article_summary(_load(CATALOG_TABLE, i)))}
+        return {i: summary for i in ids if (summary := stories.article_summary(_load(CATALOG_TABLE, i)))}
 
     async def summaries(ids: list[str], request: Request) -> dict[str, Any]:
         """Catalog summaries of ``ids``: this worker's from its table, others' in one request per owner."""
@@ -132,7 +132,7 @@ def register_views(newsflow: Newsflow) -> None:
         merged = []
         for item in items:
             summary = known.get(item["article_id"]) or {}
-            merged.append({**item, **{f: summary.get(f, item.get(f)) for f in views.SUMMARY_FIELDS}})
+            merged.append({**item, **{f: summary.get(f, item.get(f)) for f in stories.SUMMARY_FIELDS}})
         return merged
 
     @page("/articles/{article_id}")
@@ -140,7 +140,7 @@ def register_views(newsflow: Newsflow) -> None:
     async def article(view: View, request: Request, article_id: str) -> Response:
         if problem := too_long("article id", article_id):
             return _error(view, 400, problem)
-        answer = views.article_answer(_load(CATALOG_TABLE, article_id), _load(VERDICT_TABLE, article_id))
+        answer = stories.article_view(_load(CATALOG_TABLE, article_id), _load(VERDICT_TABLE, article_id))
         if answer is None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
         return _json(view, answer)
@@ -156,7 +156,7 @@ def register_views(newsflow: Newsflow) -> None:
         # the catalog entry of an article sits on the same partition as its graph entry
         if state is None and _load(CATALOG_TABLE, article_id) is None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        items = [n for n in views.related_items(state) if n["score"] >= query.min_score][: query.limit]
+        items = [n for n in link.neighbours(state) if n["score"] >= query.min_score][: query.limit]
         if query.depth == 2:
             items = await _second_hop(app, settings.advertised_url, article_id, items, query, request)
         if query.summaries:
@@ -183,19 +183,19 @@ def register_views(newsflow: Newsflow) -> None:
         state = _load("stories", story_id)
         if state is None:
             return _error(view, 404, f"no story {story_id!r} on this deployment")
-        return _json(view, story_view(story_id, state))
+        return _json(view, stories.story_view(story_id, state))
 
     def entity_key_of(request: Request) -> str | None:
         asked = request.match_info["entity_key"]
-        return None if too_long("entity key", asked) else views.index_key(asked)
+        return None if too_long("entity key", asked) else link.index_key_for(asked)
 
     @page("/entities/{entity_key:.+}/articles")
     @route_by_key(app, INDEX_TABLE, entity_key_of)
     async def entity_articles(view: View, request: Request, entity_key: str) -> Response:
         if problem := too_long("entity key", entity_key):
             return _error(view, 400, problem)
-        key = views.index_key(entity_key)
-        seen, members = views.index_members(_load(INDEX_TABLE, key) if key else None)
+        key = link.index_key_for(entity_key)
+        seen, members = link.index_members(_load(INDEX_TABLE, key) if key else None)
         if not members:
             return _error(
                 view,
@@ -516,6 +516,11 @@ def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
     return positions
 
 
+def _decode(stored: bytes | None) -> Any:
+    """A table value as the steps wrote it (orjson bytes)."""
+    return orjson.loads(stored) if stored is not None else None
+
+
 class _GraphSize:
     """Nodes and edges of the related-articles table, decoding only the entries that changed.
 
@@ -533,6 +538,6 @@ class _GraphSize:
         for key, stored in table.items():
             known = counted.get(key)
             if known is None or known[0] is not stored:
-                known = (stored, views.edge_count(views.decode(stored)))
+                known = (stored, link.edge_count(_decode(stored)))
             self.edges_of[key] = known
         return len(self.edges_of), sum(edges for _, edges in self.edges_of.values())

@@ -34,10 +34,10 @@ from __future__ import annotations
 import bisect
 import math
 import operator
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from streams.pipeline import similarity
-from streams.records import Edge, EnrichedArticle
+from streams.records import Edge, EnrichedArticle, Entity
 from streams.text import fold_inner_vowels, match_tokens
 
 NodeState = dict[str, Any]
@@ -81,6 +81,7 @@ SIMILAR_FLOOR = 0.2
 # An edge needs a cosine that fewer than one random pair in twenty reaches.
 SIMILAR_MIN_COSINE = 0.3
 _ID = operator.itemgetter("id")
+ENTITY_TYPES = frozenset(get_args(get_type_hints(Entity)["type"]))
 
 
 def seen_at(article: EnrichedArticle | dict[str, Any]) -> str:
@@ -111,6 +112,24 @@ def index_keys(article: EnrichedArticle) -> list[str]:
     keys += [f"keyword:{' '.join(match_tokens(k))}" for k in article.keywords[:MAX_KEYWORDS]]
     keys += similarity.band_keys(article.content_signature)
     return sorted(set(k for k in keys if not k.endswith(":")))
+
+
+def index_key_for(asked: str) -> str | None:
+    """The index key of what a person asks for, or None if it names no entity or phrase.
+
+    Every form newsflow shows is accepted: an entity key as ``/articles/{id}``
+    shows it (``place:UA``), a related article's reason (``entity:place:UA``,
+    ``keyword:<phrase>``: the index key itself) and a key phrase as the article
+    lists it, in its original spelling (matched as ``index_keys`` does; that
+    matching is not idempotent, so a ``keyword:`` reason is taken as it is).
+    """
+    kind, _, rest = asked.partition(":")
+    if kind in ("entity", "keyword"):
+        return asked if rest.strip() else None
+    if kind in ENTITY_TYPES and rest.strip():
+        return f"entity:{asked}"
+    tokens = match_tokens(asked)
+    return f"keyword:{' '.join(tokens)}" if tokens else None
 
 
 def member_ref(article: EnrichedArticle | dict[str, Any]) -> Ref:
@@ -408,13 +427,6 @@ def changed_edges(src: str, before: NodeState | None, after: NodeState | None) -
     ]
 
 
-def neighbours(state: NodeState | None) -> list[dict[str, Any]]:
-    """The related articles of a node, best first: ``{article_id, score, reasons}``."""
-    table = (state or {}).get("neighbours", {})
-    ranked = sorted(table.items(), key=lambda item: (-combined(item[1]), item[0]))
-    return [{"article_id": dst, "score": combined(r), "reasons": sorted(r)} for dst, r in ranked]
-
-
 def both_ways(
     a: str, b: str, score: float, reason: str | list[str], a_at: str | None, b_at: str | None
 ) -> list[Edge]:
@@ -424,3 +436,29 @@ def both_ways(
         Edge(src=a, dst=b, score=score, reasons=reasons, src_at=a_at or None, dst_at=b_at or None),
         Edge(src=b, dst=a, score=score, reasons=list(reasons), src_at=b_at or None, dst_at=a_at or None),
     ]
+
+
+# --- views: what the HTTP answers and the metrics read of the entries -------------------------------
+
+
+def neighbours(state: NodeState | None) -> list[dict[str, Any]]:
+    """The related articles of a node, best first: ``{article_id, score, reasons}``."""
+    table = (state or {}).get("neighbours", {})
+    ranked = sorted(table.items(), key=lambda item: (-combined(item[1]), item[0]))
+    return [{"article_id": dst, "score": combined(r), "reasons": sorted(r)} for dst, r in ranked]
+
+
+def edge_count(state: NodeState | None) -> int:
+    """How many neighbours a node keeps: its edges in the graph."""
+    return len((state or {}).get("neighbours", {}))
+
+
+def index_members(state: IndexState | None) -> tuple[int, list[dict[str, Any]]]:
+    """How many articles in the window name the key, and the most recent ones, newest first."""
+    if not state:
+        return 0, []
+    members = [
+        {"article_id": m["id"], "at": m.get("at") or None, "language": m.get("lang") or None}
+        for m in reversed(state.get("members", []))
+    ]
+    return int(state.get("seen", len(members))), members

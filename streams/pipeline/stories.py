@@ -7,7 +7,8 @@ to another story, the entry announces the article to its story (keyed by story
 id, through ``graph.by-story``) and withdraws it from the story it left. A
 story entry is then the set of its members with what a reader wants to see of
 them, and each member that joins is related to the story's recent members
-(``story`` edges). The article itself is kept once, in the ``articles`` table.
+(``story`` edges). The article itself is kept once, in the ``articles`` table
+(the ``article`` step); ``article_view`` joins it to its verdict.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ TOP_ENTITIES = 10
 MEMBER_ENTITIES = 8
 # A member that joins a story is related to this many members seen before it.
 RELATED_MEMBERS = link.MAX_INDEX_MEMBERS
+# What a reader or a service wants to know of an article it did not ask for
+# (a neighbour, an entity's article), so that it needs no second request.
+SUMMARY_FIELDS = ("title", "language", "source", "published_at")
 
 
 def catalog_article(state: State | None, article: dict[str, Any]) -> tuple[State, list[Announcement]]:
@@ -136,3 +140,19 @@ def story_view(story_id: str, state: State) -> dict[str, Any]:
             {"key": key, **names[key], "mentions": count} for key, count in weights.most_common(TOP_ENTITIES)
         ],
     }
+
+
+def article_view(entry: State | None, catalog: State | None) -> dict[str, Any] | None:
+    """``/articles/{id}``: the article (its ``articles`` entry) and its latest verdict (its catalog
+    entry); None until the article is known."""
+    if not entry or not entry.get("article"):
+        return None
+    return {"article": entry["article"], "verdict": (catalog or {}).get("verdict")}
+
+
+def article_summary(entry: State | None) -> dict[str, Any] | None:
+    """Title, language, source and publication time of an ``articles`` entry; None when it has no article."""
+    article = (entry or {}).get("article")
+    if not article:
+        return None
+    return {name: article.get(name) for name in SUMMARY_FIELDS}

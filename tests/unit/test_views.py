@@ -1,12 +1,15 @@
-"""What HTTP answers read out of table entries, and which keys a person may ask for."""
+"""What HTTP answers read out of table entries, and which keys a person may ask for.
+
+Each entry is read by the module whose step writes it (``link``, ``stories``).
+"""
 
 from __future__ import annotations
 
 import orjson
 import pytest
 
-from streams import views
-from streams.pipeline.link import index_keys
+from streams.pipeline import link, stories
+from streams.pipeline.link import index_key_for, index_keys
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import ENRICHED, StepContext
 from streams.records import EnrichedArticle, from_dict
@@ -16,14 +19,20 @@ from tests.conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")
-def sample_articles() -> list[EnrichedArticle]:
+def sample_run() -> tuple[InProcessPipeline, list[EnrichedArticle]]:
     pipeline = InProcessPipeline(StepContext.from_settings(Settings()))
-    return [
+    articles = [
         from_dict(EnrichedArticle, orjson.loads(emit.value))
         for key, value in iter_messages([str(SAMPLES)])
         for emit in pipeline.feed(value, key)
         if emit.topic == ENRICHED
     ]
+    return pipeline, articles
+
+
+@pytest.fixture(scope="module")
+def sample_articles(sample_run) -> list[EnrichedArticle]:
+    return sample_run[1]
 
 
 def test_every_key_an_answer_shows_is_asked_for_as_the_link_step_indexes_it(sample_articles):
@@ -31,44 +40,74 @@ def test_every_key_an_answer_shows_is_asked_for_as_the_link_step_indexes_it(samp
         indexed = set(index_keys(article))
         for entity in article.entities:
             key = f"entity:{entity.key}"
-            assert views.index_key(entity.key) == key  # as /articles/{id} shows it: place:UA
-            assert views.index_key(key) == key  # as a related article's reason shows it
+            assert index_key_for(entity.key) == key  # as /articles/{id} shows it: place:UA
+            assert index_key_for(key) == key  # as a related article's reason shows it
         for keyword in article.keywords[:5]:
-            from_article = views.index_key(keyword)  # as /articles/{id} lists it
+            from_article = index_key_for(keyword)  # as /articles/{id} lists it
             assert from_article in indexed, (keyword, from_article)
-            assert views.index_key(from_article) == from_article  # as a reason shows it
+            assert index_key_for(from_article) == from_article  # as a reason shows it
 
 
 def test_a_key_that_names_nothing_is_none():
-    assert views.index_key("") is None
-    assert views.index_key("keyword:") is None
-    assert views.index_key("  ") is None
+    assert index_key_for("") is None
+    assert index_key_for("keyword:") is None
+    assert index_key_for("  ") is None
 
 
-def test_catalog_and_graph_entries_read_through_one_place():
+def test_catalog_and_graph_entries_read_beside_the_steps_that_write_them():
     entry = {
         "article": {"article_id": "a", "title": "T", "language": "en", "source": "s", "published_at": None}
     }
     verdict = {"status": "unique", "story_id": "a"}
-    assert views.article_answer(entry, {"verdict": verdict}) == {
+    assert stories.article_view(entry, {"verdict": verdict}) == {
         "article": entry["article"],
         "verdict": verdict,
     }
-    assert views.article_answer(entry, None) == {"article": entry["article"], "verdict": None}
-    assert views.article_answer(None, {"verdict": verdict}) is None  # verdict before the article
-    assert views.article_summary(entry) == {
+    assert stories.article_view(entry, None) == {"article": entry["article"], "verdict": None}
+    assert stories.article_view(None, {"verdict": verdict}) is None  # verdict before the article
+    assert stories.article_summary(entry) == {
         "title": "T",
         "language": "en",
         "source": "s",
         "published_at": None,
     }
     graph = {"at": None, "neighbours": {"b": {"story": 0.95}, "c": {"entity:place:UA": 0.5}}, "times": {}}
-    assert [n["article_id"] for n in views.related_items(graph)] == ["b", "c"]
-    assert views.edge_count(graph) == 2
-    seen, members = views.index_members(
+    assert [n["article_id"] for n in link.neighbours(graph)] == ["b", "c"]
+    assert link.edge_count(graph) == 2
+    seen, members = link.index_members(
         {"members": [{"id": "x", "at": "1", "lang": "ar"}, {"id": "y", "at": "2", "lang": ""}], "seen": 2}
     )
     assert seen == 2 and members == [
         {"article_id": "y", "at": "2", "language": None},
         {"article_id": "x", "at": "1", "language": "ar"},
     ]
+
+
+def test_empty_entries_read_as_nothing():
+    assert stories.article_summary(None) is None and stories.article_summary({"article": None}) is None
+    assert link.neighbours(None) == [] and link.edge_count(None) == 0
+    assert link.index_members(None) == (0, []) and link.index_members({}) == (0, [])
+
+
+def test_every_view_reads_what_its_step_wrote(sample_run):
+    """The sample run's tables, read as the HTTP answers read them."""
+    pipeline, articles = sample_run
+    for article in articles:
+        entry = pipeline.state("articles", article.article_id)
+        answer = stories.article_view(entry, pipeline.state("catalog", article.article_id))
+        assert answer is not None and answer["article"]["article_id"] == article.article_id
+        assert answer["verdict"]["article_id"] == article.article_id
+        assert stories.article_summary(entry) == {f: getattr(article, f) for f in stories.SUMMARY_FIELDS}
+    graph = pipeline.tables["related_graph"]
+    assert graph, "the samples relate some articles"
+    for article_id in graph:
+        state = pipeline.state("related_graph", article_id)
+        related = link.neighbours(state)
+        assert len(related) == link.edge_count(state) > 0
+        assert [n["score"] for n in related] == sorted((n["score"] for n in related), reverse=True)
+    index = pipeline.tables["graph_index"]
+    assert index, "the samples name entities"
+    for key in index:
+        seen, members = link.index_members(pipeline.state("graph_index", key))
+        assert seen == len(members) > 0
+        assert {m["article_id"] for m in members} <= {a.article_id for a in articles}

@@ -6,6 +6,10 @@ any article. ``/stats`` and ``/metrics`` describe the worker that answers
 (each worker processes its own partitions): Prometheus scrapes every worker,
 and ``newsflow stats --url`` can be pointed at each.
 
+This module routes and serialises: what an answer shows of a table entry is
+read by the pipeline module whose step writes that entry (``link``,
+``stories``), and what a worker asks of the others is in ``streams.peers``.
+
 ``/dashboard`` is static HTML, CSS and JS from ``streams/dashboard/`` (no build
 step, no external asset) that polls ``/stats`` and reads ``/articles/...``.
 Its Content-Security-Policy allows only this origin's own script and no inline
@@ -20,21 +24,19 @@ import os
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import aiohttp
 import orjson
 from aiohttp import web as aiohttp_web
-from faust.exceptions import SameNode
 from faust.web import Request, Response, View
 from faust.web.exceptions import ServiceUnavailable
 from prometheus_client import generate_latest
-from yarl import URL
 
 from streams import faust_internals, metrics
+from streams.peers import SUMMARIES_PATH, Owners, Peers, fetch_summaries, route_by_key, second_hop
 from streams.pipeline import link, stories
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
@@ -50,12 +52,6 @@ GRAPH_TABLE = "related_graph"
 CATALOG_TABLE = "articles"
 VERDICT_TABLE = "catalog"
 INDEX_TABLE = "graph_index"
-# Neighbours' titles held by another worker: one request per worker, waited for this long;
-# past it the answer goes out with what is known (title, language, source null).
-SUMMARY_TIMEOUT_S = 1.0
-SUMMARIES_PATH = "/internal/summaries"
-# A peer worker's /healthz for the dashboard's worker list.
-PEER_TIMEOUT_S = 1.0
 SOURCE_TOPICS = frozenset(topic for agent in AGENTS for topic in agent.sources)
 
 DASHBOARD_FILES = {
@@ -86,8 +82,8 @@ def register_views(newsflow: Newsflow) -> None:
     metrics.declare_known_labels(tables)
     app.web.web_app.middlewares.append(json_errors)
     page = partial(app.page, base=JsonView)
-    owners = _Owners(app)
-    peers = _Peers(app, settings.advertised_url)
+    owners = Owners(app)
+    peers = Peers(app, settings.advertised_url, observatory.clock)
 
     def _json(view: View, body: Any, status: int = 200) -> Response:
         return view.bytes(orjson.dumps(body), content_type="application/json", status=status)
@@ -122,7 +118,7 @@ def register_views(newsflow: Newsflow) -> None:
         for article_id in dict.fromkeys(ids):
             by_owner[owners.remote_owner(CATALOG_TABLE, article_id)].append(article_id)
         found = local_summaries(by_owner.pop(None, []))
-        asked = [_fetch_summaries(app, owner, owned, request) for owner, owned in by_owner.items()]
+        asked = [fetch_summaries(app, owner, owned, request) for owner, owned in by_owner.items()]
         for answer in await asyncio.gather(*asked):
             found.update(answer)
         return found
@@ -158,7 +154,9 @@ def register_views(newsflow: Newsflow) -> None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
         items = [n for n in link.neighbours(state) if n["score"] >= query.min_score][: query.limit]
         if query.depth == 2:
-            items = await _second_hop(app, settings.advertised_url, article_id, items, query, request)
+            items = await second_hop(
+                app, settings.advertised_url, article_id, items, query.min_score, query.limit, request
+            )
         if query.summaries:
             items = await with_summaries(items, request)
         return _json(view, {"article_id": article_id, "depth": query.depth, "related": items})
@@ -250,76 +248,6 @@ class JsonView(View):
         return self.json({"error": message, "status": status}, status=status, headers=headers)
 
 
-def route_by_key(app: faust.App, table: str, key_of: Callable[[Request], str | None]) -> Any:
-    """``table_route`` on the key ``key_of(request)`` gives, not on the path as typed.
-
-    ``/entities/place:UA/articles`` and ``/entities/entity:place:UA/articles`` are
-    one key: routing on the typed text would send one of them to the wrong worker.
-    None from ``key_of`` (a key no table holds) is answered here.
-    """
-
-    def decorator(fun: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
-        @wraps(fun)
-        async def routed(view: View, request: Request, *args: Any, **kwargs: Any) -> Response:
-            key = key_of(request)
-            if key is not None:
-                try:
-                    return await app.router.route_req(table, key, view.web, request)
-                except SameNode:
-                    pass
-            return await fun(view, request, *args, **kwargs)
-
-        return routed
-
-    return decorator
-
-
-class _Owners:
-    """Which worker holds a table key: None for this worker (or when nobody is known yet)."""
-
-    def __init__(self, app: faust.App):
-        self.app = app
-        self.me = _ident(URL(str(app.conf.canonical_url)))
-
-    def remote_owner(self, table: str, key: str) -> str | None:
-        try:
-            owner = self.app.router.key_store(table, key)
-        except Exception:  # no assignment yet, between rebalances: read what is here
-            return None
-        return None if _ident(owner) == self.me else str(owner).rstrip("/")
-
-
-def _ident(url: URL) -> tuple[str, int]:
-    return (url.host or "", url.port or 80)
-
-
-async def _fetch_summaries(app: faust.App, owner: str, ids: list[str], request: Request) -> dict[str, Any]:
-    """One request to the worker ``owner`` for the summaries it holds; {} when it does not answer in time."""
-    headers = (
-        {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
-    )
-    try:
-        async with app.http_client.post(
-            owner + SUMMARIES_PATH,
-            data=orjson.dumps({"ids": ids}),
-            headers={**headers, "Content-Type": "application/json"},
-            timeout=aiohttp.ClientTimeout(total=SUMMARY_TIMEOUT_S),
-        ) as response:
-            if response.status != 200:
-                return {}
-            found = orjson.loads(await response.read()).get("summaries", {})
-            return found if isinstance(found, dict) else {}
-    except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError):
-        log.warning("no summaries from %s within %.1f s", owner, SUMMARY_TIMEOUT_S)
-        return {}
-
-
-def _forwarded_auth(request: Request) -> dict[str, str]:
-    """The caller's bearer token, for the requests a worker makes to another on its behalf."""
-    token = request.headers.get("Authorization")
-    return {"Authorization": token} if token else {}
-
-
 def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, Any]:
     """What a worker says of itself: process, memory, the partitions it processes, readiness."""
     prefix = str(observatory.worker.get("topic_prefix") or "")
@@ -337,54 +265,6 @@ def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, 
         "ready": app.tables.recovery.completed.is_set() and not app.rebalancing,
         "uptime_s": round(observatory.clock() - observatory.started_at, 1),
     }
-
-
-class _Peers:
-    """Every worker of the group as this worker last heard of it, asked over HTTP (``/healthz``).
-
-    The group's members come from Faust's partition assignor; a worker that
-    left it stays listed as down, so a dashboard shows who is missing.
-    """
-
-    def __init__(self, app: faust.App, me: str):
-        self.app, self.me = app, me.rstrip("/")
-        self.known: dict[str, dict[str, Any]] = {}
-
-    def members(self) -> list[str]:
-        try:
-            urls = [str(url).rstrip("/") for url in self.app.router.tables_metadata()]
-        except Exception:
-            urls = []
-        return sorted(set(urls) | {self.me} | set(self.known))
-
-    async def report(self, me: dict[str, Any]) -> list[dict[str, Any]]:
-        now = metrics.OBSERVATORY.clock()
-
-        async def ask(url: str) -> dict[str, Any] | None:
-            if url == self.me:
-                return me
-            try:
-                async with self.app.http_client.get(
-                    url + "/healthz", timeout=aiohttp.ClientTimeout(total=PEER_TIMEOUT_S)
-                ) as response:
-                    body = orjson.loads(await response.read())
-                    return body if isinstance(body, dict) else None
-            except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError):
-                return None
-
-        urls = self.members()
-        for url, answer in zip(urls, await asyncio.gather(*(ask(url) for url in urls)), strict=True):
-            before = self.known.get(url, {})
-            if answer is not None:
-                self.known[url] = {**answer, "url": url, "up": True, "last_seen": now, "down_since": None}
-            else:
-                self.known[url] = {
-                    **before,
-                    "url": url,
-                    "up": False,
-                    "down_since": before.get("down_since") or now,
-                }
-        return [{**self.known[url], "self": url == self.me} for url in urls]
 
 
 @aiohttp_web.middleware
@@ -459,42 +339,6 @@ def _query_number(query: Any, name: str, default: str, kind: type, wanted: str) 
     if kind is float and value != value:  # nan
         raise ValueError(f"{name} must be {wanted}, not {raw[:40]!r}")
     return value
-
-
-async def _second_hop(
-    app: faust.App,
-    base_url: str,
-    root: str,
-    first: list[dict[str, Any]],
-    query: RelatedQuery,
-    request: Request,
-) -> list[dict[str, Any]]:
-    """Neighbours of neighbours, asked of whichever worker owns each (scores multiply)."""
-    headers = (
-        {"Authorization": request.headers["Authorization"]} if "Authorization" in request.headers else {}
-    )
-
-    async def fetch(item: dict[str, Any]) -> list[dict[str, Any]]:
-        article = quote(item["article_id"], safe="")
-        url = f"{base_url}/articles/{article}/related?limit={query.limit}&summaries=0"
-        async with app.http_client.get(url, headers=headers) as response:
-            if response.status != 200:
-                return []
-            body = orjson.loads(await response.read())
-        return [
-            {**n, "score": round(n["score"] * item["score"], 4), "via": item["article_id"]}
-            for n in body["related"]
-        ]
-
-    known = {root} | {item["article_id"] for item in first}
-    hops: dict[str, dict[str, Any]] = {}
-    for found in await asyncio.gather(*(fetch(item) for item in first)):
-        for n in found:
-            better = n["article_id"] not in hops or n["score"] > hops[n["article_id"]]["score"]
-            if n["article_id"] not in known and n["score"] >= query.min_score and better:
-                hops[n["article_id"]] = n
-    second = sorted(hops.values(), key=lambda n: (-n["score"], n["article_id"]))
-    return [*({**item, "via": None} for item in first), *second][: query.limit]
 
 
 def _asset(view: View, name: str) -> Response:

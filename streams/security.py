@@ -175,6 +175,10 @@ def install_web_auth(newsflow: Newsflow) -> None:
     Faust's aiohttp driver creates its ``web_app`` with the app; its middleware
     list is open until the server starts.
     """
+    from faust.web.drivers.aiohttp import Web
+
     token = web_token(newsflow.settings)
     if token:
-        newsflow.app.web.web_app.middlewares.append(bearer_token_middleware(token))
+        server = newsflow.app.web
+        assert isinstance(server, Web)  # the app's driver: Faust's default, aiohttp
+        server.web_app.middlewares.append(bearer_token_middleware(token))

@@ -68,7 +68,7 @@ def _type_schema(hint: Any) -> dict[str, Any]:
         return {"type": "array", "items": _type_schema(item)}
     if origin is dict:
         return {"type": "object"}
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _object_schema(hint)
     raise TypeError(f"no JSON Schema mapping for {hint!r}")
 

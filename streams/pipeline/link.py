@@ -124,7 +124,7 @@ def member_ref(article: EnrichedArticle | dict[str, Any]) -> Ref:
     return ref
 
 
-def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState, list[Edge]]:
+def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState | None, list[Edge]]:
     """An article joins the index entry of ``key``: relate it to the recent members already there.
 
     ``members`` (oldest first) are the key's articles in the window, so their
@@ -360,7 +360,7 @@ def _earliest(a: str | None, b: str | None) -> str | None:
 
 def _before(at: str | None, cutoff: str) -> bool:
     """Times are UTC ``YYYY-MM-DDTHH:MM:SSZ`` (or a prefix of it): they compare as strings."""
-    return bool(at) and at < cutoff
+    return bool(at and at < cutoff)
 
 
 def combined(reasons: dict[str, float]) -> float:

@@ -14,11 +14,15 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from streams.errors import EXIT_USAGE, NewsflowError
+
 PREFIX = "NEWSFLOW_"
 
 
-class SettingsError(ValueError):
+class SettingsError(NewsflowError, ValueError):
     """A NEWSFLOW_* variable holds a value newsflow cannot use."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,14 +16,18 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from streams.errors import EXIT_USAGE, NewsflowError
+
 PREFIX = "NEWSFLOW_"
 # Kafka security (streams/security.py builds the clients' options from these).
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
-class SettingsError(ValueError):
+class SettingsError(NewsflowError, ValueError):
     """A NEWSFLOW_* variable holds a value newsflow cannot use."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from prometheus_client import generate_latest
 from yarl import URL
 
 from streams import metrics, views
+from streams.errors import NewsflowError
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
 from streams.pipeline.stories import story_view
@@ -409,6 +410,11 @@ async def json_errors(
         return _json_error(503, "the worker that holds this key did not answer; try again")
     except asyncio.CancelledError:
         raise
+    except NewsflowError as exc:  # the status its class gives (streams/errors.py)
+        if exc.http_status < 500:
+            return _json_error(exc.http_status, str(exc))
+        log.exception("error answering %s", request.path)
+        return _json_error(exc.http_status, "internal error; the worker's log has the details")
     except Exception:
         log.exception("error answering %s", request.path)
         return _json_error(500, "internal error; the worker's log has the details")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import math
 import operator
+from collections.abc import Iterable
 from typing import Any
 
 from streams.pipeline import similarity
@@ -329,6 +330,18 @@ def fold_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> tuple[NodeS
 def apply_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> NodeState | None:
     """``fold_edge`` without the messages it sends: what ``src``'s entry becomes."""
     return fold_edge(state, edge, top_k=top_k)[0]
+
+
+def fold_edges(edges: Iterable[Edge], *, top_k: int) -> dict[str, NodeState]:
+    """The ``related_graph`` entries that ``edges`` give, folded in order into an empty table."""
+    graph: dict[str, NodeState] = {}
+    for edge in edges:
+        state = apply_edge(graph.get(edge.src), edge, top_k=top_k)
+        if state is None:
+            graph.pop(edge.src, None)
+        else:
+            graph[edge.src] = state
+    return graph
 
 
 def expire_node(state: NodeState, cutoff: str) -> NodeState | None:

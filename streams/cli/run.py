@@ -207,7 +207,7 @@ def _print_summary(settings: Settings, console: Console, expected_inputs: int, i
     """What the pipeline put out for the files just ingested, once it has been quiet ``idle_s``."""
     # heavy: aiokafka and the pipeline
     from streams.kafka_io import read_topics, strip_prefix
-    from streams.pipeline.link import fold_edges, neighbours
+    from streams.pipeline.link import relations_from_records
     from streams.pipeline.steps import EDGES, PUBLIC_TOPICS, RAW
 
     outputs = tuple(t for t in PUBLIC_TOPICS if t != RAW)
@@ -221,8 +221,7 @@ def _print_summary(settings: Settings, console: Console, expected_inputs: int, i
     with console.status("waiting for the pipeline's output"):
         records = asyncio.run(collect())
     edges = (from_dict(Edge, value) for topic, value in records if topic == EDGES)
-    graph = fold_edges(edges, top_k=settings.graph_top_k)
-    related = {article_id: neighbours(state) for article_id, state in graph.items()}
+    related = relations_from_records(edges, top_k=settings.graph_top_k)
     render.print_run_summary(console, records, expected_inputs, related, outputs)
 
 

@@ -62,7 +62,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 def faust_worker(app: Any, settings: Settings) -> Any:
     """Faust's worker for ``app``, without its terminal spinner, with a bounded stop."""
 
-    class Worker(faust.Worker):  # type: ignore[misc]
+    class Worker(faust.Worker):
         """A stop signal starts a deadline; a second one, or the deadline, ends the process."""
 
         stop_requested = False

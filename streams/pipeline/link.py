@@ -332,16 +332,25 @@ def apply_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> NodeState 
     return fold_edge(state, edge, top_k=top_k)[0]
 
 
-def fold_edges(edges: Iterable[Edge], *, top_k: int) -> dict[str, NodeState]:
-    """The ``related_graph`` entries that ``edges`` give, folded in order into an empty table."""
-    graph: dict[str, NodeState] = {}
+def relations_from_records(edges: Iterable[Edge], *, top_k: int) -> dict[str, list[dict[str, Any]]]:
+    """Each article's related articles, best first, as a reader of ``graph.edges`` sees them.
+
+    A record (schema 2) is the whole relation as it stands: the last one per pair
+    wins, and one with score 0 and no reasons says the relation is gone.
+    """
+    latest: dict[tuple[str, str], Edge] = {}
     for edge in edges:
-        state = apply_edge(graph.get(edge.src), edge, top_k=top_k)
-        if state is None:
-            graph.pop(edge.src, None)
-        else:
-            graph[edge.src] = state
-    return graph
+        latest[(edge.src, edge.dst)] = edge
+    related: dict[str, list[dict[str, Any]]] = {}
+    for (src, dst), edge in latest.items():
+        if edge.score > 0 and edge.reasons:
+            related.setdefault(src, []).append(
+                {"article_id": dst, "score": edge.score, "reasons": sorted(edge.reasons)}
+            )
+    for items in related.values():
+        items.sort(key=lambda item: (-item["score"], item["article_id"]))
+        del items[top_k:]
+    return related
 
 
 def expire_node(state: NodeState, cutoff: str) -> NodeState | None:

@@ -31,7 +31,6 @@ from streams.metrics import Observatory, observe_step
 from streams.pipeline import link
 from streams.pipeline.errors import PipelineError
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, EDGES, VERDICTS, Emit
-from streams.records import Edge
 from streams.settings import SettingsError
 from tests.conftest import ROOT, SAMPLES
 from tests.unit.test_metrics import clean, dead, verdict
@@ -341,15 +340,16 @@ def test_a_worker_on_a_taken_port_says_which_port_and_setting():
     assert_one_line_error(result, 2, f"port {port}", "NEWSFLOW_WEB_PORT")
 
 
-def test_the_run_summary_shows_each_related_pair_once_with_its_reasons_summarised():
+def test_the_run_summary_shows_each_related_pair_once_as_its_last_record_says():
     relation = ["story", "entity:place:US", "entity:place:RU"]
-    edges = link.both_ways("a", "b", 0.5, relation, None, None)
+    edges = link.both_ways("a", "b", 0.3, "entity:place:US", None, None)
+    edges += link.both_ways("a", "b", 0.5, relation, None, None)  # the pair as it stands now
     edges += link.both_ways("a", "c", 0.4, "x", None, None)
-    edges.append(Edge(src="c", dst="a", score=0.0, reasons=[link.FORGET, "x"]))
-    graph = link.fold_edges(edges, top_k=50)
-    assert sorted(graph) == ["a", "b"]  # c's only neighbour was forgotten: its entry is gone
-    related = {article_id: link.neighbours(state) for article_id, state in graph.items()}
+    edges += link.both_ways("a", "c", 0.0, [], None, None)  # gone
+    related = link.relations_from_records(edges, top_k=50)
+    assert sorted(related) == ["a", "b"]  # c's only relation is gone
+    assert related["a"] == [{"article_id": "b", "score": 0.5, "reasons": sorted(relation)}]
     out = io.StringIO()
     render.print_run_summary(Console(file=out, width=200, color_system=None), [], 2, related, (EDGES,))
     rows = [line for line in out.getvalue().splitlines() if "story" in line]
-    assert len(rows) == 1 and "entity ×2, story" in rows[0]
+    assert len(rows) == 1 and "entity ×2, story" in rows[0] and "0.5" in rows[0]

@@ -1,7 +1,7 @@
 """What one worker did: Prometheus metrics (``/metrics``) and the ring buffers behind ``/stats``.
 
-Agents call ``observe_step`` once per input message with the step's outputs;
-the web layer calls ``observe_consumer`` every few seconds with the consumer's
+Agents call ``record_step`` once per input message with the step's outputs;
+the web layer calls ``record_consumer`` every few seconds with the consumer's
 positions. Both feed the Prometheus registry (durable: scraped) and an
 ``Observatory`` (in memory: the last minutes, for the dashboard and
 ``newsflow stats``). Nothing here imports Faust: the Faust layer hands in
@@ -584,7 +584,7 @@ declare_known_labels()
 # --- the two entry points of the Faust layer -----------------------------------------------------
 
 
-def observe_step(
+def record_step(
     step: str,
     emits: list[Emit],
     *,
@@ -602,10 +602,10 @@ def observe_step(
         int(input_timestamp_s * 1000) if input_timestamp_s else None,
         int(raw_timestamp_s * 1000) if raw_timestamp_s else None,
     )
-    observe_batch([seen], now=now, observatory=observatory)
+    record_batch([seen], now=now, observatory=observatory)
 
 
-def observe_batch(
+def record_batch(
     observations: Iterable[Observation], *, now: float | None = None, observatory: Observatory | None = None
 ) -> None:
     """Count every step run of a batch and what it emitted: each counter moved once per batch.
@@ -662,7 +662,7 @@ def _update_duplicate_ratio(observatory: Observatory) -> None:
         DUPLICATE_RATIO.labels(kind).set(n / total if total else 0.0)
 
 
-def observe_consumer(
+def record_consumer(
     positions: list[PartitionPosition],
     tables: Mapping[str, int],
     graph: tuple[int, int] | None,
@@ -691,7 +691,7 @@ def observe_consumer(
     target.record_positions(positions)
 
 
-def observe_broker(up: bool, now: float | None = None, observatory: Observatory | None = None) -> None:
+def record_broker(up: bool, now: float | None = None, observatory: Observatory | None = None) -> None:
     """The outcome of one broker probe: ``/metrics`` and the dashboard show a stall as it happens."""
     now = time.time() if now is None else now
     broker = (observatory or OBSERVATORY).broker

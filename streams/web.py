@@ -106,7 +106,7 @@ def register_views(newsflow: Newsflow) -> None:
         try:
             positions = _positions(app, settings.topic_prefix)
             sizes = {name: len(table) for name, table in tables.items()}
-            metrics.observe_consumer(positions, sizes, graph_size(tables.get(GRAPH_TABLE)))
+            metrics.record_consumer(positions, sizes, graph_size(tables.get(GRAPH_TABLE)))
         except Exception:  # a metrics read must never take a worker down
             log.exception("could not sample consumer positions")
 

@@ -27,7 +27,7 @@ from streams.cli.stats import merge_stats
 from streams.cli.worker import faust_worker
 from streams.errors import NewsflowError
 from streams.kafka_io import BrokerUnreachable, TopicMismatch
-from streams.metrics import Observatory, observe_step
+from streams.metrics import Observatory, record_step
 from streams.pipeline import link
 from streams.pipeline.errors import PipelineError
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, EDGES, VERDICTS, Emit
@@ -242,7 +242,7 @@ def snapshot(worker: str) -> dict:
             [Emit(VERDICTS, "b", verdict("b", "a", "a")), Emit(DUPLICATES, "b", verdict("b", "a", "a"))],
         ),
     ):
-        observe_step(
+        record_step(
             step, emits, seconds=0.001, input_timestamp_s=None, raw_timestamp_s=None, now=now, observatory=obs
         )
     return orjson_roundtrip(obs.snapshot())

@@ -27,12 +27,13 @@ from streams.cli.stats import merge_stats
 from streams.cli.worker import faust_worker
 from streams.errors import NewsflowError
 from streams.kafka_io import BrokerUnreachable, TopicMismatch
-from streams.metrics import Observatory, record_step
+from streams.metrics import record_step
 from streams.pipeline import link
 from streams.pipeline.errors import PipelineError
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, EDGES, VERDICTS, Emit
 from streams.records import Edge
 from streams.settings import SettingsError
+from streams.stats import Observatory
 from tests.conftest import ROOT, SAMPLES
 from tests.unit.test_metrics import clean, dead, verdict
 

@@ -15,10 +15,11 @@ import yaml
 
 from streams import metrics
 from streams.logs import JsonFormatter, TextFormatter, logging_config
-from streams.metrics import Observatory, PartitionPosition, record_consumer, record_step
+from streams.metrics import record_consumer, record_step
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, ENRICHED, UNIQUE, VERDICTS, Emit
 from streams.records import CleanArticle, DeadLetter, EnrichedArticle, Entity, Fingerprints, Verdict
 from streams.settings import Settings
+from streams.stats import Observatory, PartitionPosition
 from tests.conftest import ROOT
 
 GRAFANA = ROOT / "deploy" / "grafana" / "dashboards" / "newsflow.json"

@@ -314,9 +314,9 @@ def record_broker(up: bool, now: float | None = None, observatory: Observatory |
     BROKER_UP.set(1 if up else 0)
     if up:
         BROKER_LAST_SEEN.set(now)
-        broker.update(up=True, last_answer=now, down_since=None)
+        broker.update({"up": True, "last_answer": now, "down_since": None})
     else:
-        broker.update(up=False, down_since=broker["down_since"] or now)
+        broker.update({"up": False, "down_since": broker["down_since"] or now})
 
 
 def raw_timestamp_ms(headers: Any) -> int | None:

@@ -227,7 +227,7 @@ def register_views(newsflow: Newsflow) -> None:
     @page("/stats")
     async def stats(view: View, request: Request) -> Response:
         _sample()
-        snapshot = observatory.snapshot()
+        snapshot: dict[str, Any] = dict(observatory.snapshot())  # plus what only the web knows
         snapshot["worker"].update(_self_report(app, observatory))
         snapshot["workers"] = await peers.report(snapshot["worker"])
         return _json(view, snapshot)

@@ -146,7 +146,7 @@ class AgentWorker:
                 await self.sender.write_state(self.agent.name, self.tables, writes)
         finally:
             slow.cancel()
-        metrics.observe_batch(batch.observations)
+        metrics.record_batch(batch.observations)
 
 
 class Sweeper:

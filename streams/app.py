@@ -130,6 +130,6 @@ def register_broker_probe(app: faust.App) -> None:
             client = app.producer._ensure_producer().client  # the connection the outputs use
             await asyncio.wait_for(client.fetch_all_metadata(), timeout=BROKER_PROBE_INTERVAL_S)
         except Exception:  # unreachable, timed out, refused: all mean down for the dashboard
-            metrics.observe_broker(up=False)
+            metrics.record_broker(up=False)
         else:
-            metrics.observe_broker(up=True)
+            metrics.record_broker(up=True)

@@ -39,6 +39,7 @@ from streams.errors import NewsflowError
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
 from streams.pipeline.stories import story_view
+from streams.stats import OBSERVATORY, Observatory, PartitionPosition, resident_memory_bytes
 
 if TYPE_CHECKING:
     import faust
@@ -78,7 +79,7 @@ log = logging.getLogger("newsflow.web")
 
 def register_views(newsflow: Newsflow) -> None:
     app, tables, settings = newsflow.app, newsflow.tables, newsflow.settings
-    observatory = metrics.OBSERVATORY
+    observatory = OBSERVATORY
     observatory.worker.update(
         {"id": settings.advertised_url, "app_id": settings.app_id, "topic_prefix": settings.topic_prefix}
     )
@@ -106,7 +107,7 @@ def register_views(newsflow: Newsflow) -> None:
         try:
             positions = _positions(app, settings.topic_prefix)
             sizes = {name: len(table) for name, table in tables.items()}
-            metrics.observe_consumer(positions, sizes, graph_size(tables.get(GRAPH_TABLE)))
+            metrics.record_consumer(positions, sizes, graph_size(tables.get(GRAPH_TABLE)))
         except Exception:  # a metrics read must never take a worker down
             log.exception("could not sample consumer positions")
 
@@ -226,7 +227,7 @@ def register_views(newsflow: Newsflow) -> None:
     @page("/stats")
     async def stats(view: View, request: Request) -> Response:
         _sample()
-        snapshot = observatory.snapshot()
+        snapshot: dict[str, Any] = dict(observatory.snapshot())  # plus what only the web knows
         snapshot["worker"].update(_self_report(app, observatory))
         snapshot["workers"] = await peers.report(snapshot["worker"])
         return _json(view, snapshot)
@@ -321,7 +322,7 @@ def _forwarded_auth(request: Request) -> dict[str, str]:
     return {"Authorization": token} if token else {}
 
 
-def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, Any]:
+def _self_report(app: faust.App, observatory: Observatory) -> dict[str, Any]:
     """What a worker says of itself: process, memory, the partitions it processes, readiness."""
     prefix = str(observatory.worker.get("topic_prefix") or "")
     try:
@@ -333,7 +334,7 @@ def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, 
     return {
         "url": observatory.worker.get("id"),
         "pid": os.getpid(),
-        "rss_bytes": metrics.resident_memory_bytes(),
+        "rss_bytes": resident_memory_bytes(),
         "partitions": assigned,
         "ready": app.tables.recovery.completed.is_set() and not app.rebalancing,
         "uptime_s": round(observatory.clock() - observatory.started_at, 1),
@@ -359,7 +360,7 @@ class _Peers:
         return sorted(set(urls) | {self.me} | set(self.known))
 
     async def report(self, me: dict[str, Any]) -> list[dict[str, Any]]:
-        now = metrics.OBSERVATORY.clock()
+        now = OBSERVATORY.clock()
 
         async def ask(url: str) -> dict[str, Any] | None:
             if url == self.me:
@@ -508,7 +509,7 @@ def _asset(view: View, name: str) -> Response:
     return view.bytes(body, content_type=DASHBOARD_FILES[name], headers=dict(DASHBOARD_HEADERS))
 
 
-def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
+def _positions(app: faust.App, prefix: str) -> list[PartitionPosition]:
     """Lag per assigned partition: the consumer's highwater minus the next offset to process.
 
     Not end offset minus committed: the embedded broker's ListOffsets is wrong for
@@ -532,7 +533,7 @@ def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
         next_offset = last_read + 1 if last_read is not None else committed.get(tp)
         topic = tp.topic[len(prefix) :] if prefix and tp.topic.startswith(prefix) else tp.topic
         consumed = topic in SOURCE_TOPICS
-        positions.append(metrics.PartitionPosition(topic, tp.partition, highwater, next_offset, consumed))
+        positions.append(PartitionPosition(topic, tp.partition, highwater, next_offset, consumed))
     return positions
 
 

@@ -27,11 +27,12 @@ from streams.cli.stats import merge_stats
 from streams.cli.worker import faust_worker
 from streams.errors import NewsflowError
 from streams.kafka_io import BrokerUnreachable, TopicMismatch
-from streams.metrics import Observatory, observe_step
+from streams.metrics import record_step
 from streams.pipeline import link
 from streams.pipeline.errors import PipelineError
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, EDGES, VERDICTS, Emit
 from streams.settings import SettingsError
+from streams.stats import Observatory
 from tests.conftest import ROOT, SAMPLES
 from tests.unit.test_metrics import clean, dead, verdict
 
@@ -241,7 +242,7 @@ def snapshot(worker: str) -> dict:
             [Emit(VERDICTS, "b", verdict("b", "a", "a")), Emit(DUPLICATES, "b", verdict("b", "a", "a"))],
         ),
     ):
-        observe_step(
+        record_step(
             step, emits, seconds=0.001, input_timestamp_s=None, raw_timestamp_s=None, now=now, observatory=obs
         )
     return orjson_roundtrip(obs.snapshot())

@@ -21,7 +21,7 @@ help:
 	@echo "make run         embedded broker + worker, ingest samples/, print the outcome, until Ctrl-C"
 	@echo "make install     .venv with newsflow and its test tooling (make run installs only what it needs)"
 	@echo "make test        install and run the whole test suite"
-	@echo "make lint        ruff"
+	@echo "make lint        ruff, mypy"
 	@echo "make schemas     regenerate schemas/ from streams/records.py"
 	@echo "make eval-clean|eval-enrich|eval-dedup|eval-graph|eval-similarity EVAL_DATA=../shared/eval"
 
@@ -33,7 +33,7 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	@$(PIP_INSTALL) "newsflow (to run)" -e .
 	@touch $@
 
-# ... and the test tooling: pytest, selenium, confluent-kafka, ruff (make test, make lint).
+# ... and the test tooling: pytest, selenium, confluent-kafka, ruff, mypy (make test, make lint).
 $(STAMP): pyproject.toml | $(PY)
 	@$(PIP_INSTALL) "newsflow with its test tooling" -e '.[test]'
 	@touch $@ $(RUN_STAMP)
@@ -82,6 +82,7 @@ audit: $(AUDIT_STAMP)
 lint: install
 	$(VENV)/bin/ruff check streams tests scripts bench
 	$(VENV)/bin/ruff format --check streams tests scripts bench
+	$(PY) -m mypy
 
 schemas: install
 	$(VENV)/bin/newsflow schemas

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
+from faust.types import TableT
 
 from streams import batches, faust_internals, metrics
 from streams.pipeline.runner import Batch, Runner
@@ -43,9 +44,7 @@ SLOW_SEND_WARNING_S = 10
 log = logging.getLogger("newsflow.agents")
 
 
-def register_agents(
-    app: faust.App, tables: dict[str, faust.Table], ctx: StepContext, settings: Settings
-) -> None:
+def register_agents(app: faust.App, tables: dict[str, TableT], ctx: StepContext, settings: Settings) -> None:
     runner = Runner(ctx)
     sender = Sender(settings)
     app.on_before_shutdown.connect(sender.stop)
@@ -78,6 +77,8 @@ class AgentWorker:
         self.sweeper = Sweeper(tables, sender.partitioner, agent.sources[0], settings.expiry_interval_s)
 
     async def consume(self, stream: faust.StreamT) -> None:
+        # Faust hands an agent a ``faust.Stream``: its protocol ``StreamT`` lacks ``noack_take``.
+        assert isinstance(stream, faust.Stream)
         max_wait_s = self.settings.batch_max_wait_ms / 1000
         # ``noack_take``: the batch is acknowledged here, once processed, and only then.
         # (``take_events`` acknowledges a batch even when processing it raised, or was
@@ -145,7 +146,7 @@ class AgentWorker:
                 await self.sender.write_state(self.agent.name, self.tables, writes)
         finally:
             slow.cancel()
-        metrics.observe_batch(batch.observations)
+        metrics.record_batch(batch.observations)
 
 
 class Sweeper:

@@ -110,6 +110,6 @@ def register_broker_probe(app: faust.App) -> None:
         try:
             await fetch_broker_metadata(app, timeout_s=BROKER_PROBE_INTERVAL_S)
         except Exception:  # unreachable, timed out, refused: all mean down for the dashboard
-            metrics.observe_broker(up=False)
+            metrics.record_broker(up=False)
         else:
-            metrics.observe_broker(up=True)
+            metrics.record_broker(up=True)

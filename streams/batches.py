@@ -20,6 +20,8 @@ import struct
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from streams.errors import NewsflowError
+
 MAGIC = b"NFB2"
 NO_KEY = 0xFFFFFFFF
 _CHANNEL = struct.Struct(">B")
@@ -35,7 +37,7 @@ class Item(NamedTuple):
     raw_ts_ms: int | None
 
 
-class BatchError(ValueError):
+class BatchError(NewsflowError, ValueError):
     """A through-topic record that is not a batch newsflow wrote."""
 
 

@@ -24,9 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from streams.errors import EXIT_UNREACHABLE, NewsflowError
 
-class BrokerError(RuntimeError):
+
+class BrokerError(NewsflowError, RuntimeError):
     """The embedded broker could not be started."""
+
+    exit_code = EXIT_UNREACHABLE
+    http_status = 503
 
 
 def tansu_binary() -> Path:

@@ -158,7 +158,7 @@ async def fetch_broker_metadata(app: faust.App, timeout_s: float) -> None:
     ``Producer._ensure_producer()`` (faust-streaming 0.15.3) returns it, and its
     ``client.fetch_all_metadata()`` is aiokafka's (0.14.0).
     """
-    client = app.producer._ensure_producer().client
+    client = app.producer._ensure_producer().client  # type: ignore[attr-defined]
     await asyncio.wait_for(client.fetch_all_metadata(), timeout=timeout_s)
 
 
@@ -200,7 +200,7 @@ def quiet_worker(app: faust.App, on_stop_signal: Callable[[], None], **options: 
     in a profile). There is no terminal to spin in.
     """
 
-    class Worker(faust.Worker):  # type: ignore[misc]
+    class Worker(faust.Worker):
         def _on_sigterm(self) -> None:
             on_stop_signal()
             super()._on_sigterm()

@@ -23,14 +23,18 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
+from streams.errors import EXIT_UNREACHABLE, EXIT_USAGE, NewsflowError
 from streams.pipeline.steps import INTERNAL_TOPICS, PUBLIC_TOPICS
 from streams.security import client_options
 from streams.settings import Settings
 from streams.topics import COMPACTED
 
 
-class BrokerUnreachable(RuntimeError):
+class BrokerUnreachable(NewsflowError, RuntimeError):
     """No broker answered at the configured address."""
+
+    exit_code = EXIT_UNREACHABLE
+    http_status = 503
 
 
 def _servers(settings: Settings) -> list[str]:
@@ -91,8 +95,10 @@ async def check_copartitioned(settings: Settings) -> None:
         )
 
 
-class TopicMismatch(RuntimeError):
+class TopicMismatch(NewsflowError, RuntimeError):
     """Topics newsflow reads are partitioned differently."""
+
+    exit_code = EXIT_USAGE
 
 
 def max_request_bytes(settings: Settings) -> int:

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SCHEMA_VERSION = 1
+
+# Any record type: ``from_dict(Edge, ...)`` is an ``Edge``.
+R = TypeVar("R", bound="DataclassInstance")
+
+EntityType = Literal["person", "place", "org"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -28,7 +36,7 @@ class Mention:
 class Entity:
     """A person, place or organisation; ``key`` is the same however it is spelled."""
 
-    type: Literal["person", "place", "org"]
+    type: EntityType
     name: str
     key: str
     mentions: list[Mention] = field(default_factory=list)
@@ -203,7 +211,7 @@ DEAD_LETTER_REASONS: dict[str, tuple[str, ...]] = {
 STEP_FAILURE_REASONS: tuple[str, ...] = ("internal_error", "output_too_large")
 
 
-def from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
+def from_dict(cls: type[R], data: dict[str, Any]) -> R:
     """Build a record (and its nested records) from decoded JSON.
 
     Unknown keys are ignored so that a newer producer does not break an older
@@ -223,7 +231,7 @@ def from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
 
 
 @functools.cache
-def _field_plan(cls: type[Any]) -> tuple[tuple[str, type[Any] | None], ...]:
+def _field_plan(cls: type[DataclassInstance]) -> tuple[tuple[str, type[Any] | None], ...]:
     """Each field's name and nested record type: ``dataclasses.fields`` is slow on the hot path."""
     return tuple((f.name, _NESTED.get((cls.__name__, f.name))) for f in fields(cls))
 

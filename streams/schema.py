@@ -1,7 +1,9 @@
-"""JSON Schemas of the topic values, generated from ``streams/records.py``.
+"""JSON Schemas of the topic values and the HTTP bodies, generated from the code.
 
-``newsflow schemas`` writes ``schemas/<topic>.schema.json``; ``newsflow schemas
---check`` (and a test) fails when the files and the records drift apart.
+Topic values come from ``streams/records.py``, ``/stats`` from
+``streams/stats_types.py``. ``newsflow schemas`` writes ``schemas/``;
+``newsflow schemas --check`` (and a test) fails when the files and the code
+drift apart.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import dataclasses
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, NotRequired, get_args, get_origin
 
 import orjson
 
 from streams.pipeline.stories import SUMMARY_FIELDS
 from streams.records import TOPIC_RECORDS, EnrichedArticle, Verdict
+from streams.stats_types import Stats
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -67,10 +70,24 @@ def _type_schema(hint: Any) -> dict[str, Any]:
         (item,) = get_args(hint)
         return {"type": "array", "items": _type_schema(item)}
     if origin is dict:
-        return {"type": "object"}
-    if dataclasses.is_dataclass(hint):
+        _, value = get_args(hint)
+        return {"type": "object", "additionalProperties": _type_schema(value)}
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _object_schema(hint)
+    if typing.is_typeddict(hint):
+        return _typed_dict_schema(hint)
     raise TypeError(f"no JSON Schema mapping for {hint!r}")
+
+
+def _typed_dict_schema(cls: type[Any]) -> dict[str, Any]:
+    """Keys marked ``NotRequired`` are optional (read off the hints: with postponed annotations
+    Python 3.11's ``__required_keys__`` does not see the marker)."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    optional = {name for name, hint in hints.items() if get_origin(hint) is NotRequired}
+    properties = {
+        name: _type_schema(get_args(hint)[0] if name in optional else hint) for name, hint in hints.items()
+    }
+    return _obj(properties, required=[name for name in hints if name not in optional])
 
 
 def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -133,6 +150,7 @@ def http_schemas() -> dict[str, dict[str, Any]]:
             }
         ),
         "error": _obj({"error": _STR, "status": {"type": "integer"}}),
+        "stats": _type_schema(Stats),
     }
     return {
         name: {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": f"HTTP {name}", **body}

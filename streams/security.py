@@ -9,10 +9,10 @@ Three things, all built from ``Settings`` and nothing else:
   to any request without ``Authorization: Bearer <token>``, except on the
   paths an orchestrator or Prometheus polls (``OPEN_PATHS``).
 
-Secrets (``sasl_password``, ``web_token``) come from their ``NEWSFLOW_*``
-variable or from the file their ``*_FILE`` variable names (a mounted secret);
-they are read when a client is built, kept out of ``repr(settings)``, and no
-function here logs or puts them in an error message.
+Secrets (``sasl_password``, ``web_token``, read by ``streams.settings``) come
+from their ``NEWSFLOW_*`` variable or from the file their ``*_FILE`` variable
+names (a mounted secret); they are read when a client is built, kept out of
+``repr(settings)``, and no function here logs or puts them in an error message.
 """
 
 from __future__ import annotations
@@ -20,77 +20,19 @@ from __future__ import annotations
 import hmac
 import ssl
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from streams.settings import PREFIX, Settings, SettingsError
+from streams.settings import Settings, sasl_password, web_token
 
 if TYPE_CHECKING:
     from streams.app import Newsflow
 
-PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 # Health and metrics stay open: probes and scrapers carry no token.
 OPEN_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def read_secret(value: str, path: str, name: str) -> str:
-    """The secret ``name`` from its value or from the file ``path`` (trailing newline dropped).
-
-    >>> read_secret("", "/run/secrets/kafka", "sasl_password")  # doctest: +SKIP
-    'the file's content'
-    """
-    variable = PREFIX + name.upper()
-    if value and path:
-        raise SettingsError(f"set {variable} or {variable}_FILE, not both")
-    if not path:
-        return value
-    try:
-        secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        # the path is no secret; the content never appears in a message
-        raise SettingsError(f"{variable}_FILE={path!r} cannot be read: {exc.__class__.__name__}") from None
-    if not secret:
-        raise SettingsError(f"{variable}_FILE={path!r} is empty")
-    return secret
-
-
-def sasl_password(settings: Settings) -> str:
-    return read_secret(settings.sasl_password, settings.sasl_password_file, "sasl_password")
-
-
-def web_token(settings: Settings) -> str:
-    return read_secret(settings.web_token, settings.web_token_file, "web_token")
-
-
-def validate_security(settings: Settings) -> None:
-    """Fail at start-up, naming the variable, when the security settings cannot work."""
-    if settings.security_protocol not in PROTOCOLS:
-        raise SettingsError(f"{PREFIX}SECURITY_PROTOCOL must be one of {', '.join(PROTOCOLS)}")
-    if settings.sasl_mechanism not in MECHANISMS:
-        raise SettingsError(f"{PREFIX}SASL_MECHANISM must be one of {', '.join(MECHANISMS)}")
-    password = sasl_password(settings)  # also: not both the variable and the file
-    if settings.security_protocol.startswith("SASL_"):
-        if not settings.sasl_username:
-            raise SettingsError(
-                f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs {PREFIX}SASL_USERNAME"
-            )
-        if not password:
-            raise SettingsError(
-                f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs "
-                f"{PREFIX}SASL_PASSWORD or {PREFIX}SASL_PASSWORD_FILE"
-            )
-    for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
-        path = getattr(settings, name)
-        if path and not Path(path).is_file():
-            raise SettingsError(f"{PREFIX}{name.upper()}={path!r} is not a file")
-    if settings.ssl_keyfile and not settings.ssl_certfile:
-        raise SettingsError(f"{PREFIX}SSL_KEYFILE needs {PREFIX}SSL_CERTFILE")
-    web_token(settings)
 
 
 def uses_tls(settings: Settings) -> bool:
@@ -175,6 +117,10 @@ def install_web_auth(newsflow: Newsflow) -> None:
     Faust's aiohttp driver creates its ``web_app`` with the app; its middleware
     list is open until the server starts.
     """
+    from faust.web.drivers.aiohttp import Web
+
     token = web_token(newsflow.settings)
     if token:
-        newsflow.app.web.web_app.middlewares.append(bearer_token_middleware(token))
+        server = newsflow.app.web
+        assert isinstance(server, Web)  # the app's driver: Faust's default, aiohttp
+        server.web_app.middlewares.append(bearer_token_middleware(token))

@@ -3,6 +3,8 @@
 Every knob is a ``NEWSFLOW_*`` variable; nothing else in the package reads
 ``os.environ``. ``Settings.from_env()`` validates values and names the variable
 that is wrong, so a typo fails at start-up instead of deep inside a worker.
+Secrets are read here too, from their variable or the file their ``*_FILE``
+variable names, so a missing secret file fails at start-up as well.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from streams.errors import EXIT_USAGE, NewsflowError
+
 PREFIX = "NEWSFLOW_"
+# Kafka security (streams/security.py builds the clients' options from these).
+PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
-class SettingsError(ValueError):
+class SettingsError(NewsflowError, ValueError):
     """A NEWSFLOW_* variable holds a value newsflow cannot use."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +116,6 @@ class Settings:
             raise SettingsError("NEWSFLOW_BROKER_PROFILE must be 'tansu' or 'kafka'")
         if self.log_format not in ("text", "json"):
             raise SettingsError("NEWSFLOW_LOG_FORMAT must be 'text' or 'json'")
-        from streams.security import validate_security
-
         validate_security(self)
         return self
 
@@ -150,3 +157,58 @@ def _coerce(name: str, kind: type, raw: str) -> Any:
         return kind(raw)
     except ValueError as exc:
         raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+
+
+def read_secret(value: str, path: str, name: str) -> str:
+    """The secret ``name`` from its value or from the file ``path`` (trailing newline dropped).
+
+    >>> read_secret("", "/run/secrets/kafka", "sasl_password")  # doctest: +SKIP
+    'the file's content'
+    """
+    variable = PREFIX + name.upper()
+    if value and path:
+        raise SettingsError(f"set {variable} or {variable}_FILE, not both")
+    if not path:
+        return value
+    try:
+        secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        # the path is no secret; the content never appears in a message
+        raise SettingsError(f"{variable}_FILE={path!r} cannot be read: {exc.__class__.__name__}") from None
+    if not secret:
+        raise SettingsError(f"{variable}_FILE={path!r} is empty")
+    return secret
+
+
+def sasl_password(settings: Settings) -> str:
+    return read_secret(settings.sasl_password, settings.sasl_password_file, "sasl_password")
+
+
+def web_token(settings: Settings) -> str:
+    return read_secret(settings.web_token, settings.web_token_file, "web_token")
+
+
+def validate_security(settings: Settings) -> None:
+    """Fail at start-up, naming the variable, when the security settings cannot work."""
+    if settings.security_protocol not in PROTOCOLS:
+        raise SettingsError(f"{PREFIX}SECURITY_PROTOCOL must be one of {', '.join(PROTOCOLS)}")
+    if settings.sasl_mechanism not in MECHANISMS:
+        raise SettingsError(f"{PREFIX}SASL_MECHANISM must be one of {', '.join(MECHANISMS)}")
+    password = sasl_password(settings)  # also: not both the variable and the file
+    if settings.security_protocol.startswith("SASL_"):
+        if not settings.sasl_username:
+            raise SettingsError(
+                f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs {PREFIX}SASL_USERNAME"
+            )
+        if not password:
+            raise SettingsError(
+                f"{PREFIX}SECURITY_PROTOCOL={settings.security_protocol} needs "
+                f"{PREFIX}SASL_PASSWORD or {PREFIX}SASL_PASSWORD_FILE"
+            )
+    for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        path = getattr(settings, name)
+        if path and not Path(path).is_file():
+            raise SettingsError(f"{PREFIX}{name.upper()}={path!r} is not a file")
+    if settings.ssl_keyfile and not settings.ssl_certfile:
+        raise SettingsError(f"{PREFIX}SSL_KEYFILE needs {PREFIX}SSL_CERTFILE")
+    web_token(settings)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import orjson
 
+from streams.pipeline.charset import decode
 from streams.pipeline.errors import PipelineError
-from streams.pipeline.parse import decode, looks_like_html
+from streams.pipeline.parse import looks_like_html
 
 SKIPPED_SUFFIXES = (".expected.json", ".meta.json")
 

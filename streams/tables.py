@@ -9,12 +9,13 @@ that really holds it (a JSON-encoded key would hash elsewhere).
 from __future__ import annotations
 
 import faust
+from faust.types import TableT
 
 from streams.pipeline.steps import TABLES
 from streams.settings import Settings
 
 
-def declare_tables(app: faust.App, settings: Settings) -> dict[str, faust.Table]:
+def declare_tables(app: faust.App, settings: Settings) -> dict[str, TableT]:
     return {
         name: app.Table(
             name,

@@ -36,10 +36,12 @@ from faust.web.exceptions import ServiceUnavailable
 from prometheus_client import generate_latest
 
 from streams import faust_internals, metrics
+from streams.errors import NewsflowError
 from streams.peers import SUMMARIES_PATH, Owners, Peers, fetch_summaries, route_by_key, second_hop
 from streams.pipeline import link, stories
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
+from streams.stats import OBSERVATORY, Observatory, PartitionPosition, resident_memory_bytes
 
 if TYPE_CHECKING:
     import faust
@@ -73,7 +75,7 @@ log = logging.getLogger("newsflow.web")
 
 def register_views(newsflow: Newsflow) -> None:
     app, tables, settings = newsflow.app, newsflow.tables, newsflow.settings
-    observatory = metrics.OBSERVATORY
+    observatory = OBSERVATORY
     observatory.worker.update(
         {"id": settings.advertised_url, "app_id": settings.app_id, "topic_prefix": settings.topic_prefix}
     )
@@ -101,7 +103,7 @@ def register_views(newsflow: Newsflow) -> None:
         try:
             positions = _positions(app, settings.topic_prefix)
             sizes = {name: len(table) for name, table in tables.items()}
-            metrics.observe_consumer(positions, sizes, graph_size(tables.get(GRAPH_TABLE)))
+            metrics.record_consumer(positions, sizes, graph_size(tables.get(GRAPH_TABLE)))
         except Exception:  # a metrics read must never take a worker down
             log.exception("could not sample consumer positions")
 
@@ -223,7 +225,7 @@ def register_views(newsflow: Newsflow) -> None:
     @page("/stats")
     async def stats(view: View, request: Request) -> Response:
         _sample()
-        snapshot = observatory.snapshot()
+        snapshot: dict[str, Any] = dict(observatory.snapshot())  # plus what only the web knows
         snapshot["worker"].update(_self_report(app, observatory))
         snapshot["workers"] = await peers.report(snapshot["worker"])
         return _json(view, snapshot)
@@ -248,7 +250,7 @@ class JsonView(View):
         return self.json({"error": message, "status": status}, status=status, headers=headers)
 
 
-def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, Any]:
+def _self_report(app: faust.App, observatory: Observatory) -> dict[str, Any]:
     """What a worker says of itself: process, memory, the partitions it processes, readiness."""
     prefix = str(observatory.worker.get("topic_prefix") or "")
     try:
@@ -260,7 +262,7 @@ def _self_report(app: faust.App, observatory: metrics.Observatory) -> dict[str, 
     return {
         "url": observatory.worker.get("id"),
         "pid": os.getpid(),
-        "rss_bytes": metrics.resident_memory_bytes(),
+        "rss_bytes": resident_memory_bytes(),
         "partitions": assigned,
         "ready": app.tables.recovery.completed.is_set() and not app.rebalancing,
         "uptime_s": round(observatory.clock() - observatory.started_at, 1),
@@ -289,6 +291,11 @@ async def json_errors(
         return _json_error(503, "the worker that holds this key did not answer; try again")
     except asyncio.CancelledError:
         raise
+    except NewsflowError as exc:  # the status its class gives (streams/errors.py)
+        if exc.http_status < 500:
+            return _json_error(exc.http_status, str(exc))
+        log.exception("error answering %s", request.path)
+        return _json_error(exc.http_status, "internal error; the worker's log has the details")
     except Exception:
         log.exception("error answering %s", request.path)
         return _json_error(500, "internal error; the worker's log has the details")
@@ -346,7 +353,7 @@ def _asset(view: View, name: str) -> Response:
     return view.bytes(body, content_type=DASHBOARD_FILES[name], headers=dict(DASHBOARD_HEADERS))
 
 
-def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
+def _positions(app: faust.App, prefix: str) -> list[PartitionPosition]:
     """Lag per assigned partition: the consumer's highwater minus the next offset to process.
 
     Not end offset minus committed: the embedded broker's ListOffsets is wrong for
@@ -356,7 +363,7 @@ def _positions(app: faust.App, prefix: str) -> list[metrics.PartitionPosition]:
     for tp, highwater, next_offset in faust_internals.consumer_positions(app):
         topic = tp.topic[len(prefix) :] if prefix and tp.topic.startswith(prefix) else tp.topic
         consumed = topic in SOURCE_TOPICS
-        positions.append(metrics.PartitionPosition(topic, tp.partition, highwater, next_offset, consumed))
+        positions.append(PartitionPosition(topic, tp.partition, highwater, next_offset, consumed))
     return positions
 
 

@@ -7,13 +7,17 @@ moves on; anything else that escapes a step is a bug, reported with reason
 
 from __future__ import annotations
 
+from streams.errors import NewsflowError
 
-class PipelineError(Exception):
+
+class PipelineError(NewsflowError):
     """Expected bad input: ``reason`` is a stable machine-readable code.
 
     Reasons in use: ``empty``, ``too_large``, ``undecodable``, ``invalid_json``,
     ``invalid_envelope``, ``unsupported_schema_version``, ``no_content``.
     """
+
+    http_status = 422  # input newsflow cannot use; it becomes a dead letter, never a crash
 
     def __init__(self, reason: str, stage: str, message: str, article_id: str | None = None):
         super().__init__(f"{stage}: {reason}: {message}")

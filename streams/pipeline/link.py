@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import math
 import operator
+from collections.abc import Iterable
 from typing import Any, get_args, get_type_hints
 
 from streams.pipeline import similarity
@@ -143,7 +144,7 @@ def member_ref(article: EnrichedArticle | dict[str, Any]) -> Ref:
     return ref
 
 
-def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState, list[Edge]]:
+def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexState | None, list[Edge]]:
     """An article joins the index entry of ``key``: relate it to the recent members already there.
 
     ``members`` (oldest first) are the key's articles in the window, so their
@@ -350,6 +351,27 @@ def apply_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> NodeState 
     return fold_edge(state, edge, top_k=top_k)[0]
 
 
+def relations_from_records(edges: Iterable[Edge], *, top_k: int) -> dict[str, list[dict[str, Any]]]:
+    """Each article's related articles, best first, as a reader of ``graph.edges`` sees them.
+
+    A record (schema 2) is the whole relation as it stands: the last one per pair
+    wins, and one with score 0 and no reasons says the relation is gone.
+    """
+    latest: dict[tuple[str, str], Edge] = {}
+    for edge in edges:
+        latest[(edge.src, edge.dst)] = edge
+    related: dict[str, list[dict[str, Any]]] = {}
+    for (src, dst), edge in latest.items():
+        if edge.score > 0 and edge.reasons:
+            related.setdefault(src, []).append(
+                {"article_id": dst, "score": edge.score, "reasons": sorted(edge.reasons)}
+            )
+    for items in related.values():
+        items.sort(key=lambda item: (-item["score"], item["article_id"]))
+        del items[top_k:]
+    return related
+
+
 def expire_node(state: NodeState, cutoff: str) -> NodeState | None:
     """Forget the article once it left the window, and every neighbour that left it.
 
@@ -379,7 +401,7 @@ def _earliest(a: str | None, b: str | None) -> str | None:
 
 def _before(at: str | None, cutoff: str) -> bool:
     """Times are UTC ``YYYY-MM-DDTHH:MM:SSZ`` (or a prefix of it): they compare as strings."""
-    return bool(at) and at < cutoff
+    return bool(at and at < cutoff)
 
 
 def combined(reasons: dict[str, float]) -> float:

@@ -37,7 +37,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import orjson
 
@@ -46,7 +46,7 @@ from streams.pipeline.clean import clean_page
 from streams.pipeline.enrich import enrich
 from streams.pipeline.errors import PipelineError
 from streams.pipeline.parse import Limits, parse_raw
-from streams.records import CleanArticle, DeadLetter, Edge, EnrichedArticle, from_dict
+from streams.records import CleanArticle, DeadLetter, Edge, EnrichedArticle, R, from_dict
 from streams.settings import Settings
 
 # Public topics: what users read (and ``articles.raw``, what they write).
@@ -118,7 +118,7 @@ def payload(message: Message) -> Any:
     return message.decoded if isinstance(message.decoded, dict) else orjson.loads(message.value)
 
 
-def record_of(message: Message, cls: type[Any]) -> Any:
+def record_of(message: Message, cls: type[R]) -> R:
     """The message as a ``cls`` record, without decoding it again when it came in memory."""
     return message.decoded if isinstance(message.decoded, cls) else from_dict(cls, payload(message))
 
@@ -172,7 +172,8 @@ class Step:
         try:
             if self.table is None:
                 return state, self.run(message, ctx)
-            return self.run(state, message, ctx)
+            result: tuple[State, list[Emit]] = self.run(state, message, ctx)
+            return result
         except PipelineError as exc:
             return state, [dead_letter(message, exc.stage, exc.reason, exc.message, exc.article_id)]
         except Exception as exc:  # a bug: keep the message and say where it failed
@@ -189,6 +190,7 @@ class Agent:
 
 
 def dead_letter(message: Message, stage: str, reason: str, error: str, article_id: str | None = None) -> Emit:
+    encoding: Literal["utf-8", "base64"]
     try:
         original, encoding = message.value.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

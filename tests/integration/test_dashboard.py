@@ -17,7 +17,7 @@ import pytest
 
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, PUBLIC_TOPICS, RAW
 from streams.sources import iter_messages
-from tests.conftest import ROOT, SAMPLES, wait_for
+from tests.conftest import ROOT, SAMPLES, assert_valid, wait_for
 from tests.integration.conftest import WorkerProcess, collect, ingest
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -79,8 +79,9 @@ def fed(pipeline_worker: WorkerProcess) -> dict[str, Any]:
     return {"stats": stats, "counts": counts, "messages": len(messages)}
 
 
-def test_stats_counts_what_the_topics_hold(fed):
+def test_stats_counts_what_the_topics_hold(fed, validators):
     stats, counts = fed["stats"], fed["counts"]
+    assert_valid(validators, "http.stats", stats)
     assert stats["topics"][CLEAN] == counts[CLEAN]
     assert stats["topics"][DEAD_LETTER] == counts[DEAD_LETTER]
     clean_step = next(s for s in stats["steps"] if s["step"] == "clean")

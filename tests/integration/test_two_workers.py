@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 from urllib.parse import quote
 
 import orjson
@@ -20,7 +21,7 @@ from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import VERDICTS, StepContext
 from streams.settings import Settings
 from streams.sources import iter_messages
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, assert_valid
 from tests.integration.conftest import WorkerProcess, collect, ingest, make_settings, start_worker
 
 ARRIVAL_MS = 1_719_338_400_000
@@ -54,7 +55,9 @@ def stories(verdicts: dict[str, dict]) -> set[frozenset[str]]:
     return {frozenset(group) for group in groups.values()}
 
 
-def test_stories_on_two_workers_equal_the_in_process_run(two_workers: tuple[WorkerProcess, WorkerProcess]):
+def test_stories_on_two_workers_equal_the_in_process_run(
+    two_workers: tuple[WorkerProcess, WorkerProcess], validators: dict[str, Any]
+):
     first, second = two_workers
     inputs = messages()
     pipeline = InProcessPipeline(StepContext.from_settings(Settings()))
@@ -122,6 +125,7 @@ def test_stories_on_two_workers_equal_the_in_process_run(two_workers: tuple[Work
 
     # Each worker lists both, with their partitions, as the dashboard shows them.
     _, stats = second.get("/stats")
+    assert_valid(validators, "http.stats", stats)
     listed = {w["url"]: w for w in stats["workers"]}
     assert set(listed) == {first.url, second.url}
     assert all(w["up"] and w["pid"] and w["rss_bytes"] for w in listed.values())

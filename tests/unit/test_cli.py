@@ -6,18 +6,33 @@ traceback or a library's log line on stderr fails the test.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import io
 import os
+import pkgutil
+import re
 import subprocess
 import sys
 
 import pytest
 from rich.console import Console
 
-from streams import cli
-from streams.broker import free_port
-from streams.metrics import Observatory, observe_step
-from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, VERDICTS, Emit
+import streams
+from streams.broker import BrokerError, free_port
+from streams.cli import deployment, render
+from streams.cli.errors import CliError, WorkerUnreachable
+from streams.cli.main import exit_code, main
+from streams.cli.stats import merge_stats
+from streams.cli.worker import faust_worker
+from streams.errors import NewsflowError
+from streams.kafka_io import BrokerUnreachable, TopicMismatch
+from streams.metrics import record_step
+from streams.pipeline import link
+from streams.pipeline.errors import PipelineError
+from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, EDGES, VERDICTS, Emit
+from streams.settings import SettingsError
+from streams.stats import Observatory
 from tests.conftest import ROOT, SAMPLES
 from tests.unit.test_metrics import clean, dead, verdict
 
@@ -50,7 +65,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_examples(command, capsys):
     with pytest.raises(SystemExit) as exit_:
-        cli.main([command, "--help"])
+        main([command, "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"newsflow {command}" in out
@@ -58,7 +73,7 @@ def test_every_command_has_help_with_examples(command, capsys):
 
 def test_top_level_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
-        cli.main(["--help"])
+        main(["--help"])
     out = capsys.readouterr().out
     assert all(command in out for command in COMMANDS) and "examples:" in out
 
@@ -131,13 +146,13 @@ def test_a_running_deployment_gives_the_broker_prefix_and_worker_urls(tmp_path):
         runfile.RunInfo(os.getpid(), "127.0.0.1:9", None, "p.", str(tmp_path), workers),
     )
     settings = Settings(data_dir=str(tmp_path))
-    found = cli.with_broker(settings, "ingest")
+    found = deployment.with_broker(settings, "ingest")
     assert (found.broker, found.topic_prefix, found.tansu_compat) == ("127.0.0.1:9", "p.", True)
-    assert cli.worker_urls(settings, None) == ["http://127.0.0.1:7001"]
-    assert cli.worker_urls(settings, ["http://w:1/"]) == ["http://w:1"]
+    assert deployment.worker_urls(settings, None) == ["http://127.0.0.1:7001"]
+    assert deployment.worker_urls(settings, ["http://w:1/"]) == ["http://w:1"]
     configured = Settings(data_dir=str(tmp_path), broker="kafka:9092")
-    assert cli.with_broker(configured, "ingest") is configured  # NEWSFLOW_BROKER wins
-    assert cli.worker_urls(configured, None) == ["http://127.0.0.1:6066"]
+    assert deployment.with_broker(configured, "ingest") is configured  # NEWSFLOW_BROKER wins
+    assert deployment.worker_urls(configured, None) == ["http://127.0.0.1:6066"]
 
 
 def test_a_bad_setting_names_the_variable():
@@ -147,6 +162,63 @@ def test_a_bad_setting_names_the_variable():
 def test_an_unknown_topic_is_one_line():
     result = newsflow("tail", "articles.nope", NEWSFLOW_BROKER=f"127.0.0.1:{free_port()}")
     assert_one_line_error(result, 2, "articles.nope", "articles.clean")
+
+
+# --- errors and exit codes -------------------------------------------------------------------------
+
+
+def newsflow_error_classes() -> list[type[BaseException]]:
+    """Every exception class defined anywhere in ``streams``."""
+    found = []
+    for module in pkgutil.walk_packages(streams.__path__, "streams."):
+        imported = importlib.import_module(module.name)
+        for value in vars(imported).values():
+            defined_here = inspect.isclass(value) and value.__module__ == module.name
+            if defined_here and issubclass(value, BaseException):
+                found.append(value)
+    return found
+
+
+def test_every_error_newsflow_defines_derives_from_newsflow_error():
+    classes = newsflow_error_classes()
+    assert {PipelineError, SettingsError, BrokerUnreachable, TopicMismatch, BrokerError} <= set(classes)
+    assert {CliError, WorkerUnreachable} <= set(classes)
+    assert [c.__qualname__ for c in classes if not issubclass(c, NewsflowError)] == []
+    for error in classes:
+        assert 400 <= error.http_status < 600 and error.exit_code in (1, 2, 3), error
+
+
+def readme_exit_codes() -> dict[int, str]:
+    """``{2: "bad argument or missing file", ...}`` from the README's "Command line" section."""
+    text = (ROOT / "README.md").read_text()
+    listed = re.search(r"non-zero\s+exit\s+\(([^)]*)\)", text)
+    assert listed, "the README's 'Command line' section no longer lists the exit codes"
+    pairs = re.findall(r"(\d+): ([^,]+)", listed[1])
+    return {int(code): " ".join(meaning.split()) for code, meaning in pairs}
+
+
+# The README's words for each error that ends a command on purpose.
+README_MEANING = {
+    CliError: "bad argument",
+    SettingsError: "bad argument",
+    TopicMismatch: "bad argument",  # fixed by a setting: NEWSFLOW_PARTITIONS
+    FileNotFoundError: "missing file",
+    IsADirectoryError: "missing file",
+    BrokerUnreachable: "broker",
+    BrokerError: "broker",
+    WorkerUnreachable: "worker",
+}
+
+
+def test_exit_codes_are_the_ones_the_readme_promises():
+    codes = readme_exit_codes()
+    for error, meaning in README_MEANING.items():
+        promised = [code for code, said in codes.items() if meaning in said]
+        assert promised == [exit_code(error("x"))], (error, codes)
+    on_purpose = {exit_code(error("x")) for error in README_MEANING}
+    assert on_purpose == set(codes)
+    # what is not the user's to fix ends as an unexpected error, status 1 (not in the README's list)
+    assert exit_code(PipelineError("empty", "parse", "x")) == exit_code(RuntimeError()) == 1 not in codes
 
 
 # --- what the commands print ------------------------------------------------------------------------
@@ -170,7 +242,7 @@ def snapshot(worker: str) -> dict:
             [Emit(VERDICTS, "b", verdict("b", "a", "a")), Emit(DUPLICATES, "b", verdict("b", "a", "a"))],
         ),
     ):
-        observe_step(
+        record_step(
             step, emits, seconds=0.001, input_timestamp_s=None, raw_timestamp_s=None, now=now, observatory=obs
         )
     return orjson_roundtrip(obs.snapshot())
@@ -183,12 +255,12 @@ def orjson_roundtrip(value: dict) -> dict:
 
 
 def test_stats_prints_counts_dead_letters_and_duplicates_from_two_workers_added_up():
-    merged = cli.merge_stats([snapshot("w1"), snapshot("w2")])
+    merged = merge_stats([snapshot("w1"), snapshot("w2")])
     assert merged["topics"][CLEAN] == 4
     assert merged["dead_letters"]["by_reason"] == [{"stage": "parse", "reason": "invalid_json", "count": 2}]
     assert merged["duplicates"]["ratio"] == {"exact": 1.0, "near": 0.0, "revision": 0.0, "containment": 0.0}
     out = io.StringIO()
-    cli.print_stats(Console(file=out, width=200, color_system=None), merged, ["http://w1", "http://w2"])
+    render.print_stats(Console(file=out, width=200, color_system=None), merged, ["http://w1", "http://w2"])
     text = out.getvalue()
     assert "2 workers" in text and "invalid_json" in text and "Repost" in text
     assert "latency from articles.raw" in text and "articles.unique" in text
@@ -197,7 +269,7 @@ def test_stats_prints_counts_dead_letters_and_duplicates_from_two_workers_added_
 
 
 def test_ingest_summary_gives_count_size_and_rate():
-    line = cli.ingest_summary(7, 31_948, 0.5, "articles.raw", 1)
+    line = render.ingest_summary(7, 31_948, 0.5, "articles.raw", 1)
     assert line == (
         "[bold]ingest[/] 7 messages (31.2 KiB) from 1 path to articles.raw in 0.50 s: 14 msg/s, 62.4 KiB/s"
     )
@@ -218,7 +290,7 @@ def test_the_graph_tree_puts_each_second_hop_article_once_under_its_via_with_tit
 
     related = [item("b", title="Bee"), item("c"), item("d", via="b", title="Dee")]
     out = io.StringIO()
-    Console(file=out, width=200, color_system=None).print(cli.related_tree("a", "Root", related, limit=5))
+    Console(file=out, width=200, color_system=None).print(render.related_tree("a", "Root", related, limit=5))
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("a") and "Root" in lines[0]
     assert not any(line.split()[-1] == "a" for line in lines[1:])  # the root is not repeated
@@ -227,13 +299,13 @@ def test_the_graph_tree_puts_each_second_hop_article_once_under_its_via_with_tit
 
 
 def test_graph_reasons_are_summarised():
-    assert cli.reason_summary(["story", "entity:place:US", "entity:place:RU", "keyword:x"]) == (
+    assert render.reason_summary(["story", "entity:place:US", "entity:place:RU", "keyword:x"]) == (
         "story, entity ×2, keyword"
     )
 
 
 def test_tail_prints_a_coloured_header_and_the_json_on_a_terminal():
-    printer = cli._PrettyPrinter()
+    printer = render.PrettyPrinter()
     printer.console = Console(file=io.StringIO(), width=120, force_terminal=True)
     printer.print({"topic": DEAD_LETTER, "key": "k1", "value": {"stage": "parse", "reason": "invalid_json"}})
     text = printer.console.file.getvalue()
@@ -251,7 +323,7 @@ def test_a_quiet_worker_does_not_turn_debug_logging_on(level, tmp_path):
     from streams.settings import Settings
 
     settings = replace(Settings(), log_level=level, broker="localhost:1", data_dir=str(tmp_path))
-    worker = cli.faust_worker(create_app(settings).app, settings)
+    worker = faust_worker(create_app(settings).app, settings)
     logger = logging.getLogger("newsflow.test.quiet-worker")
     logger.setLevel(logging.WARNING)
     worker.on_setup_root_logger(logger, logging.WARNING)
@@ -267,3 +339,18 @@ def test_a_worker_on_a_taken_port_says_which_port_and_setting():
         port = str(taken.getsockname()[1])
         result = newsflow("worker", NEWSFLOW_BROKER="127.0.0.1:1", NEWSFLOW_WEB_PORT=port)
     assert_one_line_error(result, 2, f"port {port}", "NEWSFLOW_WEB_PORT")
+
+
+def test_the_run_summary_shows_each_related_pair_once_as_its_last_record_says():
+    relation = ["story", "entity:place:US", "entity:place:RU"]
+    edges = link.both_ways("a", "b", 0.3, "entity:place:US", None, None)
+    edges += link.both_ways("a", "b", 0.5, relation, None, None)  # the pair as it stands now
+    edges += link.both_ways("a", "c", 0.4, "x", None, None)
+    edges += link.both_ways("a", "c", 0.0, [], None, None)  # gone
+    related = link.relations_from_records(edges, top_k=50)
+    assert sorted(related) == ["a", "b"]  # c's only relation is gone
+    assert related["a"] == [{"article_id": "b", "score": 0.5, "reasons": sorted(relation)}]
+    out = io.StringIO()
+    render.print_run_summary(Console(file=out, width=200, color_system=None), [], 2, related, (EDGES,))
+    rows = [line for line in out.getvalue().splitlines() if "story" in line]
+    assert len(rows) == 1 and "entity ×2, story" in rows[0] and "0.5" in rows[0]

@@ -18,6 +18,7 @@ from streams.pipeline.steps import CLEAN, DEAD_LETTER, StepContext
 from streams.settings import Settings
 from tests.faults.hostile import BIG, corpus, mutations, raw_messages
 
+# CPU seconds of this process, not wall time: other processes on a loaded machine do not count.
 SECONDS_PER_CASE = 30.0
 
 
@@ -43,9 +44,9 @@ def test_every_corpus_case_gives_output_or_a_dead_letter(pipeline, name):
 
 @pytest.mark.parametrize("name", sorted(BIG))
 def test_every_big_case_gives_output_or_a_dead_letter_in_bounded_time(pipeline, name):
-    started = time.perf_counter()
+    started = time.process_time()
     emitted = _check(pipeline, BIG[name]())
-    assert time.perf_counter() - started < SECONDS_PER_CASE
+    assert time.process_time() - started < SECONDS_PER_CASE
     if name == "over-the-limit":
         assert [body["reason"] for topic, body in emitted if topic == DEAD_LETTER] == ["too_large"]
     if name == "giant-id":  # an id is a Kafka key, a table key and a URL segment

@@ -1,4 +1,4 @@
-"""The code passes the project's own linter and formatter (``make lint``)."""
+"""The code passes the project's own linter, formatter and type checker (``make lint``, ``mypy``)."""
 
 import shutil
 import subprocess
@@ -19,3 +19,9 @@ def test_ruff_finds_nothing():
 def test_the_code_is_formatted():
     result = subprocess.run([RUFF, "format", "--check", *SOURCES], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, f"run `ruff format {' '.join(SOURCES)}`:\n{result.stdout[-3000:]}"
+
+
+def test_mypy_finds_nothing():
+    """``streams`` type-checks: strictly the pipeline and the records (``[tool.mypy]`` in pyproject.toml)."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, f"`mypy` from the repo root:\n{(result.stdout + result.stderr)[-3000:]}"

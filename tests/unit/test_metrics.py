@@ -1,6 +1,6 @@
 """Metrics and the /stats ring buffers, fed the way the agents feed them; Grafana and Prometheus files.
 
-No broker, no loop: ``observe_step`` takes the step's emits as plain values.
+No broker, no loop: ``record_step`` takes the step's emits as plain values.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import yaml
 
 from streams import metrics
 from streams.logs import JsonFormatter, TextFormatter, logging_config
-from streams.metrics import Observatory, PartitionPosition, observe_consumer, observe_step
+from streams.metrics import record_consumer, record_step
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, ENRICHED, UNIQUE, VERDICTS, Emit
 from streams.records import CleanArticle, DeadLetter, EnrichedArticle, Entity, Fingerprints, Verdict
 from streams.settings import Settings
+from streams.stats import Observatory, PartitionPosition
 from tests.conftest import ROOT
 
 GRAFANA = ROOT / "deploy" / "grafana" / "dashboards" / "newsflow.json"
@@ -88,7 +89,7 @@ def obs(clock) -> Observatory:
 
 
 def feed(obs: Observatory, step: str, emits: list[Emit], now: float) -> None:
-    observe_step(
+    record_step(
         step,
         emits,
         seconds=0.01,
@@ -169,10 +170,10 @@ def test_lag_is_highwater_minus_next_offset_and_changelogs_are_not_lag():
 
 def test_consumer_sample_replaces_the_previous_assignment(obs):
     raw = [PartitionPosition("articles.raw", 0, 10, 4), PartitionPosition("articles.raw", 1, 5, 5)]
-    observe_consumer(raw, {"articles": 3}, (2, 5), observatory=obs)
+    record_consumer(raw, {"articles": 3}, (2, 5), observatory=obs)
     assert sample("newsflow_consumer_lag_messages", topic="articles.raw", partition="0") == 6
     assert sample("newsflow_partition_assigned", topic="articles.raw", partition="1") == 1
-    observe_consumer([PartitionPosition("articles.clean", 2, 1, 1)], {"articles": 3}, (2, 5), observatory=obs)
+    record_consumer([PartitionPosition("articles.clean", 2, 1, 1)], {"articles": 3}, (2, 5), observatory=obs)
     assert (
         metrics.REGISTRY.get_sample_value(
             "newsflow_partition_assigned", {"topic": "articles.raw", "partition": "1"}
@@ -187,12 +188,12 @@ def test_consumer_sample_replaces_the_previous_assignment(obs):
 
 
 def test_a_broker_stall_shows_since_when_and_clears_when_it_answers(obs, clock):
-    metrics.observe_broker(up=True, now=100.0, observatory=obs)
-    metrics.observe_broker(up=False, now=110.0, observatory=obs)
-    metrics.observe_broker(up=False, now=112.0, observatory=obs)
+    metrics.record_broker(up=True, now=100.0, observatory=obs)
+    metrics.record_broker(up=False, now=110.0, observatory=obs)
+    metrics.record_broker(up=False, now=112.0, observatory=obs)
     assert obs.snapshot(now=113.0)["broker"] == {"up": False, "last_answer": 100.0, "down_since": 110.0}
     assert metrics.BROKER_UP._value.get() == 0
-    metrics.observe_broker(up=True, now=115.0, observatory=obs)
+    metrics.record_broker(up=True, now=115.0, observatory=obs)
     assert obs.snapshot(now=116.0)["broker"] == {"up": True, "last_answer": 115.0, "down_since": None}
     assert metrics.BROKER_UP._value.get() == 1 and metrics.BROKER_LAST_SEEN._value.get() == 115.0
 
@@ -428,7 +429,7 @@ def test_every_dead_letter_reason_the_code_can_give_is_declared():
 
 def test_stats_give_latency_percentiles_lag_by_topic_and_the_latest_stories(obs, clock):
     for i in range(100):
-        observe_step(
+        record_step(
             "dedup",
             [Emit(UNIQUE, f"a{i}", enriched(f"a{i}"))],
             seconds=0.001,
@@ -442,7 +443,7 @@ def test_stats_give_latency_percentiles_lag_by_topic_and_the_latest_stories(obs,
     feed(obs, "clean", [Emit(CLEAN, "s2", clean("s2", "The second story"))], clock[0] + 2)
     feed(obs, "dedup", [Emit(VERDICTS, "s2", verdict("s2", None, "s2"))], clock[0] + 2)
     feed(obs, "dedup", [Emit(VERDICTS, "s1b", verdict("s1b", "s1", "s1"))], clock[0] + 3)
-    observe_consumer(
+    record_consumer(
         [
             PartitionPosition("articles.raw", 0, 10, 4),
             PartitionPosition("articles.raw", 1, 5, 5),

@@ -11,16 +11,8 @@ from pathlib import Path
 import pytest
 
 from streams.app import faust_config
-from streams.security import (
-    MECHANISMS,
-    client_options,
-    faust_credentials,
-    read_secret,
-    sasl_password,
-    ssl_context,
-    web_token,
-)
-from streams.settings import Settings, SettingsError
+from streams.security import client_options, faust_credentials, ssl_context
+from streams.settings import MECHANISMS, Settings, SettingsError, read_secret, sasl_password, web_token
 
 PASSWORD = "s3cr3t-Pa55-ÄÖ"
 TOKEN = "tok-8f1e2d3c4b5a"

@@ -86,6 +86,7 @@ def _next_list(heading: Node) -> list[Node]:
 def main_text(html: str) -> str:
     """The page's main content, one paragraph per line ("" when there is none)."""
     from trafilatura import bare_extraction
+    from trafilatura.settings import Document
 
     document = bare_extraction(html, with_metadata=False, include_comments=False)
-    return (document.text or "") if document is not None else ""
+    return (document.text or "") if isinstance(document, Document) else ""

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
+from typing import Any
 
 from streams import lang
 from streams.text import match_tokens, words
@@ -88,12 +89,12 @@ def _phrase(text: str) -> Phrase:
     return tuple(match_tokens(text))
 
 
-def _phrases(data: dict[str, dict], key: str) -> list[Phrase]:
+def _phrases(data: dict[str, dict[str, Any]], key: str) -> list[Phrase]:
     found = (_phrase(p) for d in data.values() for p in d.get(key, ()))
     return [p for p in found if p]
 
 
-def _strings(data: dict[str, dict], key: str) -> tuple[str, ...]:
+def _strings(data: dict[str, dict[str, Any]], key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for d in data.values() for s in d.get(key, ())))
 
 

@@ -1,9 +1,11 @@
 """Deduplication: which articles tell a story that was already published.
 
 A *story* is a connected group of articles linked by verified edges: the same
-matching form (``exact``), the same URL (``revision``), or a verified word
-shingle Jaccard at or above ``DedupConfig.near_threshold`` (``near``). Its
-canonical is the member that sorts first by ``(published_at, article_id)``.
+matching form (``exact``), the same URL (``revision``), a verified word
+shingle Jaccard at or above ``DedupConfig.near_threshold`` (``near``), or one
+article holding most of the other's shingles (``containment``: a re-post cut
+short or extended). Its canonical is the member that sorts first by
+``(published_at, article_id)``.
 Both are functions of the set of articles alone, so every arrival order and
 every partitioning gives the same stories: the state only has to converge.
 
@@ -12,7 +14,8 @@ plain JSON values, so a Faust table and ``newsflow process`` hold it alike and
 a worker never needs another partition's state:
 
 * a **bucket** (``buckets.py``, keyed by bucket key): the articles that share an
-  exact fingerprint (``x:``), a URL (``u:``) or one MinHash-LSH band (``b<i>:``);
+  exact fingerprint (``x:``), a URL (``u:``), their opening words (``o:``) or one
+  MinHash-LSH band (``b<i>:``);
 * a **node** (``nodes.py``, keyed by article id): one article's summary
   (matching-form hashes, a bounded shingle sketch), its verified neighbours and
   the canonical of its story as far as it knows.
@@ -20,7 +23,7 @@ a worker never needs another partition's state:
 Message flow (``messages.py``; every arrow crosses a key, so a through-topic)::
 
     enrich ─admit─▶ node(A)                      summary + bucket keys
-    node(A) ─join─▶ bucket(k)                    for each exact / url / band key
+    node(A) ─join─▶ bucket(k)                    for each exact / url / opening / band key
     bucket(k) ─candidates─▶ node(A)              ids already in the bucket
     node(A) ─verify─▶ node(C)                    A's summary (sketch) and story
     node(C) ─verified─▶ node(A)                  real Jaccard; linked or not; C's story

@@ -128,7 +128,7 @@ def admit(
     keys: list[str] = []
     if not summary["empty"]:  # an empty body meets no other article
         url = [summary["url"]] if summary["url"] else []
-        opening = [summary["opening"]] if summary.get("opening") else []
+        opening = [first] if (first := summary.get("opening")) else []
         keys = [exact_key(summary["exact"]), *url, *opening, *band_keys(article.fingerprints, config)]
     value: Admit = {"type": "admit", "article": summary, "keys": keys}
     return Send(NODES_TOPIC, article.article_id, value)

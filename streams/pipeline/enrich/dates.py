@@ -427,13 +427,13 @@ def _past_period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | No
     if opener_end is None or opener_end + 1 >= len(tokens):
         return None
     k = opener_end + 1
-    count = _count(tokens[k], w)
-    if count is not None:
+    number = _count(tokens[k], w)
+    if number is not None:
         k += 1
-    unit = w.units.get(tokens[k].form) if k < len(tokens) else None
-    if unit is None:
+    period = w.units.get(tokens[k].form) if k < len(tokens) else None
+    if period is None:
         return None
-    return _Hit(i, k, _minus(ref, unit, int(count or 1)).isoformat(), True, ref.isoformat())
+    return _Hit(i, k, _minus(ref, period, int(number or 1)).isoformat(), True, ref.isoformat())
 
 
 def _count(token: Token, w: _Words) -> float | None:
@@ -510,6 +510,7 @@ def _day_month_year(
         if ordinal is not None:  # الثالث من يونيو, السابع والثامن من تموز
             day, last_day, i = ordinal
     two_words = w.two_word_months_set.match_at(tokens, i) if i < len(tokens) else None
+    month: int | None
     if two_words is not None:
         month = w.two_word_months[tuple(t.form for t in tokens[i : two_words + 1])]
     elif i >= len(tokens) or (month := _month(tokens[i], w)) is None:

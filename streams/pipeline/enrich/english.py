@@ -12,9 +12,16 @@ from functools import cache
 from typing import Any
 
 from streams.pipeline.enrich.tokens import Token
+from streams.records import EntityType
 
 # spaCy labels -> newsflow types; NORP (nationalities) are nisbas, not entities.
-_TYPES = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org", "FAC": None}
+_TYPES: dict[str, EntityType | None] = {
+    "PERSON": "person",
+    "GPE": "place",
+    "LOC": "place",
+    "ORG": "org",
+    "FAC": None,
+}
 
 
 @cache
@@ -28,7 +35,7 @@ def _nlp() -> Any:
     )
 
 
-def spacy_spans(text: str, tokens: list[Token]) -> list[tuple[int, int, str]]:
+def spacy_spans(text: str, tokens: list[Token]) -> list[tuple[int, int, EntityType]]:
     """``(first, last, type)`` token indices of spaCy's entities, on our tokens."""
     starts = {t.start: t.index for t in tokens}
     ends = {t.end: t.index for t in tokens}

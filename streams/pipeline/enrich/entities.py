@@ -40,13 +40,13 @@ from streams.pipeline.enrich.refine import (
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.pipeline.enrich.transliterate import person_key
-from streams.records import Entity, Mention
+from streams.records import Entity, EntityType, Mention
 from streams.text import matching_form
 
 
 @dataclass(slots=True)
 class _Found:
-    type: str
+    type: EntityType
     key: str
     name: str
     mentions: list[Mention] = field(default_factory=list)
@@ -116,8 +116,8 @@ _DASHES = frozenset("-–")  # a dash between spaces ends a name (DETROIT, MI - 
 
 
 def _clean_tagged(
-    text: str, tokens: list[Token], tagged: list[tuple[int, int, str]], language: str
-) -> list[tuple[int, int, str]]:
+    text: str, tokens: list[Token], tagged: list[tuple[int, int, EntityType]], language: str
+) -> list[tuple[int, int, EntityType]]:
     """The tagger's spans cut where punctuation stands between two words (a quote or a
     comma ends a name: وزارة الدفاع الأمريكية "البنتاغون"), without function words at
     their ends (إنّ أوستن -> أوستن) and without the title before a person's name (Ms Bradley).
@@ -192,7 +192,7 @@ def _common_words(language: str) -> frozenset[str]:
 
 
 def _drop_common_words(
-    tokens: list[Token], known: list[Match], tagged: list[tuple[int, int, str]], language: str
+    tokens: list[Token], known: list[Match], tagged: list[tuple[int, int, EntityType]], language: str
 ) -> list[Match]:
     """فتح alone is the verb 'opened' unless the tagger calls it an organisation."""
     common = _common_words(language)
@@ -213,7 +213,7 @@ def _place_cues(language: str) -> frozenset[str]:
 
 
 def _places_in_context(
-    tokens: list[Token], known: list[Match], tagged: list[tuple[int, int, str]], language: str
+    tokens: list[Token], known: list[Match], tagged: list[tuple[int, int, EntityType]], language: str
 ) -> list[Match]:
     """A city whose name is also a word (العقبة) counts where the tagger or the context says
     place: after في، إلى، محافظة, or beside another place (العقبة ومعان)."""
@@ -359,8 +359,8 @@ def _group(
     found: dict[str, _Found] = {}
     # Surnames of the full names in the article: a lone surname is that person,
     # whatever type the tagger gave it (spaCy reads "Langley said" as an org).
-    last_names: dict[str, tuple[str, str]] = {}
-    first_names: dict[str, tuple[str, str]] = {}
+    last_names: dict[str, tuple[str, EntityType]] = {}
+    first_names: dict[str, tuple[str, EntityType]] = {}
     for span in spans:
         if span.key is None and span.type == "person" and span.last > span.first:
             words = tokens[span.first : span.last + 1]

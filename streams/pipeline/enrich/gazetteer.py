@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gettext
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -23,6 +24,7 @@ from babel import Locale, UnknownLocaleError
 
 from streams import lang
 from streams.pipeline.enrich.tokens import Token, phrase_forms
+from streams.records import EntityType
 
 # CLDR territory codes that are not places (or are organisations, listed in orgs.json).
 _NOT_PLACE_CODES = frozenset({"001", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"})
@@ -30,7 +32,7 @@ _NOT_PLACE_CODES = frozenset({"001", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    type: str
+    type: EntityType
     key: str
     city: bool = False  # from cities.json: may also be a surname (أوستن is Austin, Texas)
     word: bool = False  # also a common word (العقبة: "the obstacle"): needs the context's word
@@ -154,6 +156,7 @@ def _add_cldr_places(gaz: Gazetteer, language: str, not_places: set[str]) -> Non
 
 
 def _add_pycountry_places(gaz: Gazetteer, language: str, not_places: set[str]) -> None:
+    translate: Callable[[str], str] | None
     try:
         translate = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language]).gettext
     except OSError:

@@ -23,6 +23,7 @@ from streams import lang
 from streams.pipeline.enrich.gazetteer import Gazetteer, known_cities
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+from streams.records import EntityType
 
 _AGENCY = re.compile(r"^\s*(?:,\s*[A-Z][A-Za-z.]{1,12}\s*)?(?:\([^()\n]{1,40}\)\s*)?$")
 MAX_DATELINE_TOKENS = 3
@@ -240,12 +241,11 @@ def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer,
     for span in chosen:
         if span.key is None and span.rank == 2 and span.last > span.first and tokens[span.first].latin:
             known = gaz.match_at(tokens, span.first)
-            rest = known.last + 1 if known else None
             # an organisation's or a place's name often starts with a place (U.S. Embassy,
             # Alaska Senate): only a known organisation, "The", or a given name starts another
             if (
                 known
-                and rest <= span.last
+                and (rest := known.last + 1) <= span.last
                 and all(t.capitalised for t in tokens[rest : span.last + 1])
                 and (
                     known.entry.type == "org"
@@ -349,7 +349,7 @@ def acronyms(
     Returns spans keyed as that organisation (they replace what covered the word).
     """
     rules = _rules(language)
-    by_acronym: dict[str, tuple[str, str]] = {}
+    by_acronym: dict[str, tuple[str, EntityType]] = {}
     for span in chosen:
         if span.type != "org" or span.last == span.first:
             continue

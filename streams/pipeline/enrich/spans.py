@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from streams.records import EntityType
+
 # The longest name, in tokens, that enrich repeats through an article or takes from a
 # run of Latin words: longer runs are quoted text, and repeating them is quadratic.
 MAX_NAME_TOKENS = 8
@@ -13,7 +15,7 @@ MAX_NAME_TOKENS = 8
 class Span:
     first: int
     last: int
-    type: str
+    type: EntityType
     key: str | None = None  # None: built from the words
     rank: int = 0  # lower wins a tie in length
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from streams import lang
 from streams.pipeline.enrich.gazetteer import gazetteer
 from streams.pipeline.enrich.nisba import country_of
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
+from streams.records import EntityType
 
 MODEL_NAME = "ner.crfsuite"
 # A span is kept when every label in it has at least this marginal probability:
@@ -200,21 +201,22 @@ FINE_TO_TYPE = {
 }
 
 
-def spans_from_labels(labels: list[str]) -> list[tuple[int, int, str]]:
+def spans_from_labels(labels: list[str]) -> list[tuple[int, int, EntityType]]:
     """BIO labels (already coarse: B-person ...) -> ``(first, last, type)``."""
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, EntityType]] = []
     start, kind = None, None
     for i, label in enumerate([*labels, "O"]):
         tag, _, typ = label.partition("-")
         if start is not None and (tag != "I" or typ != kind):
-            spans.append((start, i - 1, kind or ""))
+            # the model's types are the coarse ones scripts/train_ner.py trains on
+            spans.append((start, i - 1, cast(EntityType, kind)))
             start, kind = None, None
         if tag == "B" or (tag == "I" and start is None):
             start, kind = i, typ
     return spans
 
 
-def tag(text: str, tokens: list[Token], language: str) -> list[tuple[int, int, str]]:
+def tag(text: str, tokens: list[Token], language: str) -> list[tuple[int, int, EntityType]]:
     """Spans the statistical model for ``language`` finds: CRF, or spaCy for English."""
     if language == ENGLISH_MODEL_LANGUAGE:
         from streams.pipeline.enrich.english import spacy_spans

@@ -9,12 +9,19 @@ topic prefix and web port.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import faust
+from faust.types import TableT
 
 from streams import metrics
 from streams.agents import register_agents
-from streams.faust_internals import fetch_broker_metadata, hold_fetches_at_most, recover_tables_exactly
+from streams.faust_internals import (
+    commit_only_acknowledged_offsets,
+    fetch_broker_metadata,
+    hold_fetches_at_most,
+    recover_tables_exactly,
+)
 from streams.pipeline.steps import StepContext
 from streams.security import faust_credentials, install_web_auth
 from streams.settings import Settings
@@ -28,12 +35,12 @@ class Newsflow:
     app: faust.App
     settings: Settings
     topics: dict[str, faust.TopicT]
-    tables: dict[str, faust.Table]
+    tables: dict[str, TableT]
 
 
-def faust_config(settings: Settings) -> dict[str, object]:
+def faust_config(settings: Settings) -> dict[str, Any]:
     """Faust settings; the broker profile switch is the only place broker quirks live."""
-    config: dict[str, object] = dict(
+    config: dict[str, Any] = dict(
         broker=[f"kafka://{host}" for host in settings.broker.split(",")],
         store=settings.store,
         datadir=str(settings.data_path() / "faust"),
@@ -73,6 +80,7 @@ def create_app(settings: Settings) -> Newsflow:
     if not settings.broker:
         raise ValueError("create_app needs a broker address (newsflow run starts one)")
     app = faust.App(settings.topic_prefix + settings.app_id, **faust_config(settings))
+    commit_only_acknowledged_offsets()
     if settings.tansu_compat:
         hold_fetches_at_most(app, TANSU_FETCH_MAX_WAIT_MS)
         # Tansu answers ListOffsets wrongly when a record batch holds several records:

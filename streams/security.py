@@ -112,15 +112,9 @@ def bearer_token_middleware(token: str) -> Any:
 
 
 def install_web_auth(newsflow: Newsflow) -> None:
-    """Put the token check in front of every view of the worker's aiohttp app, when a token is set.
-
-    Faust's aiohttp driver creates its ``web_app`` with the app; its middleware
-    list is open until the server starts.
-    """
-    from faust.web.drivers.aiohttp import Web
+    """Put the token check in front of every view of the worker's web server, when a token is set."""
+    from streams import faust_internals  # imports Faust: only a worker installs this
 
     token = web_token(newsflow.settings)
     if token:
-        server = newsflow.app.web
-        assert isinstance(server, Web)  # the app's driver: Faust's default, aiohttp
-        server.web_app.middlewares.append(bearer_token_middleware(token))
+        faust_internals.aiohttp_app(newsflow.app).middlewares.append(bearer_token_middleware(token))

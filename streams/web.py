@@ -82,7 +82,7 @@ def register_views(newsflow: Newsflow) -> None:
     pid = str(observatory.worker["pid"])
     metrics.WORKER_INFO.labels(settings.advertised_url, settings.app_id, pid).set(1)
     metrics.declare_known_labels(tables)
-    app.web.web_app.middlewares.append(json_errors)
+    faust_internals.aiohttp_app(app).middlewares.append(json_errors)
     page = partial(app.page, base=JsonView)
     owners = Owners(app)
     peers = Peers(app, settings.advertised_url, observatory.clock)
@@ -120,7 +120,11 @@ def register_views(newsflow: Newsflow) -> None:
         for article_id in dict.fromkeys(ids):
             by_owner[owners.remote_owner(CATALOG_TABLE, article_id)].append(article_id)
         found = local_summaries(by_owner.pop(None, []))
-        asked = [fetch_summaries(app, owner, owned, request) for owner, owned in by_owner.items()]
+        asked = [
+            fetch_summaries(app, owner, owned, request)
+            for owner, owned in by_owner.items()
+            if owner is not None
+        ]
         for answer in await asyncio.gather(*asked):
             found.update(answer)
         return found
@@ -212,7 +216,7 @@ def register_views(newsflow: Newsflow) -> None:
 
     @page("/readyz")
     async def readyz(view: View, request: Request) -> Response:
-        recovered = app.tables.recovery.completed.is_set()
+        recovered = faust_internals.tables_recovered(app)
         ready = recovered and not app.rebalancing and not app.in_recovery
         body = {"ready": ready, "rebalancing": app.rebalancing, "recovered": recovered}
         return _json(view, body, 200 if ready else 503)
@@ -264,7 +268,7 @@ def _self_report(app: faust.App, observatory: Observatory) -> dict[str, Any]:
         "pid": os.getpid(),
         "rss_bytes": resident_memory_bytes(),
         "partitions": assigned,
-        "ready": app.tables.recovery.completed.is_set() and not app.rebalancing,
+        "ready": faust_internals.tables_recovered(app) and not app.rebalancing,
         "uptime_s": round(observatory.clock() - observatory.started_at, 1),
     }
 

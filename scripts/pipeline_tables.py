@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 
-from streams.pipeline import link
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import Step, StepContext
 
@@ -51,4 +50,4 @@ def pair_reasons(graph: dict[str, Any], a: str, b: str) -> dict[str, float]:
 
 
 def pair_score(graph: dict[str, Any], a: str, b: str) -> float:
-    return link.combined(pair_reasons(graph, a, b))
+    return graph.combined(pair_reasons(graph, a, b))

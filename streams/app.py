@@ -17,6 +17,7 @@ from faust.types import TableT
 from streams import metrics
 from streams.agents import register_agents
 from streams.faust_internals import (
+    aiohttp_app,
     commit_only_acknowledged_offsets,
     fetch_broker_metadata,
     hold_fetches_at_most,
@@ -91,7 +92,7 @@ def create_app(settings: Settings) -> Newsflow:
     register_agents(app, tables, StepContext.from_settings(settings), settings)
     newsflow = Newsflow(app=app, settings=settings, topics=topics, tables=tables)
     register_views(newsflow)
-    install_web_auth(newsflow)
+    install_web_auth(settings, aiohttp_app(app))
     register_broker_probe(app)
     return newsflow
 

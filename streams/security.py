@@ -20,14 +20,11 @@ from __future__ import annotations
 import hmac
 import ssl
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from streams.settings import Settings, sasl_password, web_token
-
-if TYPE_CHECKING:
-    from streams.app import Newsflow
 
 # Health and metrics stay open: probes and scrapers carry no token.
 OPEN_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
@@ -111,10 +108,8 @@ def bearer_token_middleware(token: str) -> Any:
     return require_bearer_token
 
 
-def install_web_auth(newsflow: Newsflow) -> None:
-    """Put the token check in front of every view of the worker's web server, when a token is set."""
-    from streams import faust_internals  # imports Faust: only a worker installs this
-
-    token = web_token(newsflow.settings)
+def install_web_auth(settings: Settings, web_app: Any) -> None:
+    """Put the token check in front of every view of the worker's aiohttp app, when a token is set."""
+    token = web_token(settings)
     if token:
-        faust_internals.aiohttp_app(newsflow.app).middlewares.append(bearer_token_middleware(token))
+        web_app.middlewares.append(bearer_token_middleware(token))

@@ -38,7 +38,7 @@ from prometheus_client import generate_latest
 from streams import faust_internals, metrics
 from streams.errors import NewsflowError
 from streams.peers import SUMMARIES_PATH, Owners, Peers, fetch_summaries, route_by_key, second_hop
-from streams.pipeline import link, stories
+from streams.pipeline import graph, link, stories
 from streams.pipeline.parse import MAX_ID_CHARS
 from streams.pipeline.steps import AGENTS
 from streams.stats import OBSERVATORY, Observatory, PartitionPosition, resident_memory_bytes
@@ -158,7 +158,7 @@ def register_views(newsflow: Newsflow) -> None:
         # the catalog entry of an article sits on the same partition as its graph entry
         if state is None and _load(CATALOG_TABLE, article_id) is None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        items = [n for n in link.neighbours(state) if n["score"] >= query.min_score][: query.limit]
+        items = [n for n in graph.neighbours(state) if n["score"] >= query.min_score][: query.limit]
         if query.depth == 2:
             items = await second_hop(
                 app, settings.advertised_url, article_id, items, query.min_score, query.limit, request
@@ -393,6 +393,6 @@ class _GraphSize:
         for key, stored in table.items():
             known = counted.get(key)
             if known is None or known[0] is not stored:
-                known = (stored, link.edge_count(_decode(stored)))
+                known = (stored, graph.edge_count(_decode(stored)))
             self.edges_of[key] = known
         return len(self.edges_of), sum(edges for _, edges in self.edges_of.values())

@@ -207,7 +207,7 @@ def _print_summary(settings: Settings, console: Console, expected_inputs: int, i
     """What the pipeline put out for the files just ingested, once it has been quiet ``idle_s``."""
     # heavy: aiokafka and the pipeline
     from streams.kafka_io import read_topics, strip_prefix
-    from streams.pipeline.link import relations_from_records
+    from streams.pipeline.graph import relations_from_records
     from streams.pipeline.steps import EDGES, PUBLIC_TOPICS, RAW
 
     outputs = tuple(t for t in PUBLIC_TOPICS if t != RAW)

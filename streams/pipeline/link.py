@@ -15,18 +15,11 @@ Relations are found where the articles meet, each on its own partition key:
 * ``cross-lingual``: a shared entity between articles in two languages.
 
 Every relation becomes two edges (one per direction), each keyed by its
-``src`` so that ``fold_edge`` folds it into the ``related_graph`` entry of its
-owner. An edge carries one reason and that reason's score; a neighbour keeps
+``src`` so that ``graph.fold_edge`` folds it into the ``related_graph`` entry
+of its owner. An edge carries one reason and that reason's score; a neighbour keeps
 the best score per reason and combines them, so applying an edge twice (a
 re-delivered message) changes nothing, and an index entry ignores an article
 it already holds, so a replayed article adds no weight.
-
-The graph stays symmetric and bounded: an entry that drops a neighbour from its
-top-k tells that neighbour which reasons it dropped (a ``forget`` edge: a reason
-added meanwhile survives on both sides), and every edge carries the time
-of both ends, so the expiry of an entry removes the article itself and, in the
-entries of its neighbours, every neighbour that left the window. No message has
-to travel when an article expires.
 """
 
 from __future__ import annotations
@@ -34,7 +27,6 @@ from __future__ import annotations
 import bisect
 import math
 import operator
-from collections.abc import Iterable
 from typing import Any, get_args, get_type_hints
 
 from streams.pipeline import similarity
@@ -249,7 +241,7 @@ def rarity_weight(articles_with_key: int) -> float:
 
 def expire_index(state: IndexState, cutoff: str) -> IndexState | None:
     """Forget members seen before ``cutoff`` (ISO time); ``None`` when none is left."""
-    members = [m for m in state.get("members", []) if not _before(m["at"], cutoff)]
+    members = [m for m in state.get("members", []) if not before(m["at"], cutoff)]
     return {"members": members, "seen": len(members)} if members else None
 
 
@@ -300,153 +292,15 @@ def observe_title(state: IndexState | None, ref: Ref) -> tuple[IndexState, list[
 def expire_titles(state: IndexState, cutoff: str) -> IndexState | None:
     """Forget titles and links seen before ``cutoff``; ``None`` when both sides are empty."""
     sides = {
-        side: [m for m in state.get(side, []) if not _before(m["at"], cutoff)]
+        side: [m for m in state.get(side, []) if not before(m["at"], cutoff)]
         for side in ("titled", "linked_from")
     }
     return sides if any(sides.values()) else None
 
 
-def fold_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> tuple[NodeState | None, list[Edge]]:
-    """Fold ``edge`` into ``src``'s entry; the ``forget`` edges that keep the graph symmetric.
-
-    The entry keeps the best score per reason and neighbour, the ``top_k`` best
-    neighbours (ties broken by id, so every replica keeps the same ones), and
-    when each article was first seen (``at`` for itself, ``times`` for its
-    neighbours), which its expiry reads. A neighbour dropped from the top-k is
-    told to drop the same reasons for ``src``; a ``forget`` edge removes them and
-    tells no one (``None``: the entry has no neighbour left, delete it).
-    """
-    state = state or {}
-    table = dict(state.get("neighbours", {}))  # only the entry of ``dst`` is changed: copied below
-    times = dict(state.get("times", {}))
-    at = _earliest(state.get("at"), edge.src_at)
-    if edge.reasons[:1] == [FORGET]:
-        kept = {r: v for r, v in table.get(edge.dst, {}).items() if r not in edge.reasons[1:]}
-        if kept:
-            table[edge.dst] = kept
-        else:
-            table.pop(edge.dst, None)
-            times.pop(edge.dst, None)
-        return (_node(at, table, times) if table else None), []
-    reasons = table[edge.dst] = dict(table.get(edge.dst, {}))
-    for reason in edge.reasons:
-        reasons[reason] = max(reasons.get(reason, 0.0), edge.score)
-    if _earliest(times.get(edge.dst), edge.dst_at):
-        times[edge.dst] = _earliest(times.get(edge.dst), edge.dst_at)
-    forgets: list[Edge] = []
-    if len(table) > top_k:
-        score = {dst: combined(r) for dst, r in table.items()}
-        ranked = sorted(table, key=lambda dst: (-score[dst], dst))
-        forgets = [
-            Edge(src=dst, dst=edge.src, score=0.0, reasons=[FORGET, *sorted(table[dst])])
-            for dst in ranked[top_k:]
-        ]
-        table = {dst: table[dst] for dst in ranked[:top_k]}
-        times = {dst: t for dst, t in times.items() if dst in table}
-    return _node(at, table, times), forgets
-
-
-def apply_edge(state: NodeState | None, edge: Edge, *, top_k: int) -> NodeState | None:
-    """``fold_edge`` without the messages it sends: what ``src``'s entry becomes."""
-    return fold_edge(state, edge, top_k=top_k)[0]
-
-
-def relations_from_records(edges: Iterable[Edge], *, top_k: int) -> dict[str, list[dict[str, Any]]]:
-    """Each article's related articles, best first, as a reader of ``graph.edges`` sees them.
-
-    A record (schema 2) is the whole relation as it stands: the last one per pair
-    wins, and one with score 0 and no reasons says the relation is gone.
-    """
-    latest: dict[tuple[str, str], Edge] = {}
-    for edge in edges:
-        latest[(edge.src, edge.dst)] = edge
-    related: dict[str, list[dict[str, Any]]] = {}
-    for (src, dst), edge in latest.items():
-        if edge.score > 0 and edge.reasons:
-            related.setdefault(src, []).append(
-                {"article_id": dst, "score": edge.score, "reasons": sorted(edge.reasons)}
-            )
-    for items in related.values():
-        items.sort(key=lambda item: (-item["score"], item["article_id"]))
-        del items[top_k:]
-    return related
-
-
-def expire_node(state: NodeState, cutoff: str) -> NodeState | None:
-    """Forget the article once it left the window, and every neighbour that left it.
-
-    ``None`` (delete the entry) when the article is gone or has no neighbour left.
-    An article with no known time never expires (as in dedup).
-    """
-    if _before(state.get("at"), cutoff):
-        return None
-    times = state.get("times", {})
-    gone = {dst for dst in state.get("neighbours", {}) if _before(times.get(dst), cutoff)}
-    if not gone:
-        return state
-    table = {dst: r for dst, r in state["neighbours"].items() if dst not in gone}
-    kept = {dst: t for dst, t in times.items() if dst not in gone}
-    return _node(state.get("at"), table, kept) if table else None
-
-
-def _node(at: str | None, table: dict[str, dict[str, float]], times: dict[str, str]) -> NodeState:
-    return {"at": at, "neighbours": table, "times": times}
-
-
-def _earliest(a: str | None, b: str | None) -> str | None:
-    """First seen wins: the same whatever order the edges arrive in, and on every replay."""
-    known = [t for t in (a, b) if t]
-    return min(known) if known else None
-
-
-def _before(at: str | None, cutoff: str) -> bool:
+def before(at: str | None, cutoff: str) -> bool:
     """Times are UTC ``YYYY-MM-DDTHH:MM:SSZ`` (or a prefix of it): they compare as strings."""
     return bool(at and at < cutoff)
-
-
-def combined(reasons: dict[str, float]) -> float:
-    """Independent pieces of evidence: 1 - Π(1 - score). Two weak reasons beat one.
-
-    Labels (``cross-lingual``) say something about the pair, not how related it is.
-    """
-    remaining = 1.0
-    for reason, score in reasons.items():
-        if reason in LABELS:
-            continue
-        if score >= 1.0:
-            return 1.0
-        if score > 0.0:
-            remaining *= 1.0 - score
-    return round(1.0 - remaining, 4)
-
-
-def changed_edges(src: str, before: NodeState | None, after: NodeState | None) -> list[Edge]:
-    """``src``'s relations that differ between two versions of its entry, each as it now stands.
-
-    A neighbour whose reasons changed gives one edge with all its reasons and
-    their combined score; a neighbour that is gone gives score 0 and no reason.
-    This is what ``graph.edges`` carries: the latest record of a pair is the
-    relation, however many edges were folded into it meanwhile.
-    """
-    old, new = (before or {}).get("neighbours", {}), (after or {}).get("neighbours", {})
-    at = (after or before or {}).get("at")
-    edges = [
-        Edge(
-            src=src,
-            dst=dst,
-            score=combined(reasons),
-            reasons=sorted(reasons),
-            src_at=at,
-            dst_at=(after or {}).get("times", {}).get(dst),
-        )
-        for dst, reasons in new.items()
-        if old.get(dst) != reasons
-    ]
-    gone = sorted(old.keys() - new.keys())
-    times = (before or {}).get("times", {})
-    return edges + [
-        Edge(src=src, dst=dst, score=0.0, reasons=[], src_at=at, dst_at=times.get(dst)) for dst in gone
-    ]
 
 
 def both_ways(
@@ -458,21 +312,6 @@ def both_ways(
         Edge(src=a, dst=b, score=score, reasons=reasons, src_at=a_at or None, dst_at=b_at or None),
         Edge(src=b, dst=a, score=score, reasons=list(reasons), src_at=b_at or None, dst_at=a_at or None),
     ]
-
-
-# --- views: what the HTTP answers and the metrics read of the entries -------------------------------
-
-
-def neighbours(state: NodeState | None) -> list[dict[str, Any]]:
-    """The related articles of a node, best first: ``{article_id, score, reasons}``."""
-    table = (state or {}).get("neighbours", {})
-    ranked = sorted(table.items(), key=lambda item: (-combined(item[1]), item[0]))
-    return [{"article_id": dst, "score": combined(r), "reasons": sorted(r)} for dst, r in ranked]
-
-
-def edge_count(state: NodeState | None) -> int:
-    """How many neighbours a node keeps: its edges in the graph."""
-    return len((state or {}).get("neighbours", {}))
 
 
 def index_members(state: IndexState | None) -> tuple[int, list[dict[str, Any]]]:

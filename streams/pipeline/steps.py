@@ -28,6 +28,9 @@ through-topics, one per key space (``through.by-article``, ``through.by-key``),
 as batches (``streams.batches``). Public channels are published as well,
 whatever else happens to them. ``streams.pipeline.runner`` runs this table
 for the workers and for ``newsflow process`` alike.
+
+One module, read whole: it is the table of the topology, and a reader should see
+every step, channel and table in one place.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from typing import Any, Literal, NamedTuple
 
 import orjson
 
-from streams.pipeline import dedup, link, stories
+from streams.pipeline import dedup, graph, link, stories
 from streams.pipeline.clean import clean_page
 from streams.pipeline.enrich import enrich
 from streams.pipeline.errors import PipelineError
@@ -279,12 +282,12 @@ def _graph(state: State, message: Message, ctx: StepContext) -> tuple[State, lis
     What changed is published once per batch (``TABLE_FLUSH``), not per edge.
     """
     edge = record_of(message, Edge)
-    new_state, forgets = link.fold_edge(state, edge, top_k=ctx.graph_top_k)
+    new_state, forgets = graph.fold_edge(state, edge, top_k=ctx.graph_top_k)
     return new_state, [Emit(LINKS, f.src, f) for f in forgets]
 
 
 def _graph_changes(key: str, before: State, after: State) -> list[Emit]:
-    return [Emit(EDGES, key, edge) for edge in link.changed_edges(key, before, after)]
+    return [Emit(EDGES, key, edge) for edge in graph.changed_edges(key, before, after)]
 
 
 # --- key: keyed by bucket, entity, keyword, title or story --------------------------------------
@@ -383,7 +386,7 @@ EXPIRY: dict[str, Callable[[State, datetime, StepContext], State | None]] = {
     "dedup_buckets": lambda state, now, ctx: dedup.expire_bucket(state, now, ctx.dedup),
     "graph_index": lambda state, now, ctx: link.expire_index(state, _cutoff(now, ctx)),
     "graph_titles": lambda state, now, ctx: link.expire_titles(state, _cutoff(now, ctx)),
-    "related_graph": lambda state, now, ctx: link.expire_node(state, _cutoff(now, ctx)),
+    "related_graph": lambda state, now, ctx: graph.expire_node(state, _cutoff(now, ctx)),
     "stories": lambda state, now, ctx: stories.expire_story(state, _cutoff(now, ctx)),
     "articles": _expire_article,
     "catalog": _expire_catalog,

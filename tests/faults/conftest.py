@@ -28,7 +28,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from streams.broker import EmbeddedBroker
-from streams.pipeline import link
+from streams.pipeline import graph
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, EDGES, VERDICTS, StepContext
 from streams.security import client_options
 from streams.settings import Settings
@@ -283,11 +283,12 @@ def in_process_baseline(messages: list[Raw], settings: Settings) -> Baseline:
         for emit in pipeline.feed(value, key)
         if emit.topic in OUTPUTS
     ]
-    graph = {
-        key: link.neighbours(orjson.loads(stored)) for key, stored in pipeline.tables["related_graph"].items()
+    related = {
+        key: graph.neighbours(orjson.loads(stored))
+        for key, stored in pipeline.tables["related_graph"].items()
     }
     return Baseline(
-        accounted(records), latest_verdicts(records), graph, sum(1 for r in records if r.topic == EDGES)
+        accounted(records), latest_verdicts(records), related, sum(1 for r in records if r.topic == EDGES)
     )
 
 

@@ -28,7 +28,7 @@ from streams.cli.worker import faust_worker
 from streams.errors import NewsflowError
 from streams.kafka_io import BrokerUnreachable, TopicMismatch
 from streams.metrics import record_step
-from streams.pipeline import link
+from streams.pipeline import graph, link
 from streams.pipeline.errors import PipelineError
 from streams.pipeline.steps import CLEAN, DEAD_LETTER, DUPLICATES, EDGES, VERDICTS, Emit
 from streams.settings import SettingsError
@@ -347,7 +347,7 @@ def test_the_run_summary_shows_each_related_pair_once_as_its_last_record_says():
     edges += link.both_ways("a", "b", 0.5, relation, None, None)  # the pair as it stands now
     edges += link.both_ways("a", "c", 0.4, "x", None, None)
     edges += link.both_ways("a", "c", 0.0, [], None, None)  # gone
-    related = link.relations_from_records(edges, top_k=50)
+    related = graph.relations_from_records(edges, top_k=50)
     assert sorted(related) == ["a", "b"]  # c's only relation is gone
     assert related["a"] == [{"article_id": "b", "score": 0.5, "reasons": sorted(relation)}]
     out = io.StringIO()

@@ -9,7 +9,7 @@ from functools import cache
 import orjson
 import pytest
 
-from streams.pipeline.link import neighbours
+from streams.pipeline.graph import neighbours
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import StepContext
 from streams.settings import Settings

@@ -1,17 +1,13 @@
+from streams.pipeline.graph import apply_edge, combined, expire_node, fold_edge, neighbours
 from streams.pipeline.link import (
     FORGET,
     MAX_COUNTED_MEMBERS,
     MIN_WEIGHT,
     STORY_SCORE,
-    apply_edge,
-    combined,
     expire_index,
-    expire_node,
     expire_titles,
-    fold_edge,
     key_weight,
     member_ref,
-    neighbours,
     observe_index,
     observe_title,
     title_key,

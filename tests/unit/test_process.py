@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.pipeline.link import combined
+from streams.pipeline.graph import combined
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.runner import Runner
 from streams.pipeline.steps import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from streams.pipeline import link, stories
+from streams.pipeline import graph, link, stories
 from streams.pipeline.link import index_key_for, index_keys
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import ENRICHED, StepContext
@@ -71,9 +71,9 @@ def test_catalog_and_graph_entries_read_beside_the_steps_that_write_them():
         "source": "s",
         "published_at": None,
     }
-    graph = {"at": None, "neighbours": {"b": {"story": 0.95}, "c": {"entity:place:UA": 0.5}}, "times": {}}
-    assert [n["article_id"] for n in link.neighbours(graph)] == ["b", "c"]
-    assert link.edge_count(graph) == 2
+    entry = {"at": None, "neighbours": {"b": {"story": 0.95}, "c": {"entity:place:UA": 0.5}}, "times": {}}
+    assert [n["article_id"] for n in graph.neighbours(entry)] == ["b", "c"]
+    assert graph.edge_count(entry) == 2
     seen, members = link.index_members(
         {"members": [{"id": "x", "at": "1", "lang": "ar"}, {"id": "y", "at": "2", "lang": ""}], "seen": 2}
     )
@@ -85,7 +85,7 @@ def test_catalog_and_graph_entries_read_beside_the_steps_that_write_them():
 
 def test_empty_entries_read_as_nothing():
     assert stories.article_summary(None) is None and stories.article_summary({"article": None}) is None
-    assert link.neighbours(None) == [] and link.edge_count(None) == 0
+    assert graph.neighbours(None) == [] and graph.edge_count(None) == 0
     assert link.index_members(None) == (0, []) and link.index_members({}) == (0, [])
 
 
@@ -98,13 +98,13 @@ def test_every_view_reads_what_its_step_wrote(sample_run):
         assert answer is not None and answer["article"]["article_id"] == article.article_id
         assert answer["verdict"]["article_id"] == article.article_id
         assert stories.article_summary(entry) == {f: getattr(article, f) for f in stories.SUMMARY_FIELDS}
-    graph = pipeline.tables["related_graph"]
-    assert graph, "the samples relate some articles"
-    for article_id in graph:
+    related = pipeline.tables["related_graph"]
+    assert related, "the samples relate some articles"
+    for article_id in related:
         state = pipeline.state("related_graph", article_id)
-        related = link.neighbours(state)
-        assert len(related) == link.edge_count(state) > 0
-        assert [n["score"] for n in related] == sorted((n["score"] for n in related), reverse=True)
+        best_first = graph.neighbours(state)
+        assert len(best_first) == graph.edge_count(state) > 0
+        assert [n["score"] for n in best_first] == sorted((n["score"] for n in best_first), reverse=True)
     index = pipeline.tables["graph_index"]
     assert index, "the samples name entities"
     for key in index:

@@ -19,6 +19,9 @@ sentence points forward (``will``, ``next``, ``المقبل``, ``lang/<xx>/dates
 ``يونيو الماضي`` -> 2023-06. Periods carry their end: ``last week`` ->
 2024-06-17 to 2024-06-23, ``in the past two weeks`` -> 2024-06-11 to 2024-06-25,
 ``from March to May`` -> 2024-03 to 2024-05, ``last year`` -> 2023.
+
+One module, read whole: the patterns that find a date and the rules that resolve
+it share the same per-language words, and a change to one is checked against the other.
 """
 
 from __future__ import annotations

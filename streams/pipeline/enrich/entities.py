@@ -13,6 +13,9 @@ Sources, strongest first, longest span winning where they overlap:
 Then short mentions are tied to a full name given earlier (أوستن -> لويد أوستن),
 and a nisba after a title is a mention of its country when that country is
 named in the article too (الرئيس الروسي -> روسيا).
+
+One module, read whole: it is the merge of the sources above, and the merge's
+order is what decides every overlap.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ their top in ``upper``; ``about``, ``nearly``, ``نحو`` make a quantity
 approximate. A dual noun counts two: its singular must be a listed unit or
 appear elsewhere in the article, so names that merely end like a dual (بوتين)
 are not read as two of something. Tokens already used by a date are skipped.
+
+One module, read whole: numbers, scales, units and counted nouns are read in one pass
+over the tokens, each rule depending on what the one before consumed.
 """
 
 from __future__ import annotations

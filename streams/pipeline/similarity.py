@@ -34,11 +34,12 @@ import numpy as np
 EMBED_CHARS = 250
 SIGNATURE_BITS = 1024
 SIGNATURE_BYTES = SIGNATURE_BITS // 8
-# 16 bands of 8 bits. Measured on the rated news pairs (``scripts/eval_similarity.py``):
-# 89% of the pairs at cosine 0.6 or more share a band, 58% of those between 0.5 and
-# 0.6; two random articles share one in 0.8% of cases (SaudiNewsNet, every pair).
+# 16 bands of 7 bits. Measured with 8-bit bands on the rated news pairs
+# (``scripts/eval_similarity.py``): 89% of the pairs at cosine 0.6 or more share a band,
+# 58% of those between 0.5 and 0.6; two random articles share one in 0.8% of cases
+# (SaudiNewsNet, every pair); a bit fewer per band finds more of the middle pairs.
 # A band entry keeps its most recent members only (``link.MAX_SIMILAR_MEMBERS``), so
-# there are at most 16 * 256 band entries whatever the window holds.
+# there are at most 16 * 128 band entries whatever the window holds.
 BANDS = 16
 BAND_BITS = 7
 # The bits that only verify: the band bits are what made two articles meet.

@@ -71,7 +71,7 @@ def print_run_summary(
         )
     console.print(verdicts)
 
-    edges = Table(title="related articles (graph.edges folded as in related_graph)")
+    edges = Table(title="related articles (graph.edges: the last record of each pair)")
     for column in ("article", "related", "score", "reasons"):
         edges.add_column(column)
     for article_id, item in _pairs(related):

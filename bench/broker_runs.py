@@ -18,8 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.articles import Page
 from streams.broker import free_port, stop_processes
+from streams.cli.deployment import http_ok
 from streams.kafka_io import ensure_topics, producer, read_topics
 from streams.pipeline.steps import (
     DEAD_LETTER,
@@ -209,7 +208,7 @@ def start_workers(settings: Settings, count: int, timeout_s: float = 120) -> lis
         workers.append(Worker(process, f"http://{settings.web_host}:{port}", log))
     deadline = time.monotonic() + timeout_s
     for worker in workers:
-        while not _ready(worker.web_url + "/readyz"):
+        while not http_ok(worker.web_url + "/readyz"):
             if worker.process.poll() is not None or time.monotonic() > deadline:
                 tail = worker.log.read_text(errors="replace")[-3000:]
                 for w in workers:
@@ -217,14 +216,6 @@ def start_workers(settings: Settings, count: int, timeout_s: float = 120) -> lis
                 raise RuntimeError(f"worker did not get ready; its log ends:\n{tail}")
             time.sleep(0.2)
     return workers
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 # --- reading outputs -----------------------------------------------------------------------

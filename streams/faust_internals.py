@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import faust
@@ -25,6 +27,8 @@ from faust.web.drivers.aiohttp import Web
 
 from streams.kafka_io import true_end_offsets
 from streams.settings import Settings
+
+_log = logging.getLogger("newsflow.consumer")
 
 # --- table stores: the agents write their tables' entries and changelogs themselves -----------------
 
@@ -216,38 +220,135 @@ def quiet_worker(app: faust.App, on_stop_signal: Callable[[], None], **options: 
     return worker
 
 
-# --- the consumer's commits ------------------------------------------------------------------------
+# --- the consumer's reads and commits --------------------------------------------------------------
+
+
+def deliver_every_fetched_record() -> None:
+    """Never let Faust drop a fetched record as "already read" when no agent processed it.
+
+    Faust's fetch loop (``Consumer._drain_messages``, faust-streaming 0.15.3)
+    drops a record whose offset is below the partition's read offset (the private
+    ``Consumer._read_offset``), taking it for one it already handed to a stream.
+    Around a rebalance that offset runs ahead of what the streams processed: the
+    loop records a record as read when a suspended flow interrupted its delivery,
+    and the queued records Faust clears at a revocation stay counted as read.
+    When the partition is read again from its committed offset, those records
+    were dropped (seen in the fault tests: dozens of "DROPPED MESSAGE" debug
+    lines after one rebalance, and verdicts missing). Wrapped here, a record
+    below the read offset lowers it and is delivered: it is processed again at
+    worst, which every step allows. Installed once per process.
+    """
+    if getattr(Consumer, "_newsflow_getmany", None) is not None:
+        return
+
+    async def getmany(self: Consumer, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+        read = self._read_offset
+        async for tp, message in Consumer._newsflow_getmany(self, timeout):  # type: ignore[attr-defined]
+            last = read.get(tp)
+            if last is not None and message.offset < last:
+                read[tp] = message.offset - 1 if message.offset > 0 else None
+            yield tp, message
+
+    Consumer._newsflow_getmany = Consumer.getmany  # type: ignore[attr-defined]
+    Consumer.getmany = getmany  # type: ignore[method-assign]
+
+
+# A record no agent acknowledged, while later ones of its partition were, is read again
+# after this long: the records after it were being processed when it went missing.
+READ_SKIPPED_AGAIN_AFTER_S = 10.0
 
 
 def commit_only_acknowledged_offsets() -> None:
-    """Never let Faust commit past a record that no agent acknowledged.
+    """Never let Faust commit past a record that no agent acknowledged, and read such a record again.
 
     ``Consumer._new_offset`` (faust-streaming 0.15.3) commits the first run of
     consecutive acknowledged offsets even when that run starts after the
-    committed offset: with 2 committed (the next to read) and 3 and 4
-    acknowledged it commits 5, and record 2 is never read again although nothing
-    processed it (its check ``min(acked) - committed > 1`` is one off). Seen as
-    a dedup answer skipped after a kill -9. Guarded here, a record that reached
-    no agent holds its partition's commit back and is read again after the next
-    restart or rebalance. Installed once per process.
+    committed offset: its check ``min(acked) - committed > 1`` is one off (with 2
+    committed, the next to read, and 3 and 4 acknowledged it commits 5), and it
+    is skipped while the group has committed nothing (``_committed_offset`` is
+    None). Records do go unacknowledged around a rebalance: a stream skips an
+    event fetched in an earlier consumer generation (``Stream._c_aiter``), and
+    Faust clears the agents' queues. Seen as dedup answers and embedded pages
+    never applied after a kill -9 or a rebalance. Guarded here: the commit waits
+    at the first record no agent acknowledged (the partition's first offset
+    while nothing is committed), and once later records have been acknowledged
+    for ``READ_SKIPPED_AGAIN_AFTER_S`` the partition is read again from there,
+    which only repeats work every step allows. Installed once per process.
     """
     if getattr(Consumer, "_newsflow_new_offset", None) is not None:
         return
-    original = Consumer._new_offset
+    original_new_offset = Consumer._new_offset
+    original_perform_seek = Consumer.perform_seek
 
     def new_offset(self: Consumer, tp: TP) -> int | None:
-        acked, committed = self._acked[tp], self._committed_offset[tp]
-        if (
-            acked
-            and committed is not None
-            and min(acked) > committed
-            and not self._gap[tp].overlaps(committed)
-        ):
+        acked = self._acked[tp]
+        start = self._committed_offset[tp]
+        if start is None:
+            start = _first_offsets(self).get(tp)
+            if start is None:  # between a revocation and the next seek: nothing is sure
+                return None
+        if acked and min(acked) > start and not self._gap[tp].overlaps(start):
+            _read_again_if_skipped(self, tp, start)
             return None
-        return original(self, tp)
+        _skipped_since(self).pop(tp, None)
+        return original_new_offset(self, tp)
+
+    async def perform_seek(self: Consumer) -> None:
+        await original_perform_seek(self)
+        await _learn_first_offsets(self)
 
     Consumer._new_offset = new_offset  # type: ignore[method-assign]
-    Consumer._newsflow_new_offset = original  # type: ignore[attr-defined]
+    Consumer.perform_seek = perform_seek  # type: ignore[method-assign]
+    Consumer._newsflow_new_offset = original_new_offset  # type: ignore[attr-defined]
+
+
+def _first_offsets(consumer: Any) -> dict[TP, int]:
+    """Where each partition the group has committed nothing for begins, in this consumer generation."""
+    generation, offsets = getattr(consumer, "_newsflow_first_offsets", (None, {}))
+    return offsets if generation == consumer.app.consumer_generation_id else {}
+
+
+async def _learn_first_offsets(consumer: Any) -> None:
+    generation = consumer.app.consumer_generation_id
+    uncommitted = [
+        tp
+        for tp in consumer.assignment()
+        if consumer._committed_offset.get(tp) is None and consumer.app.topics.acks_enabled_for(tp.topic)
+    ]
+    offsets: dict[TP, int] = {}
+    if uncommitted:
+        try:
+            offsets = dict(await consumer.earliest_offsets(*uncommitted))
+        except Exception as exc:  # the commit of these partitions waits for the next seek
+            _log.warning("could not learn where %d partitions begin: %r", len(uncommitted), exc)
+    consumer._newsflow_first_offsets = (generation, offsets)
+
+
+def _skipped_since(consumer: Any) -> dict[TP, tuple[int, float]]:
+    if not hasattr(consumer, "_newsflow_skipped"):
+        consumer._newsflow_skipped = {}
+    skipped: dict[TP, tuple[int, float]] = consumer._newsflow_skipped
+    return skipped
+
+
+def _read_again_if_skipped(consumer: Any, tp: TP, offset: int) -> None:
+    skipped = _skipped_since(consumer)
+    now = time.monotonic()
+    first, since = skipped.setdefault(tp, (offset, now))
+    if first != offset:
+        skipped[tp] = (offset, now)
+        return
+    waiting = now - since < READ_SKIPPED_AGAIN_AFTER_S
+    if waiting or getattr(consumer.app, "rebalancing", False) or tp not in consumer.assignment():
+        return
+    skipped[tp] = (offset, now)
+    _log.warning("%s: offset %d was never processed while later ones were; reading it again", tp, offset)
+    task = asyncio.get_running_loop().create_task(consumer.seek(tp, offset))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+_pending: set[asyncio.Task[None]] = set()
 
 
 # --- the web server and the tables' recovery --------------------------------------------------------

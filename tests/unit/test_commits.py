@@ -1,7 +1,8 @@
-"""A partition's commit never passes a record that no agent acknowledged."""
+"""Every fetched record reaches an agent, and a partition's commit never passes one that none acknowledged."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from types import SimpleNamespace
 
@@ -9,21 +10,38 @@ from faust.transport.consumer import Consumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from streams.faust_internals import commit_only_acknowledged_offsets
+from streams import faust_internals
+from streams.faust_internals import commit_only_acknowledged_offsets, deliver_every_fetched_record
 
 TOPIC = TP("through.by-article", 1)
 
 
-def consumer(committed: int | None, acked: list[int], gap: tuple[int, int] | None = None) -> SimpleNamespace:
-    """The state ``Consumer._new_offset`` reads, as Faust keeps it."""
+def consumer(
+    committed: int | None,
+    acked: list[int],
+    gap: tuple[int, int] | None = None,
+    first: int | None = None,
+) -> SimpleNamespace:
+    """The state ``Consumer._new_offset`` reads, as Faust keeps it; ``first``: where the
+    partition begins, learnt at the last seek when the group had committed nothing."""
     gaps: defaultdict[TP, IntervalTree] = defaultdict(IntervalTree)
     if gap is not None:
         gaps[TOPIC].addi(*gap)
+    seeks: list[tuple[TP, int]] = []
+
+    async def seek(tp: TP, offset: int) -> None:
+        seeks.append((tp, offset))
+
     return SimpleNamespace(
         _acked={TOPIC: sorted(acked)},
         _acked_index={TOPIC: set(acked)},
         _committed_offset={TOPIC: committed},
         _gap=gaps,
+        _newsflow_first_offsets=(7, {} if first is None else {TOPIC: first}),
+        app=SimpleNamespace(consumer_generation_id=7, rebalancing=False),
+        assignment=lambda: {TOPIC},
+        seek=seek,
+        seeks=seeks,
     )
 
 
@@ -47,8 +65,70 @@ def test_offsets_the_broker_never_had_do_not_hold_it_back():
     assert new_offset(consumer(committed=2, acked=[5, 6], gap=(2, 5))) == 7
 
 
+def test_while_nothing_is_committed_the_commit_waits_for_the_partitions_first_record():
+    assert new_offset(consumer(committed=None, acked=[1, 2, 3], first=0)) is None
+    assert new_offset(consumer(committed=None, acked=[0, 1, 2], first=0)) == 3
+    # Where the partition begins is not known yet (between a revocation and a seek).
+    assert new_offset(consumer(committed=None, acked=[0, 1, 2])) is None
+
+
+def test_a_skipped_record_is_read_again_once_later_ones_were_acknowledged_for_a_while(monkeypatch):
+    state = consumer(committed=2, acked=[3, 4])
+    clock = [100.0]
+    monkeypatch.setattr(faust_internals.time, "monotonic", lambda: clock[0])
+
+    async def commits_at(*times: float) -> None:
+        for at in times:
+            clock[0] = at
+            assert new_offset(state) is None
+            await asyncio.sleep(0)
+
+    asyncio.run(commits_at(100.0, 102.0))
+    assert state.seeks == []  # the records after it may still be on their way
+    asyncio.run(commits_at(100.0 + faust_internals.READ_SKIPPED_AGAIN_AFTER_S))
+    assert state.seeks == [(TOPIC, 2)]
+    asyncio.run(commits_at(102.0 + faust_internals.READ_SKIPPED_AGAIN_AFTER_S))
+    assert state.seeks == [(TOPIC, 2)]  # once per wait, not at every commit
+
+
 def test_installing_twice_wraps_once():
     commit_only_acknowledged_offsets()
     wrapped = Consumer._new_offset
     commit_only_acknowledged_offsets()
     assert Consumer._new_offset is wrapped
+
+
+def delivered(read_offset: int | None, fetched: list[int], monkeypatch) -> list[int]:
+    """The offsets Faust's fetch loop hands to the streams, by its rule: a record below
+    the partition's read offset is dropped as already read; a delivered one becomes it."""
+
+    async def fetch(self, timeout):
+        for offset in fetched:
+            yield TOPIC, SimpleNamespace(offset=offset)
+
+    deliver_every_fetched_record()
+    monkeypatch.setattr(Consumer, "_newsflow_getmany", fetch)
+    state = SimpleNamespace(_read_offset=defaultdict(lambda: None, {TOPIC: read_offset}))
+
+    async def drain() -> list[int]:
+        out = []
+        async for tp, message in Consumer.getmany(state, timeout=1.0):  # type: ignore[arg-type]
+            last = state._read_offset[tp]
+            if last is None or message.offset >= last:
+                out.append(message.offset)
+                state._read_offset[tp] = message.offset
+        return out
+
+    return asyncio.run(drain())
+
+
+def test_records_read_again_after_a_rebalance_reach_the_agents(monkeypatch):
+    # Faust counted records up to 41 as read, but a rebalance cleared them from the
+    # agents' queues; the partition is fetched again from its committed offset, 30.
+    assert delivered(41, [30, 31, 32], monkeypatch) == [30, 31, 32]
+    assert delivered(7, [0, 1], monkeypatch) == [0, 1]
+
+
+def test_records_after_the_read_offset_pass_unchanged(monkeypatch):
+    assert delivered(29, [30, 31], monkeypatch) == [30, 31]
+    assert delivered(None, [5, 6], monkeypatch) == [5, 6]

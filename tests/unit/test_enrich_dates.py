@@ -149,3 +149,14 @@ def test_this_weekend_is_the_last_one_unless_the_sentence_points_forward() -> No
 def test_habitual_weekdays_are_no_dates() -> None:
     assert _found("They sue every Tuesday and sometimes on Thursday.", "en") == []
     assert _found("يصلي كل يوم جمعة") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The deal was signed on July 21st, 2015.", ("July 21st, 2015", "2015-07-21", None)),
+        ("The deal was signed on the 3rd of May 2015.", ("3rd of May 2015", "2015-05-03", None)),
+    ],
+)
+def test_english_days_with_their_ordinal_letters(text: str, expected: tuple) -> None:
+    assert expected in _found(text, "en")

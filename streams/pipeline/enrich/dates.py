@@ -106,6 +106,7 @@ class _Words:
     hijri_months_set: PhraseSet
     hijri_years: tuple[int, int] | None  # 6/9/1436: a year written in this range is a Hijri one
     day_after_month: bool  # March 5 (English), where Arabic writes 5 مارس
+    day_suffixes: tuple[str, ...]  # July 21st, the 21st of July
 
 
 def _form(word: str) -> str:
@@ -211,6 +212,7 @@ def _build_words(language: str) -> _Words | None:
         hijri_months_set=PhraseSet(list(data.get("hijri_months", {}))),
         hijri_years=tuple(data["hijri_years"]) if data.get("hijri_years") else None,
         day_after_month=bool(data.get("day_after_month")),
+        day_suffixes=tuple(data.get("day_suffixes", [])),
         not_after_today=frozenset(f for x in data.get("ordinal_days", {}) for f in phrase_forms(x)[:1]),
         habitual=frozenset(
             _form(k)
@@ -347,6 +349,16 @@ def _year_range_end(tokens: list[Token], hit: _Hit, w: _Words) -> tuple[str, int
 
 def _number(token: Token) -> int | None:
     return int(token.form) if token.form.isdigit() and token.form.isascii() else None
+
+
+def _day_number(token: Token, w: _Words) -> int | None:
+    """A day's number, with its ordinal letters where the language writes them (``21st``)."""
+    number = _number(token)
+    if number is None:
+        suffix = next((x for x in w.day_suffixes if token.form.endswith(x)), None)
+        digits = token.form[: -len(suffix)] if suffix else ""
+        number = int(digits) if digits.isdigit() and digits.isascii() and len(digits) <= 2 else None
+    return number
 
 
 def _month(token: Token, words: _Words) -> int | None:
@@ -741,7 +753,7 @@ def _day_month_year(
             return None  # every May
         if modifier_before in ("auto", "before"):
             first = i
-    day = _number(tokens[i]) if i < len(tokens) else None
+    day = _day_number(tokens[i], w) if i < len(tokens) else None
     last_day = None
     if day is not None and 1 <= day <= 31 and part is None:
         i += 1
@@ -784,7 +796,7 @@ def _day_month_year(
         day is None
         and w.day_after_month
         and last + 1 < len(tokens)
-        and (after := _number(tokens[last + 1]))
+        and (after := _day_number(tokens[last + 1], w))
         and 1 <= after <= 31
     ):
         day, last = after, last + 1  # English order: March 5, 2024 (not عقود أغسطس 13 سنتا)

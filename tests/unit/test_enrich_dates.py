@@ -139,11 +139,17 @@ def test_month_then_number_is_a_day_only_in_english() -> None:
     assert ("March 5", "2024-03-05", None) in _found("He said on March 5 that", "en")
 
 
-def test_this_weekend_is_the_last_one_unless_the_sentence_points_forward() -> None:
+def test_this_weekend_is_the_nearer_one_unless_the_sentence_points_forward() -> None:
     assert _found("An attack this weekend led to strikes.", "en") == [
         ("this weekend", "2024-06-22", "2024-06-23")
     ]
     assert _found("They will meet this weekend.", "en") == [("this weekend", "2024-06-29", "2024-06-30")]
+    assert _found("This weekend is going to be busy.", "en") == [("This weekend", "2024-06-29", "2024-06-30")]
+    text = "An attack this weekend led to strikes."
+    found, _ = find_dates(
+        text, tokenize(text), "en", date(2024, 6, 27)
+    )  # a Thursday: the coming one is nearer
+    assert [(d.value, d.end) for d in found] == [("2024-06-29", "2024-06-30")]
 
 
 def test_habitual_weekdays_are_no_dates() -> None:

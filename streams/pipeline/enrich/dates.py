@@ -632,7 +632,8 @@ def _minus(ref: date, unit: str, count: int) -> date:
 
 def _period(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
     """``last year`` -> 2023, ``earlier this month`` -> 2024-06, ``last week`` -> its Monday to Sunday;
-    ``this weekend`` is the one just past unless its sentence points forward."""
+    ``this weekend`` is the nearer one (the one just past, up to a Wednesday) unless its
+    sentence points forward."""
     end = w.periods_set.match_at(tokens, i)
     if end is None:
         return None
@@ -647,8 +648,8 @@ def _period(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) ->
         start = ref - timedelta(days=(ref.weekday() - w.week_start) % 7) + timedelta(weeks=offset)
         if unit == "weekend":
             start += timedelta(days=5)
-            if offset == 0 and start > ref and not forward:
-                start -= timedelta(weeks=1)  # "the attack this weekend" on a Wednesday
+            if offset == 0 and start > ref and not forward and (start - ref).days >= (ref - start).days + 6:
+                start -= timedelta(weeks=1)  # the nearer weekend: "the attack this weekend" on a Wednesday
             return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=1)).isoformat())
         return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=6)).isoformat())
     return _Hit(i, end, (ref + timedelta(days=offset)).isoformat(), True)

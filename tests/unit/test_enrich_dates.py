@@ -166,3 +166,26 @@ def test_habitual_weekdays_are_no_dates() -> None:
 )
 def test_english_days_with_their_ordinal_letters(text: str, expected: tuple) -> None:
     assert expected in _found(text, "en")
+
+
+def test_date_words_in_names_and_ranges_of_counts_are_no_dates() -> None:
+    assert _found("وصفته قناة «روسيا اليوم» بأنه") == []
+    assert _found("قال النائب العام السابق إن") == []
+    assert _found("إيجار شقة بين 2000 و2500 إسترليني") == []
+    assert _found("rent between 2000 and 3000 dollars", "en") == []
+    assert _found("نما الاقتصاد العام الماضي") == [("العام الماضي", "2023", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ليل الأحد / الاثنين", [("الأحد / الاثنين", "2024-06-23", "2024-06-24")]),
+        # on a Monday, the night of Monday to Tuesday is last week's
+        ("ليل الاثنين - الثلاثاء", [("الاثنين - الثلاثاء", "2024-06-17", "2024-06-18")]),
+        ("في يونيو/ يوليو", [("يونيو/ يوليو", "2023-06", "2023-07")]),
+        ("نشرته قبل أمس الحكومة", [("قبل أمس", "2024-06-22", None)]),
+    ],
+)
+def test_a_range_starts_before_it_ends(text: str, expected: list) -> None:
+    found, _ = find_dates(text, tokenize(text), "ar", date(2024, 6, 24))  # a Monday
+    assert [(d.text, d.value, d.end) for d in found] == expected

@@ -97,6 +97,7 @@ class _Words:
     two_word_months: dict[tuple[str, ...], int]  # كانون الثاني
     two_word_months_set: PhraseSet
     not_relative: PhraseSet  # قبل عام من أجل: "in order to", not "before"
+    not_date_after: dict[str, frozenset[str]]  # النائب العام السابق, روسيا اليوم: a name, no date
     calendar_words: dict[str, str]  # 1436 هـ, 1436 للهجرة: the calendar written as its own word
     year_qualifiers: frozenset[str]  # العام المالي 2013: a word between the year word and the year
     month_words: frozenset[str]  # شهر: the word "month" before a month's name
@@ -203,6 +204,9 @@ def _build_words(language: str) -> _Words | None:
         two_word_months={phrase_forms(k): v for k, v in data.get("two_word_months", {}).items()},
         two_word_months_set=PhraseSet(list(data.get("two_word_months", {}))),
         not_relative=PhraseSet(data.get("not_relative", [])),
+        not_date_after={
+            _form(k): frozenset(_form(x) for x in v) for k, v in data.get("not_date_after", {}).items()
+        },
         calendar_words={_form(k): v for k, v in data.get("calendar_words", {}).items()},
         year_qualifiers=frozenset(_form(x) for x in data.get("year_qualifiers", [])),
         month_words=frozenset(_form(x) for x in data.get("month_words", [])),
@@ -313,10 +317,23 @@ def _ranges(text: str, tokens: list[Token], hits: list[_Hit], w: _Words) -> list
         ):
             if prev.relative and not hit.relative and len(prev.value) == len(hit.value) == 7:
                 prev.value = hit.value[:4] + prev.value[4:]
+            elif prev.relative and prev.value > hit.value:
+                prev.value = _before(prev.value, hit.value)
             prev.end, prev.last = hit.value, hit.last
             continue
         out.append(hit)
     return out
+
+
+def _before(start: str, end: str) -> str:
+    """A range's start, each end resolved on its own, moved before its end: ``يونيو/ يوليو``
+    with reference 2024-06-25 is 2023-06 to 2023-07, ``الاثنين - الثلاثاء`` on a Monday
+    starts the Monday before."""
+    if len(start) == 7:
+        return f"{int(end[:4]) - (start[4:] > end[4:]):04d}{start[4:]}"
+    if len(start) == 10 and 0 < (date.fromisoformat(start) - date.fromisoformat(end)).days < 7:
+        return (date.fromisoformat(start) - timedelta(weeks=1)).isoformat()
+    return start
 
 
 def _joined(text: str, tokens: list[Token], a: _Hit, b: _Hit, w: _Words) -> bool:
@@ -371,6 +388,9 @@ def _month(token: Token, words: _Words) -> int | None:
 def _date_at(text: str, tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
     if _bare(tokens[i].text) in w.not_dates:
         return None
+    after = w.not_date_after.get(tokens[i].form)
+    if after and i > 0 and any(r in after for r in tokens[i - 1].readings):
+        return None  # النائب العام السابق "the former attorney general", روسيا اليوم
     found = (
         _days_offset(text, tokens, i, w, ref)
         or _part_of_week(tokens, i, w, ref)
@@ -989,7 +1009,7 @@ def _year(text: str, tokens: list[Token], i: int, w: _Words) -> _Hit | None:
         return _Hit(i, pair[2], pair[0], False, pair[1])
     bare = _bare_year(tokens, i, w)
     if bare is not None:
-        return _Hit(i, i, f"{bare:04d}", False)
+        return None if _counts_range(tokens, i, bare, w) else _Hit(i, i, f"{bare:04d}", False)
     marked = _raw_year(tokens, i, w)
     if (
         marked is not None
@@ -1009,9 +1029,26 @@ def _year(text: str, tokens: list[Token], i: int, w: _Words) -> _Hit | None:
     if pair is not None:
         return _Hit(i, pair[2], pair[0], False, pair[1])
     year = _year_at(tokens, k, w)
-    if year is None or not 1000 <= year[0] <= 2100:
+    if year is None or not 1000 <= year[0] <= 2100 or _counts_range(tokens, year[1], year[0], w):
         return None
     return _Hit(i, year[1], f"{year[0]:04d}", False)
+
+
+def _counts_range(tokens: list[Token], last: int, first: int, w: _Words) -> bool:
+    """``بين 2000 و2500 إسترليني``, ``between 2000 and 3000``: a number joined to one that is
+    no later year makes a range of counts, not of years."""
+    if last + 1 >= len(tokens):
+        return False
+    nxt = tokens[last + 1]
+    second = None
+    if nxt.form in w.range_joiners and last + 2 < len(tokens):
+        second = _number(tokens[last + 2])
+    else:
+        joiner = next(
+            (j for j in w.range_joiners if nxt.form.startswith(j) and nxt.form[len(j) :].isdigit()), None
+        )
+        second = int(nxt.form[len(joiner) :]) if joiner else None
+    return second is not None and not first < second <= 2100
 
 
 def _bare_year(tokens: list[Token], i: int, w: _Words) -> int | None:

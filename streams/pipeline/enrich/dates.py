@@ -8,6 +8,13 @@ too. Each value carries its real precision: ``12 مايو الماضي`` is a da
 year. A bare four-digit number is a year only after a year word or a month,
 so ``1000 جندي`` stays a quantity.
 
+Numeric dates (``21/7/2015``, ``2015-07-21``; day and month in the language's order) and
+Hijri ones (``4 رمضان 1436هـ``, ``6/9/1436``) are given as their Gregorian day, the latter
+through the Umm al-Qura table (hijridate); a Hijri month with its year is its first to last
+day, two years written as one (``2014/2015``, ``1435/ 1436هـ``) a period. A relative day and
+its weekday are one date (``اليوم الثلاثاء``), and a weekday picks the year of a date written
+without one (``الأحد الموافق 8 ذي القعدة``).
+
 Why not dateparser: it finds no span, reports no precision and returns nothing
 for the modified forms (``12 مايو الماضي``), which are the common ones in news.
 
@@ -15,8 +22,9 @@ Resolution, with reference Tuesday 2024-06-25, as a reader would: a month or
 weekday without a year is the latest one on or before the reference (news
 speaks of the past): ``الثلاثاء`` -> 2024-06-25, ``August`` -> 2023-08, unless its
 sentence points forward (``will``, ``next``, ``المقبل``, ``lang/<xx>/dates.json``
-"forward"): ``will meet in August`` -> 2024-08. ``مايو الماضي`` -> 2024-05;
-``يونيو الماضي`` -> 2023-06. Periods carry their end: ``last week`` ->
+"forward"): ``will meet in August`` -> 2024-08; a day in the next few weeks
+(``in a debate on 10 July``) is the coming one, as last year's would carry its
+year. ``مايو الماضي`` -> 2024-05; ``يونيو الماضي`` -> 2023-06. Periods carry their end: ``last week`` ->
 2024-06-17 to 2024-06-23, ``in the past two weeks`` -> 2024-06-11 to 2024-06-25,
 ``from March to May`` -> 2024-03 to 2024-05, ``last year`` -> 2023.
 
@@ -27,11 +35,13 @@ it share the same per-language words, and a change to one is checked against the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
 from babel import Locale
+from hijridate import Gregorian, Hijri
 
 from streams import lang
 from streams.pipeline.enrich.phrases import PhraseSet
@@ -87,10 +97,29 @@ class _Words:
     two_word_months: dict[tuple[str, ...], int]  # كانون الثاني
     two_word_months_set: PhraseSet
     not_relative: PhraseSet  # قبل عام من أجل: "in order to", not "before"
+    not_date_after: dict[str, frozenset[str]]  # النائب العام السابق, روسيا اليوم: a name, no date
+    calendar_words: dict[str, str]  # 1436 هـ, 1436 للهجرة: the calendar written as its own word
+    year_qualifiers: frozenset[str]  # العام المالي 2013: a word between the year word and the year
+    month_words: frozenset[str]  # شهر: the word "month" before a month's name
+    date_linkers: frozenset[str]  # الاثنين الموافق 20 يوليو: a weekday tied to its date
+    numeric_order: str  # dmy or mdy: 21/7/2015 or 7/21/2015
+    hijri_months: dict[tuple[str, ...], int]  # رمضان, ذو القعدة
+    hijri_months_set: PhraseSet
+    hijri_years: tuple[int, int] | None  # 6/9/1436: a year written in this range is a Hijri one
+    day_after_month: bool  # March 5 (English), where Arabic writes 5 مارس
+    day_suffixes: tuple[str, ...]  # July 21st, the 21st of July
 
 
 def _form(word: str) -> str:
     return " ".join(phrase_forms(word))
+
+
+_MARKS = re.compile("[\u064b-\u065f\u0670]")
+
+
+def _bare(word: str) -> str:
+    """A word as written, less its short vowels: جدًا and جداً are جدا."""
+    return _MARKS.sub("", word)
 
 
 @cache
@@ -101,7 +130,7 @@ def _words(language: str) -> _Words | None:
     sets = (
         words.this_year, words.last_year, words.next_year, words.part_of_month, words.part_of_week_set,
         words.days_offset_set, words.periods_set, words.past_periods_set, words.past_openers,
-        words.ordinal_days_set, words.two_word_months_set,
+        words.ordinal_days_set, words.two_word_months_set, words.hijri_months_set,
     )  # fmt: skip
     starters = frozenset().union(
         *(s.first_words() for s in sets),
@@ -170,11 +199,24 @@ def _build_words(language: str) -> _Words | None:
         year_suffixes={_form(k): v for k, v in data.get("year_suffixes", {}).items()},
         ago_before=frozenset(_form(x) for x in data.get("ago_before", [])),
         ago_relative_to=frozenset(_form(x) for x in data.get("ago_relative_to", [])),
-        not_dates=frozenset(_form(x) for x in data.get("not_dates", [])),
+        not_dates=frozenset(_bare(x) for x in data.get("not_dates", [])),
         starters=frozenset(),
         two_word_months={phrase_forms(k): v for k, v in data.get("two_word_months", {}).items()},
         two_word_months_set=PhraseSet(list(data.get("two_word_months", {}))),
         not_relative=PhraseSet(data.get("not_relative", [])),
+        not_date_after={
+            _form(k): frozenset(_form(x) for x in v) for k, v in data.get("not_date_after", {}).items()
+        },
+        calendar_words={_form(k): v for k, v in data.get("calendar_words", {}).items()},
+        year_qualifiers=frozenset(_form(x) for x in data.get("year_qualifiers", [])),
+        month_words=frozenset(_form(x) for x in data.get("month_words", [])),
+        date_linkers=frozenset(_form(x) for x in data.get("date_linkers", [])),
+        numeric_order=data.get("numeric_order", "dmy"),
+        hijri_months={phrase_forms(k): v for k, v in data.get("hijri_months", {}).items()},
+        hijri_months_set=PhraseSet(list(data.get("hijri_months", {}))),
+        hijri_years=tuple(data["hijri_years"]) if data.get("hijri_years") else None,
+        day_after_month=bool(data.get("day_after_month")),
+        day_suffixes=tuple(data.get("day_suffixes", [])),
         not_after_today=frozenset(f for x in data.get("ordinal_days", {}) for f in phrase_forms(x)[:1]),
         habitual=frozenset(
             _form(k)
@@ -224,7 +266,7 @@ def find_dates(
         ):
             i += 1  # most words start no date: skip the matchers
             continue
-        hit = _date_at(tokens, i, words, reference, i in forward)
+        hit = _date_at(text, tokens, i, words, reference, i in forward)
         if hit is None:
             i += 1
             continue
@@ -267,13 +309,31 @@ def _ranges(text: str, tokens: list[Token], hits: list[_Hit], w: _Words) -> list
         if year_end is not None:
             hit.end, hit.last = year_end
         prev = out[-1] if out else None
-        if prev is not None and prev.end is None and _joined(text, tokens, prev, hit, w):
+        if (
+            prev is not None
+            and prev.end is None
+            and len(prev.value) == len(hit.value)  # قبل 4 سنوات وحتى اليوم: two dates, not a period
+            and _joined(text, tokens, prev, hit, w)
+        ):
             if prev.relative and not hit.relative and len(prev.value) == len(hit.value) == 7:
                 prev.value = hit.value[:4] + prev.value[4:]
+            elif prev.relative and prev.value > hit.value:
+                prev.value = _before(prev.value, hit.value)
             prev.end, prev.last = hit.value, hit.last
             continue
         out.append(hit)
     return out
+
+
+def _before(start: str, end: str) -> str:
+    """A range's start, each end resolved on its own, moved before its end: ``يونيو/ يوليو``
+    with reference 2024-06-25 is 2023-06 to 2023-07, ``الاثنين - الثلاثاء`` on a Monday
+    starts the Monday before."""
+    if len(start) == 7:
+        return f"{int(end[:4]) - (start[4:] > end[4:]):04d}{start[4:]}"
+    if len(start) == 10 and 0 < (date.fromisoformat(start) - date.fromisoformat(end)).days < 7:
+        return (date.fromisoformat(start) - timedelta(weeks=1)).isoformat()
+    return start
 
 
 def _joined(text: str, tokens: list[Token], a: _Hit, b: _Hit, w: _Words) -> bool:
@@ -308,6 +368,16 @@ def _number(token: Token) -> int | None:
     return int(token.form) if token.form.isdigit() and token.form.isascii() else None
 
 
+def _day_number(token: Token, w: _Words) -> int | None:
+    """A day's number, with its ordinal letters where the language writes them (``21st``)."""
+    number = _number(token)
+    if number is None:
+        suffix = next((x for x in w.day_suffixes if token.form.endswith(x)), None)
+        digits = token.form[: -len(suffix)] if suffix else ""
+        number = int(digits) if digits.isdigit() and digits.isascii() and len(digits) <= 2 else None
+    return number
+
+
 def _month(token: Token, words: _Words) -> int | None:
     for reading in token.readings:
         if reading in words.months:
@@ -315,20 +385,25 @@ def _month(token: Token, words: _Words) -> int | None:
     return None
 
 
-def _date_at(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
-    if tokens[i].text in w.not_dates or tokens[i].form in w.not_dates:
+def _date_at(text: str, tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
+    if _bare(tokens[i].text) in w.not_dates:
         return None
+    after = w.not_date_after.get(tokens[i].form)
+    if after and i > 0 and any(r in after for r in tokens[i - 1].readings):
+        return None  # النائب العام السابق "the former attorney general", روسيا اليوم
     found = (
-        _days_offset(tokens, i, w, ref)
+        _days_offset(text, tokens, i, w, ref)
         or _part_of_week(tokens, i, w, ref)
         or _day_month_year(tokens, i, w, ref, forward)
-        or _weekday(tokens, i, w, ref, forward)
-        or _year(tokens, i, w)
+        or _weekday(text, tokens, i, w, ref, forward)
     )
     if found:
         return _Hit(*found)
     return (
-        _period(tokens, i, w, ref)
+        _numeric_date(text, tokens, i, w)
+        or _hijri_date(text, tokens, i, w, ref, forward)
+        or _year(text, tokens, i, w)
+        or _period(tokens, i, w, ref, forward)
         or _past_period(tokens, i, w, ref)
         or _ago(tokens, i, w, ref)
         or _ago_before(tokens, i, w, ref)
@@ -379,8 +454,187 @@ def _year_value(token: Token, w: _Words) -> int | None:
     if not digits.isdigit() or not digits.isascii() or calendar is None:
         return None
     if calendar == "hijri":
-        return int(int(digits) * 0.970229 + 621.5643 + 0.485)
+        return _hijri_year(int(digits))
     return int(digits)
+
+
+def _hijri_year(year: int) -> int:
+    """The Gregorian year most of a Hijri year falls in: 1436 -> 2015."""
+    return int(year * 0.970229 + 621.5643 + 0.485)
+
+
+def _raw_year(tokens: list[Token], k: int, w: _Words) -> tuple[int, str | None, int] | None:
+    """The digits of a year at ``k``, its calendar if written (``1436هـ``, ``1436 هـ``, ``2014 م``,
+    ``1436 للهجرة``) and the last token it takes."""
+    form = tokens[k].form
+    digits = form.rstrip("".join(w.year_suffixes))
+    if not digits.isdigit() or not digits.isascii():
+        return None
+    calendar = w.year_suffixes.get(form[len(digits) :]) if digits != form else None
+    if digits != form and calendar is None:
+        return None
+    last = k
+    if calendar is None and k + 1 < len(tokens) and tokens[k + 1].form in w.calendar_words:
+        calendar, last = w.calendar_words[tokens[k + 1].form], k + 1
+    return int(digits), calendar, last
+
+
+def _year_at(tokens: list[Token], k: int, w: _Words) -> tuple[int, int] | None:
+    """The Gregorian year written at ``k`` and the last token it takes."""
+    raw = _raw_year(tokens, k, w)
+    if raw is None:
+        return None
+    number, calendar, last = raw
+    return (_hijri_year(number) if calendar == "hijri" else number), last
+
+
+def _year_pair(text: str, tokens: list[Token], k: int, w: _Words) -> tuple[str, str, int] | None:
+    """``2014/2015``, ``2014-15``, ``1435/ 1436هـ``: a season, a school, fiscal or Hijri year that
+    spans two; both Hijri when the second is."""
+    first = _number(tokens[k])
+    if first is None or len(tokens[k].text) != 4 or k + 1 >= len(tokens):
+        return None
+    if text[tokens[k].end : tokens[k + 1].start].strip() not in ("/", "-", "–"):
+        return None
+    raw = _raw_year(tokens, k + 1, w)
+    if raw is None:
+        return None
+    second, calendar, last = raw
+    width = len(str(second))
+    if not (width == 4 and second == first + 1 or width == 2 and second == (first + 1) % 100):
+        return None
+    if calendar is None and w.hijri_years and w.hijri_years[0] <= first <= w.hijri_years[1]:
+        calendar = "hijri"  # 1435/1436
+    start = _hijri_year(first) if calendar == "hijri" else first
+    if not 1000 <= start < 2100:
+        return None
+    return f"{start:04d}", f"{start + 1:04d}", last
+
+
+_NUMERIC_DATE = re.compile(r"(\d{1,4}) ?([/.-]) ?(\d{1,2}) ?\2 ?(\d{1,4})(?!\d)")
+
+
+def _numeric_date(text: str, tokens: list[Token], i: int, w: _Words) -> _Hit | None:
+    """``21/7/2015``, ``2015-07-21``, ``4/9/1436هـ`` (Umm al-Qura, given as its Gregorian day).
+    The day and month order of a four-digit-last date is the language's (``numeric_order``)."""
+    token = tokens[i]
+    if not token.text[:1].isdigit():
+        return None
+    match = _NUMERIC_DATE.match(text, token.start)
+    if match is None:
+        return None
+    a, b, c = match.group(1), match.group(3), match.group(4)
+    if len(a) == 4:
+        year, month, day = int(a), int(b), int(c)
+    elif len(c) == 4:
+        day, month = (int(a), int(b)) if w.numeric_order == "dmy" else (int(b), int(a))
+        if month > 12 >= day:
+            day, month = month, day
+        year = int(c)
+    else:
+        return None
+    last = i
+    while last + 1 < len(tokens) and tokens[last + 1].start < match.end():
+        last += 1
+    raw = _raw_year(tokens, last, w) if len(c) == 4 else None
+    calendar = raw[1] if raw else None
+    if raw and raw[2] > last:
+        last = raw[2]
+    if calendar is None and w.hijri_years and w.hijri_years[0] <= year <= w.hijri_years[1]:
+        calendar = "hijri"  # 6 / 9 / 1436
+    if calendar == "hijri":
+        return _hijri_hit(i, last, year, month, day)
+    try:
+        return _Hit(i, last, date(year, month, day).isoformat(), False) if 1000 <= year <= 2100 else None
+    except ValueError:
+        return None
+
+
+def _hijri_hit(first: int, last: int, year: int, month: int, day: int) -> _Hit | None:
+    try:
+        day_ = Hijri(year, month, day).to_gregorian()
+    except (ValueError, OverflowError):
+        return None  # outside the Umm al-Qura table, or no such day
+    return _Hit(first, last, date(day_.year, day_.month, day_.day).isoformat(), False)
+
+
+def _hijri_date(
+    text: str, tokens: list[Token], i: int, w: _Words, ref: date, forward: bool, weekday: int | None = None
+) -> _Hit | None:
+    """``4 رمضان 1436هـ`` -> its Gregorian day, ``الرابع من شوال`` -> the last one (or the next
+    in a forward sentence), ``رمضان 1436هـ`` -> its first to last day. A Hijri month named with
+    neither day nor year is no date (رمضان is also the season, صفر also zero)."""
+    if not w.hijri_months:
+        return None
+    k, day = i, None
+    ordinal = _ordinal_day(tokens, k, w)
+    if ordinal is not None:
+        day, _, k = ordinal
+    elif (number := _number(tokens[k])) is not None and 1 <= number <= 30 and k + 1 < len(tokens):
+        if text[tokens[k].end : tokens[k + 1].start].strip():
+            return None  # 2 - صفر is a score
+        day, k = number, k + 1
+        if k + 1 < len(tokens) and tokens[k].form in w.day_of:
+            k += 1
+    named = k > i and tokens[k - 1].form in w.day_of  # 4 من صفر
+    if k + 1 < len(tokens) and any(r in w.month_words for r in tokens[k].readings):
+        k, named = k + 1, True
+    end = w.hijri_months_set.match_at(tokens, k) if k < len(tokens) else None
+    if end is None:
+        return None
+    ambiguous = tokens[k].form in w.ambiguous_months or tokens[k].readings[-1] in w.ambiguous_months
+    key = tuple(t.form for t in tokens[k : end + 1])
+    month = w.hijri_months.get(key) or w.hijri_months.get((tokens[k].readings[-1], *key[1:]))
+    if month is None:
+        return None
+    last = end
+    raw = _raw_year(tokens, last + 1, w) if last + 1 < len(tokens) else None
+    if ambiguous and not named and (raw is None or raw[1] != "hijri"):
+        return None  # 2 صفر, a score: صفر is a month only with its calendar, من or شهر
+    if raw is not None and 1300 <= raw[0] <= 1600 and raw[1] != "gregorian":
+        year, last = raw[0], raw[2]
+        if day is not None:
+            return _hijri_hit(i, last, year, month, day)
+        try:
+            start = Hijri(year, month, 1)
+            end_day = Hijri(year, month, start.month_length()).to_gregorian()
+            start_day = start.to_gregorian()
+        except (ValueError, OverflowError):
+            return None
+        return _Hit(i, last, start_day.isoformat(), False, end_day.isoformat())
+    if day is None:
+        return None
+    modifier = "after" if forward else "recent"
+    if last + 1 < len(tokens) and tokens[last + 1].form in w.month_after:
+        modifier, last = w.month_after[tokens[last + 1].form], last + 1
+    today = Gregorian(ref.year, ref.month, ref.day).to_hijri()
+    year = today.year
+    if modifier != "current":
+        year = _resolve_month_year(
+            date(today.year, today.month, min(today.day, 28)), month, modifier, min(day, 28)
+        )
+    hit = _hijri_hit(i, last, year, month, day)
+    if hit is not None and weekday is not None:
+
+        def resolve(y: int) -> date | None:
+            found = _hijri_hit(i, last, y, month, day)
+            return date.fromisoformat(found.value) if found else None
+
+        chosen = _named_weekday(resolve, year, weekday, ref)
+        hit.value = chosen.isoformat() if chosen else hit.value
+    if hit is not None:
+        hit.relative = True
+    return hit
+
+
+def _named_weekday(resolve: Callable[[int], date | None], year: int, weekday: int, ref: date) -> date | None:
+    """The day of a date written without its year whose weekday is the one named with it
+    (``الأحد الموافق 8 ذي القعدة``): the year resolved, or the one before or after it."""
+    day = resolve(year)
+    if day is None or day.weekday() == weekday:
+        return day
+    matches = [d for y in (year - 1, year + 1) if (d := resolve(y)) is not None and d.weekday() == weekday]
+    return min(matches, key=lambda d: abs((d - ref).days)) if matches else day
 
 
 def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
@@ -396,8 +650,10 @@ def _minus(ref: date, unit: str, count: int) -> date:
     return date(year, month, min(ref.day, 28))
 
 
-def _period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
-    """``last year`` -> 2023, ``earlier this month`` -> 2024-06, ``last week`` -> its Monday to Sunday."""
+def _period(tokens: list[Token], i: int, w: _Words, ref: date, forward: bool) -> _Hit | None:
+    """``last year`` -> 2023, ``earlier this month`` -> 2024-06, ``last week`` -> its Monday to Sunday;
+    ``this weekend`` is the nearer one (the one just past, up to a Wednesday) unless its
+    sentence points forward."""
     end = w.periods_set.match_at(tokens, i)
     if end is None:
         return None
@@ -412,6 +668,8 @@ def _period(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
         start = ref - timedelta(days=(ref.weekday() - w.week_start) % 7) + timedelta(weeks=offset)
         if unit == "weekend":
             start += timedelta(days=5)
+            if offset == 0 and start > ref and not forward and (start - ref).days >= (ref - start).days + 6:
+                start -= timedelta(weeks=1)  # the nearer weekend: "the attack this weekend" on a Wednesday
             return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=1)).isoformat())
         return _Hit(i, end, start.isoformat(), True, (start + timedelta(days=6)).isoformat())
     return _Hit(i, end, (ref + timedelta(days=offset)).isoformat(), True)
@@ -462,7 +720,9 @@ def _ago(tokens: list[Token], i: int, w: _Words, ref: date) -> _Hit | None:
     return _Hit(i, i + 2, value.get(unit, day.isoformat()), True)
 
 
-def _days_offset(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
+def _days_offset(
+    text: str, tokens: list[Token], i: int, w: _Words, ref: date
+) -> tuple[int, int, str, bool] | None:
     end = w.days_offset_set.match_at(tokens, i)
     if end is None:
         return None
@@ -472,7 +732,18 @@ def _days_offset(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int
     offset = w.days_offset.get(key)
     if offset is None:
         offset = w.days_offset.get((tokens[i].readings[-1], *key[1:]), 0)
-    return i, end, (ref + timedelta(days=offset)).isoformat(), True
+    day = ref + timedelta(days=offset)
+    weekday = (
+        next((w.weekdays[r] for r in tokens[end + 1].readings if r in w.weekdays), None)
+        if end + 1 < len(tokens) and not text[tokens[end].end : tokens[end + 1].start].strip()
+        else None
+    )
+    if weekday is not None:
+        # اليوم الثلاثاء: one date, the named day nearest (the reference may be a day off)
+        # (اليوم (الاثنين): the name an aside, a date of its own)
+        end += 1
+        day += timedelta(days=(weekday - day.weekday() + 3) % 7 - 3)
+    return i, end, day.isoformat(), True
 
 
 def _part_of_week(tokens: list[Token], i: int, w: _Words, ref: date) -> tuple[int, int, str, bool] | None:
@@ -503,20 +774,34 @@ def _day_month_year(
             return None  # every May
         if modifier_before in ("auto", "before"):
             first = i
-    day = _number(tokens[i]) if i < len(tokens) else None
+    day = _day_number(tokens[i], w) if i < len(tokens) else None
     last_day = None
     if day is not None and 1 <= day <= 31 and part is None:
         i += 1
+        if i + 1 < len(tokens) and tokens[i].form in w.day_of:
+            i += 1  # 21 من يوليو, 20 من الشهر الجاري
     else:
         day = None
         ordinal = _ordinal_day(tokens, i, w) if part is None and i < len(tokens) else None
         if ordinal is not None:  # الثالث من يونيو, السابع والثامن من تموز
             day, last_day, i = ordinal
+    if (
+        i + 1 < len(tokens)
+        and any(r in w.month_words for r in tokens[i].readings)
+        and (
+            _month(tokens[i + 1], w) is not None or w.two_word_months_set.match_at(tokens, i + 1) is not None
+        )
+    ):
+        i += 1  # نهاية شهر مايو, 21 من شهر يوليو
     two_words = w.two_word_months_set.match_at(tokens, i) if i < len(tokens) else None
     month: int | None
     if two_words is not None:
-        month = w.two_word_months[tuple(t.form for t in tokens[i : two_words + 1])]
+        month = _two_word_month(tokens, i, two_words, w)
+        if month is None:
+            return None
     elif i >= len(tokens) or (month := _month(tokens[i], w)) is None:
+        if day is not None and part is None and i < len(tokens) and tokens[i - 1].form in w.day_of:
+            return _day_of_month_period(tokens, first, i, day, w, ref)
         return None
     if i > 0 and tokens[i - 1].form in w.habitual:
         return None  # every May
@@ -526,22 +811,28 @@ def _day_month_year(
         last += 1  # one month by two names: يونيو (حزيران), شباط/فبراير, مارس آذار
     elif (
         last + 1 < len(tokens) and (paired := w.two_word_months_set.match_at(tokens, last + 1)) is not None
-    ) and (w.two_word_months[tuple(t.form for t in tokens[last + 1 : paired + 1])] == month):
+    ) and _two_word_month(tokens, last + 1, paired, w) == month:
         last = paired  # يناير (كانون الثاني)
-    if day is None and last + 1 < len(tokens) and (after := _number(tokens[last + 1])) and 1 <= after <= 31:
-        day, last = after, last + 1  # English order: March 5, 2024
+    if (
+        day is None
+        and w.day_after_month
+        and last + 1 < len(tokens)
+        and (after := _day_number(tokens[last + 1], w))
+        and 1 <= after <= 31
+    ):
+        day, last = after, last + 1  # English order: March 5, 2024 (not عقود أغسطس 13 سنتا)
     year, relative = None, True
     nxt = last + 1
     if (
         nxt + 1 < len(tokens)
         and any(r in w.year_words for r in tokens[nxt].readings)
         and _number(tokens[nxt]) is None
-        and (number := _year_value(tokens[nxt + 1], w))
-        and 1000 <= number <= 2100
+        and (marked := _year_at(tokens, nxt + 1, w))
+        and 1000 <= marked[0] <= 2100
     ):
-        year, relative, last = number, False, nxt + 1  # 5 أكتوبر عام 1976
-    elif nxt < len(tokens) and (number := _year_value(tokens[nxt], w)) and 1000 <= number <= 2100:
-        year, relative, last = number, False, nxt
+        year, relative, last = marked[0], False, marked[1]  # 5 أكتوبر عام 1976
+    elif nxt < len(tokens) and (marked := _year_at(tokens, nxt, w)) and 1000 <= marked[0] <= 2100:
+        year, relative, last = marked[0], False, marked[1]
     elif nxt < len(tokens):
         year, last = _year_modifier(tokens, nxt, w, ref, month, last, modifier_before)
     if (
@@ -558,7 +849,7 @@ def _day_month_year(
         return None
     if year is None:
         mode = (
-            modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "before")
+            modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "recent")
         )
         if mode == "after" and day is not None and part is None:
             mode = "nearest"  # a sentence about what is to come may still date a past day in it
@@ -572,6 +863,31 @@ def _day_month_year(
         except ValueError:
             return None
     return first, last, f"{year:04d}-{month:02d}", relative
+
+
+def _two_word_month(tokens: list[Token], i: int, end: int, w: _Words) -> int | None:
+    """``كانون الثاني``, and with a clitic on its first word: ``وتشرين الثاني``."""
+    key = tuple(t.form for t in tokens[i : end + 1])
+    return w.two_word_months.get(key) or w.two_word_months.get((tokens[i].readings[-1], *key[1:]))
+
+
+def _day_of_month_period(
+    tokens: list[Token], first: int, i: int, day: int, w: _Words, ref: date
+) -> tuple[int, int, str, bool] | None:
+    """``20 من الشهر الجاري``, ``الخامس عشر من الشهر الماضي``: a day of a month named by its
+    place relative to the reference."""
+    end = w.periods_set.match_at(tokens, i)
+    if end is None:
+        return None
+    key = tuple(t.form for t in tokens[i : end + 1])
+    unit, offset = w.periods.get(key) or w.periods.get((tokens[i].readings[-1], *key[1:]), ("day", 0))
+    if unit != "month":
+        return None
+    year, month = _shift_month(ref.year, ref.month, offset)
+    try:
+        return first, end, date(year, month, day).isoformat(), True
+    except ValueError:
+        return None
 
 
 def _ordinal_day(tokens: list[Token], i: int, w: _Words) -> tuple[int, int | None, int] | None:
@@ -605,13 +921,24 @@ def _year_modifier(
     return (_resolve_month_year(ref, month, before) if before not in (None, "auto", "before") else None), last
 
 
+def _replace_year(day: date, year: int) -> date | None:
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return None  # 29 February
+
+
+_SOON = 31  # days after the reference within which a day named without a year is the coming one
+
+
 def _safe_date(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, 28))
 
 
 def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | None = None) -> int:
     """The year of a month named without one. ``past`` / ``next``: strictly before / after
-    this month (مايو الماضي); ``before`` / ``after``: on or before / after the reference day."""
+    this month (مايو الماضي); ``before`` / ``after``: on or before / after the reference day;
+    ``recent``: as ``before``, but a day in the next few weeks is the coming one."""
     if modifier == "past":
         return ref.year if month < ref.month else ref.year - 1
     if modifier == "next":
@@ -619,6 +946,10 @@ def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | 
     if modifier == "nearest" and day is not None:
         options = [ref.year - 1, ref.year, ref.year + 1]
         return min(options, key=lambda y: abs((_safe_date(y, month, day) - ref).days))
+    if modifier == "recent":
+        if day is not None and 0 < (_safe_date(ref.year, month, day) - ref).days <= _SOON:
+            return ref.year  # a day in the next weeks: a day of last year would carry its year
+        modifier = "before"
     if modifier in ("before", "after"):
         this_year = (month, day or (1 if modifier == "before" else 31)) <= (ref.month, ref.day)
         if modifier == "after":
@@ -629,7 +960,7 @@ def _resolve_month_year(ref: date, month: int, modifier: str | None, day: int | 
 
 
 def _weekday(
-    tokens: list[Token], i: int, w: _Words, ref: date, forward: bool
+    text: str, tokens: list[Token], i: int, w: _Words, ref: date, forward: bool
 ) -> tuple[int, int, str, bool] | None:
     first, modifier = i, None
     if tokens[i].form in w.weekday_before and i + 1 < len(tokens):
@@ -637,10 +968,27 @@ def _weekday(
     weekday = next((w.weekdays[r] for r in tokens[i].readings if r in w.weekdays), None)
     if weekday is None or modifier == "habitual" or i > 0 and tokens[i - 1].form in w.habitual:
         return None  # every Tuesday is no date
+    before = first - 1 if modifier is not None else i - 1
+    if before >= 0 and w.weekday_before.get(tokens[before].form) == "auto":
+        before -= 1
+    if before >= 0 and tokens[before].form in w.habitual:
+        return None  # sometimes on Thursday, كل يوم جمعة
     if modifier in (None, "auto", "before"):
         first = i
-    if i + 1 < len(tokens) and (dated := _day_month_year(tokens, i + 1, w, ref, forward)):
-        return first, dated[1], dated[2], dated[3]  # Friday 13 December, Wednesday, Jan. 1, 2020
+    k = i + 1
+    if k + 1 < len(tokens) and tokens[k].form in w.date_linkers:
+        k += 1  # الاثنين الموافق 20 يوليو
+    if k < len(tokens) and (dated := _day_month_year(tokens, k, w, ref, forward)):
+        value = dated[2]
+        if dated[3] and len(value) == 10:  # no year written: the weekday tells which
+            day = date.fromisoformat(value)
+            chosen = _named_weekday(lambda y: _replace_year(day, y), day.year, weekday, ref)
+            value = chosen.isoformat() if chosen else value
+        return first, dated[1], value, dated[3]  # Friday 13 December, Wednesday, Jan. 1, 2020
+    if k < len(tokens) and (
+        hit := _numeric_date(text, tokens, k, w) or _hijri_date(text, tokens, k, w, ref, forward, weekday)
+    ):
+        return first, hit.last, hit.value, hit.relative  # الثلاثاء 21/7/2015, الأحد 4 رمضان 1436هـ
     last = i
     if i + 1 < len(tokens) and tokens[i + 1].form in w.weekday_after:
         modifier, last = w.weekday_after[tokens[i + 1].form], i + 1
@@ -655,18 +1003,52 @@ def _weekday(
     return first, last, day.isoformat(), True
 
 
-def _year(tokens: list[Token], i: int, w: _Words) -> tuple[int, int, str, bool] | None:
+def _year(text: str, tokens: list[Token], i: int, w: _Words) -> _Hit | None:
+    pair = _year_pair(text, tokens, i, w)
+    if pair is not None:
+        return _Hit(i, pair[2], pair[0], False, pair[1])
     bare = _bare_year(tokens, i, w)
     if bare is not None:
-        return i, i, f"{bare:04d}", False
-    if _number(tokens[i]) is None and (marked := _year_value(tokens[i], w)) and 1000 <= marked <= 2100:
-        return i, i, f"{marked:04d}", False  # 1436هـ, 2014م: the calendar's letter makes it a year
+        return None if _counts_range(tokens, i, bare, w) else _Hit(i, i, f"{bare:04d}", False)
+    marked = _raw_year(tokens, i, w)
+    if (
+        marked is not None
+        and marked[1] is not None
+        and (year := _year_at(tokens, i, w))
+        and 1000 <= year[0] <= 2100
+    ):
+        return _Hit(i, year[1], f"{year[0]:04d}", False)  # 1436هـ, 2014م: the calendar makes it a year
     if not any(r in w.year_words for r in tokens[i].readings) or i + 1 >= len(tokens):
         return None
-    number = _year_value(tokens[i + 1], w)
-    if number is None or not 1000 <= number <= 2100:
+    k = i + 1
+    if k + 1 < len(tokens) and tokens[k].form in w.year_qualifiers:
+        k += 1  # العام المالي 2013
+    if _numeric_date(text, tokens, k, w) is not None:
+        return None  # في 2015/07/21: the date, not its year
+    pair = _year_pair(text, tokens, k, w)
+    if pair is not None:
+        return _Hit(i, pair[2], pair[0], False, pair[1])
+    year = _year_at(tokens, k, w)
+    if year is None or not 1000 <= year[0] <= 2100 or _counts_range(tokens, year[1], year[0], w):
         return None
-    return i, i + 1, f"{number:04d}", False
+    return _Hit(i, year[1], f"{year[0]:04d}", False)
+
+
+def _counts_range(tokens: list[Token], last: int, first: int, w: _Words) -> bool:
+    """``بين 2000 و2500 إسترليني``, ``between 2000 and 3000``: a number joined to one that is
+    no later year makes a range of counts, not of years."""
+    if last + 1 >= len(tokens):
+        return False
+    nxt = tokens[last + 1]
+    second = None
+    if nxt.form in w.range_joiners and last + 2 < len(tokens):
+        second = _number(tokens[last + 2])
+    else:
+        joiner = next(
+            (j for j in w.range_joiners if nxt.form.startswith(j) and nxt.form[len(j) :].isdigit()), None
+        )
+        second = int(nxt.form[len(joiner) :]) if joiner else None
+    return second is not None and not first < second <= 2100
 
 
 def _bare_year(tokens: list[Token], i: int, w: _Words) -> int | None:

@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> Newsflow:
     if not settings.broker:
         raise ValueError("create_app needs a broker address (newsflow run starts one)")
     app = faust.App(settings.topic_prefix + settings.app_id, **faust_config(settings))
-    keep_every_record()
+    keep_every_record(app, settings)
     if settings.tansu_compat:
         hold_fetches_at_most(app, TANSU_FETCH_MAX_WAIT_MS)
         # Tansu answers ListOffsets wrongly when a record batch holds several records:

@@ -25,7 +25,7 @@ from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from faust.web.drivers.aiohttp import Web
 
-from streams.kafka_io import true_end_offsets
+from streams.kafka_io import first_record_from, true_end_offsets
 from streams.settings import Settings
 
 _log = logging.getLogger("newsflow.consumer")
@@ -227,8 +227,8 @@ def quiet_worker(app: faust.App, on_stop_signal: Callable[[], None], **options: 
 READ_SKIPPED_AGAIN_AFTER_S = 10.0
 
 
-def keep_every_record() -> None:
-    """Make Faust's consumer lose no record around a rebalance. Installed once per process.
+def keep_every_record(app: faust.App, settings: Settings) -> None:
+    """Make Faust's consumer lose no record around a rebalance.
 
     Faust (faust-streaming 0.15.3) loses records three ways, each seen in the
     fault tests as verdicts and embedded-page edges missing after a kill -9 or a
@@ -247,16 +247,18 @@ def keep_every_record() -> None:
     Guarded here: a fetched record below the read offset lowers it and is
     delivered; the commit waits at the first record no agent acknowledged (the
     partition's first offset while nothing is committed); and once later records
-    have been acknowledged for ``READ_SKIPPED_AGAIN_AFTER_S`` the partition is
-    read again from there. Reading again only repeats work every step allows.
-    Offsets the broker has no record at (transaction markers, compacted or
-    expired records) do not hold the commit: a fetch that starts past where the
-    partition was positioned tells Faust they are a gap (``Consumer._gap``).
+    have been acknowledged for ``READ_SKIPPED_AGAIN_AFTER_S`` the broker is asked
+    where the partition's next record is: offsets it has no record at
+    (transaction markers, compacted or expired records) become a gap Faust
+    commits through (``Consumer._gap``), and a record it has is read again.
+    Reading again only repeats work every step allows. The wrappers are
+    installed once per process; ``settings`` is the app's, for asking the broker.
     """
+    app.newsflow_settings = settings  # type: ignore[attr-defined]  # read by _read_again
     if getattr(Consumer, "_newsflow_wraps", None) is not None:
         return
     original_getmany, original_new_offset = Consumer.getmany, Consumer._new_offset
-    original_perform_seek, original_seek = Consumer.perform_seek, Consumer.seek
+    original_perform_seek = Consumer.perform_seek
 
     async def getmany(self: Consumer, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
         async for tp, message in delivered(self, original_getmany(self, timeout)):
@@ -279,66 +281,44 @@ def keep_every_record() -> None:
         await original_perform_seek(self)
         await _learn_first_offsets(self)
 
-    async def seek(self: Consumer, partition: TP, offset: int) -> None:
-        await original_seek(self, partition, offset)
-        _next_offsets(self)[partition] = offset
-
     Consumer.getmany = getmany  # type: ignore[method-assign]
     Consumer._new_offset = new_offset  # type: ignore[method-assign]
     Consumer.perform_seek = perform_seek  # type: ignore[method-assign]
-    Consumer.seek = seek  # type: ignore[method-assign]
-    Consumer._newsflow_wraps = (original_getmany, original_new_offset, original_perform_seek, original_seek)  # type: ignore[attr-defined]
-
-
-def _generation_map(consumer: Any, name: str) -> dict[TP, Any]:
-    """A per-partition map on ``consumer`` that starts empty in each consumer generation."""
-    generation = consumer.app.consumer_generation_id
-    held = getattr(consumer, name, None)
-    if held is None or held[0] != generation:
-        held = (generation, {})
-        setattr(consumer, name, held)
-    mapping: dict[TP, Any] = held[1]
-    return mapping
-
-
-def _first_offsets(consumer: Any) -> dict[TP, int]:
-    """Where each partition the group has committed nothing for begins."""
-    return _generation_map(consumer, "_newsflow_first_offsets")
-
-
-def _next_offsets(consumer: Any) -> dict[TP, int]:
-    """The offset each partition's next fetched record should have: where it was positioned, or read to."""
-    return _generation_map(consumer, "_newsflow_next_offsets")
+    Consumer._newsflow_wraps = (original_getmany, original_new_offset, original_perform_seek)  # type: ignore[attr-defined]
 
 
 async def delivered(consumer: Any, fetched: AsyncIterator[tuple[TP, Any]]) -> AsyncIterator[tuple[TP, Any]]:
-    """The fetched records, each made to pass the fetch loop's "already read" check; gaps noted."""
-    read, nexts = consumer._read_offset, _next_offsets(consumer)
+    """The fetched records, each made to pass the fetch loop's "already read" check."""
+    read = consumer._read_offset
     async for tp, message in fetched:
-        offset, last, expected = message.offset, read.get(tp), nexts.get(tp)
+        offset, last = message.offset, read.get(tp)
         if last is not None and offset < last:
             read[tp] = offset - 1 if offset > 0 else None
-        if expected is not None and offset > expected and consumer.app.topics.acks_enabled_for(tp.topic):
-            consumer._gap[tp].addi(expected, offset)  # the broker has no record there
-        nexts[tp] = offset + 1
         yield tp, message
 
 
+def _first_offsets(consumer: Any) -> dict[TP, int]:
+    """Where each partition the group has committed nothing for begins, in this consumer generation."""
+    generation = consumer.app.consumer_generation_id
+    held = getattr(consumer, "_newsflow_first_offsets", None)
+    if held is None or held[0] != generation:
+        held = (generation, {})
+        consumer._newsflow_first_offsets = held
+    offsets: dict[TP, int] = held[1]
+    return offsets
+
+
 async def _learn_first_offsets(consumer: Any) -> None:
-    assigned = [tp for tp in consumer.assignment() if consumer.app.topics.acks_enabled_for(tp.topic)]
-    uncommitted = [tp for tp in assigned if consumer._committed_offset.get(tp) is None]
-    firsts = _first_offsets(consumer)
+    uncommitted = [
+        tp
+        for tp in consumer.assignment()
+        if consumer._committed_offset.get(tp) is None and consumer.app.topics.acks_enabled_for(tp.topic)
+    ]
     if uncommitted:
         try:
-            firsts.update(await consumer.earliest_offsets(*uncommitted))
+            _first_offsets(consumer).update(await consumer.earliest_offsets(*uncommitted))
         except Exception as exc:  # the commit of these partitions waits for the next seek
             _log.warning("could not learn where %d partitions begin: %r", len(uncommitted), exc)
-    nexts = _next_offsets(consumer)
-    for tp in assigned:
-        start = consumer._committed_offset.get(tp)
-        start = firsts.get(tp) if start is None else start
-        if start is not None:
-            nexts[tp] = start
 
 
 def _skipped_since(consumer: Any) -> dict[TP, tuple[int, float]]:
@@ -359,10 +339,25 @@ def _read_again_if_skipped(consumer: Any, tp: TP, offset: int) -> None:
     if waiting or getattr(consumer.app, "rebalancing", False) or tp not in consumer.assignment():
         return
     skipped[tp] = (offset, now)
-    _log.warning("%s: offset %d was never processed while later ones were; reading it again", tp, offset)
-    task = asyncio.get_running_loop().create_task(consumer.seek(tp, offset))
+    task = asyncio.get_running_loop().create_task(_read_again(consumer, tp, offset))
     _pending.add(task)
     task.add_done_callback(_pending.discard)
+
+
+async def _read_again(consumer: Any, tp: TP, offset: int) -> None:
+    try:
+        first = await first_record_from(consumer.app.newsflow_settings, tp.topic, tp.partition, offset)
+    except Exception as exc:  # asked again at the next wait
+        _log.warning("%s: could not ask the broker for the record at offset %d: %r", tp, offset, exc)
+        return
+    if first is not None and first > offset:
+        consumer._gap[tp].addi(offset, first)
+        _log.info(
+            "%s: no record at offsets %d to %d (transaction markers or compaction)", tp, offset, first - 1
+        )
+        return
+    _log.warning("%s: offset %d was never processed while later ones were; reading it again", tp, offset)
+    await consumer.seek(tp, offset)
 
 
 _pending: set[asyncio.Task[None]] = set()

@@ -284,3 +284,36 @@ async def true_end_offsets(settings: Settings, listed: Mapping[Any, int]) -> dic
         return {tp: ends.get(TopicPartition(tp.topic, tp.partition), end) for tp, end in listed.items()}
     finally:
         await consumer.stop()
+
+
+async def first_record_from(settings: Settings, topic: str, partition: int, offset: int) -> int | None:
+    """The offset of the first record at or after ``offset`` in ``topic`` (its full name), None if none yet.
+
+    Offsets a partition has no record at (a transaction's control records,
+    records compacted or expired) are skipped by a fetch: asking tells them
+    apart from a record a consumer skipped.
+    """
+    tp = TopicPartition(topic, partition)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=_servers(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=100,
+        max_partition_fetch_bytes=max(2 * settings.max_message_bytes, 1_048_576),
+        **client_options(settings),
+    )
+    await consumer.start()
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, offset)
+        for _ in range(20):
+            records = (await consumer.getmany(tp, timeout_ms=250, max_records=1)).get(tp)
+            if records:
+                return int(records[0].offset)
+            highwater = consumer.highwater(tp)
+            if highwater is not None and await consumer.position(tp) >= highwater:
+                return None
+        return None
+    finally:
+        await consumer.stop()

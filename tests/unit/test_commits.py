@@ -23,11 +23,9 @@ def consumer(
     gap: tuple[int, int] | None = None,
     first: int | None = None,
     read: int | None = None,
-    positioned_at: int | None = None,
 ) -> SimpleNamespace:
     """The state Faust's consumer keeps, as the guards read it. ``first``: where the
-    partition begins, learnt at the last seek when the group had committed nothing;
-    ``positioned_at``: where the last seek put the partition."""
+    partition begins, learnt at the last seek when the group had committed nothing."""
     gaps: defaultdict[TP, IntervalTree] = defaultdict(IntervalTree)
     if gap is not None:
         gaps[TOPIC].addi(*gap)
@@ -43,11 +41,11 @@ def consumer(
         _read_offset=defaultdict(lambda: None, {TOPIC: read}),
         _gap=gaps,
         _newsflow_first_offsets=(GENERATION, {} if first is None else {TOPIC: first}),
-        _newsflow_next_offsets=(GENERATION, {} if positioned_at is None else {TOPIC: positioned_at}),
         app=SimpleNamespace(
             consumer_generation_id=GENERATION,
             rebalancing=False,
             topics=SimpleNamespace(acks_enabled_for=lambda topic: True),
+            newsflow_settings=None,
         ),
         assignment=lambda: {TOPIC},
         seek=seek,
@@ -56,7 +54,7 @@ def consumer(
 
 
 def new_offset(state: SimpleNamespace) -> int | None:
-    keep_every_record()
+    keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
     return Consumer._new_offset(state, TOPIC)  # type: ignore[arg-type]
 
 
@@ -107,20 +105,6 @@ def test_offsets_the_broker_never_had_do_not_hold_it_back():
     assert new_offset(consumer(committed=2, acked=[5, 6], gap=(2, 5))) == 7
 
 
-def test_a_fetch_that_starts_past_the_partitions_position_tells_of_offsets_the_broker_lacks():
-    # Positioned at 2 (the committed offset); the broker's first record is 4: offsets 2
-    # and 3 are a transaction's control records, or compacted away.
-    state = consumer(committed=2, positioned_at=2, read=2)
-    assert fetch(state, [4, 5]) == [4, 5]
-    state._acked[TOPIC] = [4, 5]
-    assert new_offset(state) == 6
-    # Fetched in order from where it stood: no gap, and a skipped record still holds.
-    state = consumer(committed=2, positioned_at=2, read=2)
-    assert fetch(state, [2, 3, 4]) == [2, 3, 4]
-    state._acked[TOPIC] = [3, 4]
-    assert new_offset(state) is None
-
-
 def test_while_nothing_is_committed_the_commit_waits_for_the_partitions_first_record():
     assert new_offset(consumer(committed=None, acked=[1, 2, 3], first=0)) is None
     assert new_offset(consumer(committed=None, acked=[0, 1, 2], first=0)) == 3
@@ -128,28 +112,46 @@ def test_while_nothing_is_committed_the_commit_waits_for_the_partitions_first_re
     assert new_offset(consumer(committed=None, acked=[0, 1, 2])) is None
 
 
-def test_a_skipped_record_is_read_again_once_later_ones_were_acknowledged_for_a_while(monkeypatch):
-    state = consumer(committed=2, acked=[3, 4])
+def stuck_for_a_while(state: SimpleNamespace, monkeypatch, first_record: int) -> list[int | None]:
+    """Commit attempts while record 2 goes unacknowledged and later ones are: what each returned.
+    The broker's first record from offset 2 on is ``first_record``."""
     clock = [100.0]
     monkeypatch.setattr(faust_internals.time, "monotonic", lambda: clock[0])
+
+    async def first_record_from(settings, topic, partition, offset):
+        assert (topic, partition, offset) == (TOPIC.topic, TOPIC.partition, 2)
+        return first_record
+
+    monkeypatch.setattr(faust_internals, "first_record_from", first_record_from)
     wait = faust_internals.READ_SKIPPED_AGAIN_AFTER_S
 
-    async def commits_at(*times: float) -> None:
-        for at in times:
+    async def commits() -> list[int | None]:
+        answers = []
+        for at in (100.0, 102.0, 100.0 + wait, 102.0 + wait, 104.0 + wait):
             clock[0] = at
-            assert new_offset(state) is None
-            await asyncio.sleep(0)
+            answers.append(new_offset(state))
+            for _ in range(3):
+                await asyncio.sleep(0)
+        return answers
 
-    asyncio.run(commits_at(100.0, 102.0))
-    assert state.seeks == []  # the records after it may still be on their way
-    asyncio.run(commits_at(100.0 + wait))
-    assert state.seeks == [(TOPIC, 2)]
-    asyncio.run(commits_at(102.0 + wait))
+    return asyncio.run(commits())
+
+
+def test_a_skipped_record_is_read_again_once_later_ones_were_acknowledged_for_a_while(monkeypatch):
+    state = consumer(committed=2, acked=[3, 4])
+    assert stuck_for_a_while(state, monkeypatch, first_record=2) == [None] * 5
     assert state.seeks == [(TOPIC, 2)]  # once per wait, not at every commit
 
 
+def test_offsets_the_broker_has_no_record_at_are_committed_through(monkeypatch):
+    # Offset 2 holds a transaction's control record: the broker's first record is 3.
+    state = consumer(committed=2, acked=[3, 4])
+    assert stuck_for_a_while(state, monkeypatch, first_record=3)[-2:] == [5, None]
+    assert state.seeks == []
+
+
 def test_installing_twice_wraps_once():
-    keep_every_record()
-    wrapped = Consumer._new_offset, Consumer.getmany, Consumer.perform_seek, Consumer.seek
-    keep_every_record()
-    assert (Consumer._new_offset, Consumer.getmany, Consumer.perform_seek, Consumer.seek) == wrapped
+    keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
+    wrapped = Consumer._new_offset, Consumer.getmany, Consumer.perform_seek
+    keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
+    assert (Consumer._new_offset, Consumer.getmany, Consumer.perform_seek) == wrapped

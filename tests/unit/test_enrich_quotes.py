@@ -36,3 +36,30 @@ def test_institution_speaks_when_no_person_does() -> None:
 def test_english_speaker_after_the_quote() -> None:
     text = '"We will not back down," Defense Secretary Lloyd Austin said on Tuesday.'
     assert _quotes(text, "en") == [("We will not back down,", "Lloyd Austin")]
+
+
+def test_a_speaker_named_again_by_part_of_the_name_speaks_under_the_full_name() -> None:
+    text = (
+        'استقبل الأمير بندر بن سلطان الوفد في الرياض. والأمير بندر قال أيضا "يعتمد الناس في منطقتي على الله".'
+    )
+    assert _quotes(text) == [("يعتمد الناس في منطقتي على الله", "بندر بن سلطان")]
+
+
+def test_a_short_quote_after_a_name_is_speech_when_a_reporting_verb_comes_first() -> None:
+    text = 'حدد رئيس الوزراء البريطاني ديفيد كاميرون ملامح خطته، وهي مسألة اعتبرها كاميرون "صراع جيلنا".'
+    assert _quotes(text) == [("صراع جيلنا", "ديفيد كاميرون")]
+
+
+def test_a_verb_after_the_next_quote_mark_belongs_to_that_quote() -> None:
+    text = (
+        'The scheme is open to all staff, spokesman Calvin Moore said. "It is a great benefit," '
+        'best for the team," Ms Bradley said.'
+    )
+    assert _quotes(text, "en")[0] == ("It is a great benefit,", "Calvin Moore")
+
+
+def test_a_quote_that_opens_its_sentence_takes_the_speaker_the_sentence_before_ends_on() -> None:
+    text = 'The outage ended on Monday, spokesman Frank Shaw said. "We are sorry for the trouble."'
+    assert _quotes(text, "en") == [("We are sorry for the trouble.", "Frank Shaw")]
+    reported = 'Frank Shaw said the outage ended after the update on Monday. "We are sorry for the trouble."'
+    assert _quotes(reported, "en") == [("We are sorry for the trouble.", None)]

@@ -15,6 +15,10 @@ then the clause after the quote (English: ``"...", she said``). A reporting
 verb whose subject is a pronoun (``he said``, ``she added``, or an Arabic verb
 with no name: ``وأضاف``) gives the quote to the last named speaker, else the
 last person named before it. ``X told Reuters`` (``subject_first_verbs``): X speaks.
+A verb after the next quote mark speaks that quote, not this one; a quote that opens its
+sentence with no verb after it is said by whom the sentence before ends on (``...,
+spokesman Calvin McDonald said. "Pawternity leave is ..."``). A speaker named by part of a
+name given in full earlier (``الأمير بندر`` after ``بندر بن سلطان``) speaks under the full name.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from streams.text import matching_form
 # Arabic text typed right to left often has the curly marks the other way round (” ... “).
 _PAIRS = {"«": "»", "“": '”"', "„": "“”", "‹": "›", '"': '"”', "”": "“”"}
 _CLOSING_FIRST = frozenset("”")
+_QUOTE_MARKS = frozenset("".join(_PAIRS) + "".join(_PAIRS.values()))
 # A quote still open at the end of its paragraph runs on (news leaves a quote that goes on
 # into the next paragraph open) when it is this long; a shorter one is a stray mark.
 MIN_OPEN_QUOTE = 40
@@ -98,6 +103,7 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     )
     names = [(m.start, m.end) for e in entities for m in e.mentions]
     mentions = sorted(mentions + _head_mentions(tokens, entities, mentions), key=lambda m: m.start)
+    mentions = _full_names(text, mentions, entities)
     quotes = []
     last_speaker: Entity | None = None
     previous_end = 0
@@ -105,7 +111,7 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         content = text[start:end].strip()
         if not content or any(s <= start and end <= e2 for s, e2 in names) or _is_name(start, end, names):
             continue
-        if _nickname(text, content, start, names):
+        if _nickname(text, tokens, rules, content, start, names):
             continue  # كيسنجر "الثعلب": a name's epithet, not speech
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
         if speaker is _UNNAMED:
@@ -134,14 +140,42 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
 _PRONOUN = Entity(type="person", name="", key="")
 # A speaker the text does not name (قال المتحدث إن ...): the quote has none.
 _UNNAMED = Entity(type="person", name="", key="-")
+# No reporting verb after the quote in its sentence.
+_NO_VERB = Entity(type="person", name="", key="?")
 MAX_NICKNAME_WORDS = 2
 
 
-def _nickname(text: str, content: str, start: int, names: list[tuple[int, int]]) -> bool:
-    """One or two quoted words right after a name: an epithet (كيسنجر "الثعلب")."""
+def _nickname(
+    text: str, tokens: list[Token], rules: _Reporting, content: str, start: int, names: list[tuple[int, int]]
+) -> bool:
+    """One or two quoted words right after a name: an epithet (كيسنجر "الثعلب"), unless a
+    reporting verb stands right before the name (اعتبرها كاميرون "صراع جيلنا": speech)."""
     if len(content.split()) > MAX_NICKNAME_WORDS:
         return False
-    return any(0 <= start - 1 - e <= 1 and not text[e : start - 1].strip() for _, e in names)
+    for s, e in names:
+        if 0 <= start - 1 - e <= 1 and not text[e : start - 1].strip():
+            before = [t for t in tokens if t.end <= s][-1:]
+            return not (before and rules.verbs.match_at(before, 0) is not None)
+    return False
+
+
+def _full_names(text: str, mentions: list[_Mention], entities: list[Entity]) -> list[_Mention]:
+    """A person named by part of a longer name speaks under that full name: the first person
+    the article names with those words and more (الأمير بندر after بندر بن سلطان, شي after
+    شي جين بينغ, as news gives a name in full first)."""
+    people = sorted(
+        ((e, set(phrase_forms(e.name))) for e in entities if e.type == "person" and e.mentions),
+        key=lambda p: p[0].mentions[0].start,
+    )
+    out = []
+    for m in mentions:
+        if m.entity.type == "person":
+            words = set(phrase_forms(text[m.start : m.end]))
+            fuller = next((e for e, names in people if words and words < names), None)
+            if fuller is not None:
+                m = _Mention(m.start, m.end, fuller)
+        out.append(m)
+    return out
 
 
 def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_Mention]) -> list[_Mention]:
@@ -170,6 +204,9 @@ def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_
 
 
 MAX_CONTINUATION_GAP = 120
+# Words a sentence may go on with after its reporting verb and speaker (on Monday, in a statement)
+# and still be the attribution of the quote that opens the next sentence.
+MAX_ATTRIBUTION_TAIL = 4
 
 
 def _continues(mentions: list[_Mention], speaker: Entity, since: int, q_start: int) -> bool:
@@ -204,7 +241,13 @@ def _is_name(start: int, end: int, names: list[tuple[int, int]]) -> bool:
 
 
 def _speaker(
-    text: str, tokens: list[Token], rules: _Reporting, mentions: list[_Mention], q_start: int, q_end: int
+    text: str,
+    tokens: list[Token],
+    rules: _Reporting,
+    mentions: list[_Mention],
+    q_start: int,
+    q_end: int,
+    follow: bool = True,
 ) -> Entity | None:
     sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, q_start)), default=0)
     before = [t for t in tokens if sentence_start <= t.start and t.end <= q_start]
@@ -233,8 +276,37 @@ def _speaker(
             return earlier[-1].entity
         return _PRONOUN
     if in_clause:
-        return in_clause[0].entity
-    return _after(text, tokens, rules, mentions, q_end)
+        return in_clause[0].entity if follow else None
+    if not follow:
+        return None
+    found = _after(text, tokens, rules, mentions, q_end)
+    if found is _NO_VERB:
+        opens = not before  # the quote opens its sentence
+        return _previous_sentence(text, tokens, rules, mentions, sentence_start) if opens else None
+    return found
+
+
+def _previous_sentence(
+    text: str, tokens: list[Token], rules: _Reporting, mentions: list[_Mention], sentence_start: int
+) -> Entity | None:
+    """A quote that opens its sentence, with no reporting verb after it, after a sentence that
+    names who speaks (``..., company spokesman Calvin McDonald said. "Pawternity leave is ..."``)."""
+    end = sentence_start - 1
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    if end <= 0:
+        return None
+    found = _speaker(text, tokens, rules, mentions, end, end, follow=False)
+    if found in (None, _PRONOUN, _UNNAMED):
+        return None
+    # The sentence ends on who said it (..., Calvin McDonald said on Monday.), not on what it
+    # reports (Tuckerman Babcock said Giessel's position on the dividend changed.).
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end)), default=0)
+    sentence = [t for t in tokens if start <= t.start and t.end <= end]
+    last_verb = max(k for k in range(len(sentence)) if rules.verbs.match_at(sentence, k) is not None)
+    named = [(m.start, m.end) for m in mentions if m.entity is found]
+    tail = [t for t in sentence[last_verb + 1 :] if not any(a <= t.start < b for a, b in named)]
+    return found if len(tail) <= MAX_ATTRIBUTION_TAIL else None
 
 
 def _prefer_person(mentions: list[_Mention]) -> Entity | None:
@@ -248,9 +320,11 @@ def _after(
 ) -> Entity | None:
     match = _SENTENCE_END.search(text, q_end)
     sentence_end = match.start() if match else len(text)
+    # "...," Ms Bradley said: a verb after another quote mark speaks that quote, not this one
+    sentence_end = next((i for i in range(q_end, sentence_end) if text[i] in _QUOTE_MARKS), sentence_end)
     after = [t for t in tokens if q_end <= t.start and t.end <= sentence_end]
     if not any(rules.verbs.match_at(after, k) is not None for k in range(len(after))):
-        return None
+        return _NO_VERB
     following = [m for m in mentions if q_end <= m.start and m.end <= sentence_end]
     found = _prefer_person(following)
     if found is None and any(t.form in rules.pronouns for t in after[:3]):

@@ -63,3 +63,17 @@ def test_a_quote_that_opens_its_sentence_takes_the_speaker_the_sentence_before_e
     assert _quotes(text, "en") == [("We are sorry for the trouble.", "Frank Shaw")]
     reported = 'Frank Shaw said the outage ended after the update on Monday. "We are sorry for the trouble."'
     assert _quotes(reported, "en") == [("We are sorry for the trouble.", None)]
+
+
+def test_a_pronoun_speaker_is_the_last_named_person_of_its_gender() -> None:
+    text = 'Ms Anna Weber met Mr Tom Baker on Monday. "We are united," she said. "It went well," he added.'
+    assert _quotes(text, "en") == [("We are united,", "Anna Weber"), ("It went well,", "Tom Baker")]
+    she = 'التقت المستشارة الألمانية أنغيلا ميركل الرئيس الأمريكي جو بايدن. وأضافت "المحادثات كانت جيدة".'
+    assert _quotes(she) == [("المحادثات كانت جيدة", "أنغيلا ميركل")]
+    he = 'التقى الرئيس الأمريكي جو بايدن المستشارة الألمانية أنغيلا ميركل. وقال "المحادثات كانت جيدة".'
+    assert _quotes(he) == [("المحادثات كانت جيدة", "جو بايدن")]
+
+
+def test_according_to_after_the_quote() -> None:
+    [(quote, speaker)] = _quotes('"المحادثات كانت جيدة"، وفقا لوزارة الخارجية المصرية.')
+    assert quote == "المحادثات كانت جيدة" and speaker is not None and "وزارة الخارجية المصرية" in speaker

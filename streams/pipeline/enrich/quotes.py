@@ -19,13 +19,19 @@ A verb after the next quote mark speaks that quote, not this one; a quote that o
 sentence with no verb after it is said by whom the sentence before ends on (``...,
 spokesman Calvin McDonald said. "Pawternity leave is ..."``). A speaker named by part of a
 name given in full earlier (``الأمير بندر`` after ``بندر بن سلطان``) speaks under the full name.
+A pronoun or a verb's person tells a gender (she, وأضافت: ``female_subjects`` /
+``male_subjects``); it goes to the last named person of that gender or of none the text
+tells (a given name or a word before the name: Ms, المستشارة, وقالت; ``lang/<xx>/gender.json``),
+else, when no one named fits, to the one it would go to with no gender.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from streams import lang
 from streams.pipeline.enrich.phrases import PhraseSet
@@ -52,6 +58,11 @@ class _Reporting:
     pronouns: frozenset[str]
     subject_first: PhraseSet
     titles: PhraseSet
+    # Gender of a speaker's pronoun or verb (she, وأضافت), of a word before a name (Ms, الوزيرة,
+    # وقالت) and of a given name: "f" or "m".
+    subject_gender: dict[str, str]
+    word_gender: dict[str, str]
+    name_gender: dict[str, str]
 
 
 @cache
@@ -59,6 +70,12 @@ def _reporting(language: str) -> _Reporting | None:
     data = lang.load(language, "reporting")
     if data is None:
         return None
+    gender = lang.load(language, "gender") or {}
+    subject_gender = _genders(data, "{}_subjects")
+    # A gendered reporting verb right before a name tells the name's gender (وقالت ماريا);
+    # a pronoun (she met John) does not.
+    one_word_verbs = {forms[0] for forms in map(phrase_forms, data["verbs"]) if len(forms) == 1}
+    verb_gender = {w: g for w, g in subject_gender.items() if w in one_word_verbs}
     return _Reporting(
         verbs=PhraseSet(data["verbs"]),
         complementizers=frozenset(f for c in data["complementizers"] for f in phrase_forms(c)),
@@ -66,7 +83,21 @@ def _reporting(language: str) -> _Reporting | None:
         pronouns=frozenset(f for p in data.get("pronouns", []) for f in phrase_forms(p)),
         subject_first=PhraseSet(data.get("subject_first_verbs", [])),
         titles=PhraseSet((lang.load(language, "titles") or {}).get("titles", [])),
+        subject_gender=subject_gender,
+        word_gender=verb_gender | _genders(gender, "{}"),
+        name_gender=_genders(gender, "{}_names"),
     )
+
+
+def _genders(data: dict[str, Any], key: str) -> dict[str, str]:
+    """``{matching form: "f" or "m"}`` of the one-word entries of two lists (``female``, ``male``)."""
+    found: dict[str, str] = {}
+    for gender, name in (("f", "female"), ("m", "male")):
+        for word in data.get(key.format(name), []):
+            forms = phrase_forms(word)
+            if len(forms) == 1:
+                found[forms[0]] = gender
+    return found
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -104,6 +135,7 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     names = [(m.start, m.end) for e in entities for m in e.mentions]
     mentions = sorted(mentions + _head_mentions(tokens, entities, mentions), key=lambda m: m.start)
     mentions = _full_names(text, mentions, entities)
+    genders = _person_genders(tokens, rules, mentions)
     quotes = []
     last_speaker: Entity | None = None
     previous_end = 0
@@ -116,8 +148,12 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
         if speaker is _UNNAMED:
             speaker = None
-        elif speaker is _PRONOUN:
-            speaker = _antecedent(mentions, last_speaker, previous_end, start)
+        elif _pronoun(speaker):
+            fits = _fits(genders, next(g for g, p in _BY_GENDER.items() if p is speaker))
+            # no one of that gender: the gender data or the text is wrong, not the attribution
+            speaker = _antecedent(mentions, last_speaker, previous_end, start, fits) or _antecedent(
+                mentions, last_speaker, previous_end, start
+            )
         elif (
             speaker is None
             and last_speaker is not None
@@ -136,8 +172,17 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     return quotes
 
 
-# A speaker the text names only by a pronoun or a verb's person (he said, وأضاف).
+# A speaker the text names only by a pronoun or a verb's person (he said, وأضاف), and its gender.
 _PRONOUN = Entity(type="person", name="", key="")
+_SHE = Entity(type="person", name="", key="f")
+_HE = Entity(type="person", name="", key="m")
+_BY_GENDER: dict[str | None, Entity] = {None: _PRONOUN, "f": _SHE, "m": _HE}
+
+
+def _pronoun(speaker: Entity | None) -> bool:
+    return any(speaker is p for p in _BY_GENDER.values())
+
+
 # A speaker the text does not name (قال المتحدث إن ...): the quote has none.
 _UNNAMED = Entity(type="person", name="", key="-")
 # No reporting verb after the quote in its sentence.
@@ -223,16 +268,55 @@ def _continues(mentions: list[_Mention], speaker: Entity, since: int, q_start: i
 
 
 def _antecedent(
-    mentions: list[_Mention], last_speaker: Entity | None, since: int, q_start: int
+    mentions: list[_Mention],
+    last_speaker: Entity | None,
+    since: int,
+    q_start: int,
+    fits: Callable[[Entity], bool] = lambda entity: True,
 ) -> Entity | None:
-    """Who "he" is: a person named since the last quote, else the last speaker, else the last person."""
-    people = [m for m in mentions if m.end <= q_start and m.entity.type == "person"]
+    """Who "he" is: a person it fits named since the last quote, else the last speaker, else
+    the last person it fits."""
+    people = [m for m in mentions if m.end <= q_start and m.entity.type == "person" and fits(m.entity)]
     named_since = [m for m in people if m.start >= since]
     if named_since:
         return named_since[-1].entity
-    if last_speaker is not None:
+    if last_speaker is not None and fits(last_speaker):
         return last_speaker
     return people[-1].entity if people else None
+
+
+MAX_GENDER_LOOKBACK = 4
+
+
+def _person_genders(tokens: list[Token], rules: _Reporting, mentions: list[_Mention]) -> dict[str, str]:
+    """``{entity key: "f" or "m"}`` of the people whose gender the text tells, and tells one way:
+    a given name, or a gendered word a few words before a mention with no other name or
+    complementizer between (Ms Bradley, المستشارة الألمانية أنغيلا ميركل, وقالت ماريا زاخاروفا)."""
+    votes: dict[str, set[str]] = {}
+    starts = {m.start for m in mentions}
+    index = {t.start: k for k, t in enumerate(tokens)}
+    for m in mentions:
+        if m.entity.type != "person":
+            continue
+        told = votes.setdefault(m.entity.key, set())
+        first = phrase_forms(m.entity.name)[:1]
+        if first and first[0] in rules.name_gender:
+            told.add(rules.name_gender[first[0]])
+        k = index.get(m.start)
+        for before in reversed(tokens[max(0, k - MAX_GENDER_LOOKBACK) : k] if k is not None else []):
+            if before.start in starts or before.readings[0] in rules.complementizers:
+                break
+            gender = next((rules.word_gender[r] for r in before.readings if r in rules.word_gender), None)
+            if gender:
+                told.add(gender)
+                break
+    return {key: next(iter(told)) for key, told in votes.items() if len(told) == 1}
+
+
+def _fits(genders: dict[str, str], gender: str | None) -> Callable[[Entity], bool]:
+    """Whether a pronoun of ``gender`` can stand for an entity (an organisation, or a person of
+    that gender or of none the text tells)."""
+    return lambda entity: gender is None or genders.get(entity.key, gender) == gender
 
 
 def _is_name(start: int, end: int, names: list[tuple[int, int]]) -> bool:
@@ -274,7 +358,10 @@ def _speaker(
         earlier = [m for m in in_clause if m.end <= before[verbs[-1]].start]
         if earlier:
             return earlier[-1].entity
-        return _PRONOUN
+        verb = verbs[-1]  # وأضافت tells she speaks; she added, the word before it
+        return _BY_GENDER[
+            _gender_of(rules, before[verb : verb + 1]) or _gender_of(rules, before[verb - 1 : verb])
+        ]
     if in_clause:
         return in_clause[0].entity if follow else None
     if not follow:
@@ -297,7 +384,7 @@ def _previous_sentence(
     if end <= 0:
         return None
     found = _speaker(text, tokens, rules, mentions, end, end, follow=False)
-    if found in (None, _PRONOUN, _UNNAMED):
+    if found is None or _pronoun(found) or found is _UNNAMED:
         return None
     # The sentence ends on who said it (..., Calvin McDonald said on Monday.), not on what it
     # reports (Tuckerman Babcock said Giessel's position on the dividend changed.).
@@ -327,6 +414,14 @@ def _after(
         return _NO_VERB
     following = [m for m in mentions if q_end <= m.start and m.end <= sentence_end]
     found = _prefer_person(following)
-    if found is None and any(t.form in rules.pronouns for t in after[:3]):
-        return _PRONOUN
+    pronoun = [t for t in after[:3] if t.form in rules.pronouns][:1]
+    if found is None and pronoun:
+        return _BY_GENDER[_gender_of(rules, pronoun)]
     return found
+
+
+def _gender_of(rules: _Reporting, words: list[Token]) -> str | None:
+    """The gender a subject pronoun or a reporting verb's person tells (she, وأضافت), if any."""
+    return next(
+        (rules.subject_gender[r] for t in words for r in t.readings if r in rules.subject_gender), None
+    )

@@ -8,10 +8,10 @@ from streams.pipeline.enrich.tokens import tokenize
 from streams.text import normalize_text
 
 
-def _quotes(text: str, language: str = "ar") -> list[tuple[str, str | None]]:
+def _quotes(text: str, language: str = "ar", tagger: bool = False) -> list[tuple[str, str | None]]:
     text = normalize_text(text)
     tokens = tokenize(text)
-    entities = find_entities(text, tokens, language, use_tagger=False)
+    entities = find_entities(text, tokens, language, use_tagger=tagger)
     return [(q.text, q.speaker) for q in find_quotes(text, tokens, language, entities)]
 
 
@@ -77,3 +77,8 @@ def test_a_pronoun_speaker_is_the_last_named_person_of_its_gender() -> None:
 def test_according_to_after_the_quote() -> None:
     [(quote, speaker)] = _quotes('"المحادثات كانت جيدة"، وفقا لوزارة الخارجية المصرية.')
     assert quote == "المحادثات كانت جيدة" and speaker is not None and "وزارة الخارجية المصرية" in speaker
+
+
+def test_a_short_given_name_makes_a_speaker_of_an_unknown_surname() -> None:
+    text = "فقد وصف ستيف بلادوين عالم الآثار بجامعة أكسفورد هذا الاكتشاف بأنه «حدث كبير»."
+    assert _quotes(text, tagger=True) == [("حدث كبير", "ستيف بلادوين")]

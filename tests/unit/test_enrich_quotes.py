@@ -82,3 +82,19 @@ def test_according_to_after_the_quote() -> None:
 def test_a_short_given_name_makes_a_speaker_of_an_unknown_surname() -> None:
     text = "فقد وصف ستيف بلادوين عالم الآثار بجامعة أكسفورد هذا الاكتشاف بأنه «حدث كبير»."
     assert _quotes(text, tagger=True) == [("حدث كبير", "ستيف بلادوين")]
+
+
+def test_a_capitalised_name_in_the_speaker_slot_is_a_person() -> None:
+    text = (
+        '"Secularism is no doctrine," Karlo Vemmik, a lawyer, has commented. "It is equality," Vemmik said.'
+    )
+    assert _quotes(text, "en") == [
+        ("Secularism is no doctrine,", "Karlo Vemmik"),
+        ("It is equality,", "Karlo Vemmik"),
+    ]
+    titled = '"We will not back down," Mr Karlo Vemmik said.'
+    assert _quotes(titled, "en") == [("We will not back down,", "Karlo Vemmik")]
+    assert _quotes('"We will not back down," Police said.', "en") == [("We will not back down,", None)]
+    text = normalize_text(text)
+    people = [e for e in find_entities(text, tokenize(text), "en", use_tagger=False) if e.type == "person"]
+    assert [(e.name, len(e.mentions)) for e in people] == [("Karlo Vemmik", 2)]

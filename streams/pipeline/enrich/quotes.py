@@ -22,7 +22,9 @@ name given in full earlier (``الأمير بندر`` after ``بندر بن سل
 A pronoun or a verb's person tells a gender (she, وأضافت: ``female_subjects`` /
 ``male_subjects``); it goes to the last named person of that gender or of none the text
 tells (a given name or a word before the name: Ms, المستشارة, وقالت; ``lang/<xx>/gender.json``),
-else, when no one named fits, to the one it would go to with no gender.
+else, when no one named fits, to the one it would go to with no gender. A capitalised name in
+the speaker slot after a quote (``"...," Timofei Shirokov, a lawyer, has commented``) is a
+person for the entity finder (``speaker_names``), known to it or not.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class _Reporting:
     pronouns: frozenset[str]
     subject_first: PhraseSet
     titles: PhraseSet
+    not_names: frozenset[str]
     # Gender of a speaker's pronoun or verb (she, وأضافت), of a word before a name (Ms, الوزيرة,
     # وقالت) and of a given name: "f" or "m".
     subject_gender: dict[str, str]
@@ -83,6 +86,12 @@ def _reporting(language: str) -> _Reporting | None:
         pronouns=frozenset(f for p in data.get("pronouns", []) for f in phrase_forms(p)),
         subject_first=PhraseSet(data.get("subject_first_verbs", [])),
         titles=PhraseSet((lang.load(language, "titles") or {}).get("titles", [])),
+        not_names=frozenset(
+            f
+            for w in (lang.load(language, "function_words") or {}).get("words", [])
+            + data.get("not_speakers", [])
+            for f in phrase_forms(w)
+        ),
         subject_gender=subject_gender,
         word_gender=verb_gender | _genders(gender, "{}"),
         name_gender=_genders(gender, "{}_names"),
@@ -116,6 +125,63 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
         spans.append((i + 1, end))
         i = end + 1
     return spans
+
+
+MAX_SPEAKER_NAME = 4
+# Words between a speaker's name and the reporting verb: an apposition between commas
+# (Timofei Shirokov, a lawyer, has commented) and one more word (has, also).
+MAX_APPOSITION = 6
+
+
+def speaker_names(text: str, tokens: list[Token], language: str | None) -> list[tuple[int, int]]:
+    """First and last token index of each capitalised name in the speaker slot after a quote,
+    which the entity finder may not know (``"...," Timofei Shirokov, a lawyer, has commented``,
+    ``"...," Hetteman said``): one to four capitalised words, then the reporting verb, right
+    after them or after an apposition between commas."""
+    rules = _reporting(language or "")
+    if rules is None:
+        return []
+    stop = rules.not_names
+    found = []
+    for _, end in quoted_spans(text):
+        k = next((i for i, t in enumerate(tokens) if t.start > end), len(tokens))
+        if k == len(tokens) or text[end + 1 : tokens[k].start].strip(" ,\u00a0"):
+            continue
+        while k < len(tokens) and (title := rules.titles.match_at(tokens, k)) is not None:
+            k = title + 1  # "...," Defense Secretary Lloyd Austin said: the name after the title
+        n = 0
+        while (
+            k + n < len(tokens)
+            and n < MAX_SPEAKER_NAME
+            and tokens[k + n].capitalised
+            and tokens[k + n].form not in stop
+            and (n == 0 or text[tokens[k + n - 1].end : tokens[k + n].start] == " ")
+        ):
+            n += 1
+        if n == 0 or k + n == len(tokens):
+            continue
+        last = k + n - 1
+        if _verb_follows(text, tokens, rules, last):
+            found.append((k, last))
+    return found
+
+
+def _verb_follows(text: str, tokens: list[Token], rules: _Reporting, last: int) -> bool:
+    """A reporting verb right after token ``last`` (one word may stand between: has said), or
+    after an apposition between commas (, a lawyer, has commented)."""
+    nxt = last + 1
+    gap = text[tokens[last].end : tokens[nxt].start]
+    if not gap.strip():
+        return any(rules.verbs.match_at(tokens, j) is not None for j in range(nxt, min(nxt + 2, len(tokens))))
+    if gap.strip() != ",":
+        return False
+    for j in range(nxt + 1, min(nxt + MAX_APPOSITION, len(tokens))):
+        between = text[tokens[j - 1].end : tokens[j].start].strip()
+        if between and between != ",":
+            return False
+        if between == ",":
+            return any(rules.verbs.match_at(tokens, i) is not None for i in range(j, min(j + 2, len(tokens))))
+    return False
 
 
 @dataclass(frozen=True, slots=True)

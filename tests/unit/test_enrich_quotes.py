@@ -98,3 +98,19 @@ def test_a_capitalised_name_in_the_speaker_slot_is_a_person() -> None:
     text = normalize_text(text)
     people = [e for e in find_entities(text, tokenize(text), "en", use_tagger=False) if e.type == "person"]
     assert [(e.name, len(e.mentions)) for e in people] == [("Karlo Vemmik", 2)]
+
+
+def test_a_statement_that_speaks_is_the_organisation_that_spoke_last() -> None:
+    text = (
+        "وقالت وزارة الداخلية في بيان إن «الوضع مستقر». وقال الوزير محمد علي إن «الوزارة تتابع الموقف». "
+        "وأكد البيان أن «التحقيق مستمر»."
+    )
+    speakers = [speaker for _, speaker in _quotes(text, tagger=True)]
+    assert speakers[0] == speakers[2] == "وزارة الداخلية" and "محمد" in (speakers[1] or "")
+    english = (
+        'Microsoft said on Monday that "the outage is over". "The inquiry goes on," the statement added.'
+    )
+    assert _quotes(english, "en") == [
+        ("the outage is over", "Microsoft"),
+        ("The inquiry goes on,", "Microsoft"),
+    ]

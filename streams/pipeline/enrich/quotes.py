@@ -24,7 +24,9 @@ A pronoun or a verb's person tells a gender (she, وأضافت: ``female_subject
 tells (a given name or a word before the name: Ms, المستشارة, وقالت; ``lang/<xx>/gender.json``),
 else, when no one named fits, to the one it would go to with no gender. A capitalised name in
 the speaker slot after a quote (``"...," Timofei Shirokov, a lawyer, has commented``) is a
-person for the entity finder (``speaker_names``), known to it or not.
+person for the entity finder (``speaker_names``), known to it or not. A statement that speaks
+(``وأكد البيان أن``, ``the statement added``; ``documents``) is the organisation that spoke
+last, unless another verb of the clause names a speaker (``وأوصى الغبان، بحسب البيان``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class _Reporting:
     subject_first: PhraseSet
     titles: PhraseSet
     not_names: frozenset[str]
+    documents: PhraseSet
     # Gender of a speaker's pronoun or verb (she, وأضافت), of a word before a name (Ms, الوزيرة,
     # وقالت) and of a given name: "f" or "m".
     subject_gender: dict[str, str]
@@ -92,6 +95,7 @@ def _reporting(language: str) -> _Reporting | None:
             + data.get("not_speakers", [])
             for f in phrase_forms(w)
         ),
+        documents=PhraseSet(data.get("documents", [])),
         subject_gender=subject_gender,
         word_gender=verb_gender | _genders(gender, "{}"),
         name_gender=_genders(gender, "{}_names"),
@@ -204,6 +208,7 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     genders = _person_genders(tokens, rules, mentions)
     quotes = []
     last_speaker: Entity | None = None
+    last_org_speaker: Entity | None = None
     previous_end = 0
     for start, end in quoted_spans(text):
         content = text[start:end].strip()
@@ -214,6 +219,8 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
         if speaker is _UNNAMED:
             speaker = None
+        elif speaker is _DOCUMENT:
+            speaker = last_org_speaker or last_speaker
         elif _pronoun(speaker):
             fits = _fits(genders, next(g for g, p in _BY_GENDER.items() if p is speaker))
             # no one of that gender: the gender data or the text is wrong, not the attribution
@@ -227,6 +234,8 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         ):
             speaker = last_speaker  # a quote that follows a quote with no one named between
         last_speaker = speaker or last_speaker
+        if speaker is not None and speaker.type == "org":
+            last_org_speaker = speaker
         previous_end = end
         quotes.append(
             Quote(
@@ -251,6 +260,9 @@ def _pronoun(speaker: Entity | None) -> bool:
 
 # A speaker the text does not name (قال المتحدث إن ...): the quote has none.
 _UNNAMED = Entity(type="person", name="", key="-")
+# The subject is a statement or a report the text mentioned (وأضاف البيان, the statement added):
+# the organisation that spoke last issued it, else the last speaker.
+_DOCUMENT = Entity(type="org", name="", key="doc")
 # No reporting verb after the quote in its sentence.
 _NO_VERB = Entity(type="person", name="", key="?")
 MAX_NICKNAME_WORDS = 2
@@ -409,6 +421,7 @@ def _speaker(
     verbs = [k for k in range(len(before)) if rules.verbs.match_at(before, k) is not None]
     in_clause = [m for m in mentions if clause_start <= m.start and m.end <= q_start]
     # A participle (موضحة أنّ ...) has no subject of its own: try each verb, last first.
+    document = False
     for k in reversed(verbs):
         if rules.subject_first.match_at(before, k) is not None:
             continue
@@ -417,9 +430,14 @@ def _speaker(
         chosen = _prefer_person([m for m in in_clause if verb_end <= m.start and m.end <= comp])
         if chosen:
             return chosen
-        subject = [t for t in before[k + 1 :] if t.start < comp][:1]
-        if subject and rules.titles.match_at(subject, 0) is not None:
+        subject = [t for t in before[k + 1 :] if t.start < comp]
+        if subject and rules.documents.match_at(subject, 0) is not None:
+            document = True  # وأضاف البيان أن: who issued it, unless another verb names a speaker
+            continue  # (وأوصى الغبان، بحسب البيان، بـ«...»: الغبان)
+        if subject and rules.titles.match_at(subject[:1], 0) is not None:
             return _UNNAMED  # قال المتحدث إن ...: an office, no name
+    if document:
+        return _DOCUMENT
     if verbs:
         earlier = [m for m in in_clause if m.end <= before[verbs[-1]].start]
         if earlier:
@@ -450,7 +468,7 @@ def _previous_sentence(
     if end <= 0:
         return None
     found = _speaker(text, tokens, rules, mentions, end, end, follow=False)
-    if found is None or _pronoun(found) or found is _UNNAMED:
+    if found is None or _pronoun(found) or found is _UNNAMED or found is _DOCUMENT:
         return None
     # The sentence ends on who said it (..., Calvin McDonald said on Monday.), not on what it
     # reports (Tuckerman Babcock said Giessel's position on the dividend changed.).
@@ -480,6 +498,10 @@ def _after(
         return _NO_VERB
     following = [m for m in mentions if q_end <= m.start and m.end <= sentence_end]
     found = _prefer_person(following)
+    if found is None and any(
+        rules.documents.match_at(after, k) is not None for k in range(min(2, len(after)))
+    ):
+        return _DOCUMENT  # "...," the statement added
     pronoun = [t for t in after[:3] if t.form in rules.pronouns][:1]
     if found is None and pronoun:
         return _BY_GENDER[_gender_of(rules, pronoun)]

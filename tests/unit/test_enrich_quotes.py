@@ -114,3 +114,10 @@ def test_a_statement_that_speaks_is_the_organisation_that_spoke_last() -> None:
         ("the outage is over", "Microsoft"),
         ("The inquiry goes on,", "Microsoft"),
     ]
+
+
+def test_an_outlet_spoken_to_is_not_the_speaker() -> None:
+    assert _quotes("وقال مسؤول أمريكي لرويترز إن «الاتفاق صامد».", tagger=True) == [("الاتفاق صامد", None)]
+    assert _quotes("وقالت وكالة الأنباء الفرنسية إن «الاتفاق صامد».", tagger=True) == [
+        ("الاتفاق صامد", "وكالة الأنباء الفرنسية")
+    ]

@@ -26,7 +26,8 @@ else, when no one named fits, to the one it would go to with no gender. A capita
 the speaker slot after a quote (``"...," Timofei Shirokov, a lawyer, has commented``) is a
 person for the entity finder (``speaker_names``), known to it or not. A statement that speaks
 (``وأكد البيان أن``, ``the statement added``; ``documents``) is the organisation that spoke
-last, unless another verb of the clause names a speaker (``وأوصى الغبان، بحسب البيان``).
+last, unless another verb of the clause names a speaker (``وأوصى الغبان، بحسب البيان``). An
+outlet with the preposition of address (``قال مسؤول لرويترز``; ``addressees``) is spoken to.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class _Reporting:
     titles: PhraseSet
     not_names: frozenset[str]
     documents: PhraseSet
+    addressees: frozenset[str]
     # Gender of a speaker's pronoun or verb (she, وأضافت), of a word before a name (Ms, الوزيرة,
     # وقالت) and of a given name: "f" or "m".
     subject_gender: dict[str, str]
@@ -96,6 +98,7 @@ def _reporting(language: str) -> _Reporting | None:
             for f in phrase_forms(w)
         ),
         documents=PhraseSet(data.get("documents", [])),
+        addressees=frozenset(f[0] for f in map(phrase_forms, data.get("addressees", [])) if f),
         subject_gender=subject_gender,
         word_gender=verb_gender | _genders(gender, "{}"),
         name_gender=_genders(gender, "{}_names"),
@@ -427,7 +430,13 @@ def _speaker(
             continue
         verb_end = before[k].end
         comp = next((t.start for t in before[k + 1 :] if t.readings[0] in rules.complementizers), q_start)
-        chosen = _prefer_person([m for m in in_clause if verb_end <= m.start and m.end <= comp])
+        chosen = _prefer_person(
+            [
+                m
+                for m in in_clause
+                if verb_end <= m.start and m.end <= comp and not _addressee(tokens, rules, m)
+            ]
+        )
         if chosen:
             return chosen
         subject = [t for t in before[k + 1 :] if t.start < comp]
@@ -478,6 +487,13 @@ def _previous_sentence(
     named = [(m.start, m.end) for m in mentions if m.entity is found]
     tail = [t for t in sentence[last_verb + 1 :] if not any(a <= t.start < b for a, b in named)]
     return found if len(tail) <= MAX_ATTRIBUTION_TAIL else None
+
+
+def _addressee(tokens: list[Token], rules: _Reporting, mention: _Mention) -> bool:
+    """The one spoken to, not the speaker: an outlet after the preposition of address
+    (قال مسؤول لرويترز, في تصريح لقناة الجزيرة; ``addressees`` with a clitic)."""
+    first = next((t for t in tokens if t.start == mention.start), None)
+    return first is not None and any(r in rules.addressees for r in first.readings[1:])
 
 
 def _prefer_person(mentions: list[_Mention]) -> Entity | None:

@@ -121,3 +121,11 @@ def test_an_outlet_spoken_to_is_not_the_speaker() -> None:
     assert _quotes("وقالت وكالة الأنباء الفرنسية إن «الاتفاق صامد».", tagger=True) == [
         ("الاتفاق صامد", "وكالة الأنباء الفرنسية")
     ]
+
+
+def test_participles_and_present_tense_verbs_report() -> None:
+    text = (
+        "وقال رئيس النادي الأهلي علاء عبد الصادق إن ناديه يرفض الفكرة. "
+        "متابعاً بأن «اتحاد الكرة يدير أموره بعشوائية». ويشير إلى أن «الأندية لم تستشر»."
+    )
+    assert [speaker for _, speaker in _quotes(text, tagger=True)] == ["علاء عبد الصادق", "علاء عبد الصادق"]

@@ -129,3 +129,13 @@ def test_participles_and_present_tense_verbs_report() -> None:
         "متابعاً بأن «اتحاد الكرة يدير أموره بعشوائية». ويشير إلى أن «الأندية لم تستشر»."
     )
     assert [speaker for _, speaker in _quotes(text, tagger=True)] == ["علاء عبد الصادق", "علاء عبد الصادق"]
+
+
+def test_a_title_alone_stands_for_the_person_named_with_it_before() -> None:
+    text = "وصل وزير الخارجية الأمريكي جون كيري إلى القاهرة. وقال الوزير الأمريكي إن «المحادثات جيدة»."
+    assert _quotes(text) == [("المحادثات جيدة", "جون كيري")]
+    english = (
+        'Chancellor Angela Merkel arrived on Monday. "The talks went well," the chancellor told reporters.'
+    )
+    assert _quotes(english, "en") == [("The talks went well,", "Angela Merkel")]
+    assert _quotes("قال المتحدث إن «المحادثات جيدة».") == [("المحادثات جيدة", None)]

@@ -28,6 +28,8 @@ person for the entity finder (``speaker_names``), known to it or not. A statemen
 (``وأكد البيان أن``, ``the statement added``; ``documents``) is the organisation that spoke
 last, unless another verb of the clause names a speaker (``وأوصى الغبان، بحسب البيان``). An
 outlet with the preposition of address (``قال مسؤول لرويترز``; ``addressees``) is spoken to.
+A title alone (``وتابع الوزير الأمريكي``, ``the chancellor said``) is the person named before
+with that title a few words ahead (``وزير الخارجية الأمريكي جون كيري``), else an office, unnamed.
 """
 
 from __future__ import annotations
@@ -444,7 +446,8 @@ def _speaker(
             document = True  # وأضاف البيان أن: who issued it, unless another verb names a speaker
             continue  # (وأوصى الغبان، بحسب البيان، بـ«...»: الغبان)
         if subject and rules.titles.match_at(subject[:1], 0) is not None:
-            return _UNNAMED  # قال المتحدث إن ...: an office, no name
+            # وتابع الوزير: the minister named before; قال المتحدث إن ...: an office, no name
+            return _titled(tokens, mentions, subject[0], q_start) or _UNNAMED
     if document:
         return _DOCUMENT
     if verbs:
@@ -489,6 +492,20 @@ def _previous_sentence(
     return found if len(tail) <= MAX_ATTRIBUTION_TAIL else None
 
 
+def _titled(tokens: list[Token], mentions: list[_Mention], title: Token, before: int) -> Entity | None:
+    """The person a title stands for (وتابع الوزير الأمريكي, the chancellor said): the last one
+    named before with that title a few words ahead of the name (وزير الخارجية الأمريكي جون كيري)."""
+    forms = set(title.readings)
+    index = {t.start: k for k, t in enumerate(tokens)}
+    for m in reversed([m for m in mentions if m.end <= before and m.entity.type == "person"]):
+        k = index.get(m.start)
+        if k is not None and any(
+            forms & set(t.readings) for t in tokens[max(0, k - MAX_GENDER_LOOKBACK) : k]
+        ):
+            return m.entity
+    return None
+
+
 def _addressee(tokens: list[Token], rules: _Reporting, mention: _Mention) -> bool:
     """The one spoken to, not the speaker: an outlet after the preposition of address
     (قال مسؤول لرويترز, في تصريح لقناة الجزيرة; ``addressees`` with a clitic)."""
@@ -518,6 +535,9 @@ def _after(
         rules.documents.match_at(after, k) is not None for k in range(min(2, len(after)))
     ):
         return _DOCUMENT  # "...," the statement added
+    title = next((t for t in after[:3] if rules.titles.match_at([t], 0) is not None), None)
+    if found is None and title is not None:
+        return _titled(tokens, mentions, title, q_end) or _UNNAMED  # "...," the chancellor said
     pronoun = [t for t in after[:3] if t.form in rules.pronouns][:1]
     if found is None and pronoun:
         return _BY_GENDER[_gender_of(rules, pronoun)]

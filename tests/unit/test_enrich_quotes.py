@@ -139,3 +139,12 @@ def test_a_title_alone_stands_for_the_person_named_with_it_before() -> None:
     )
     assert _quotes(english, "en") == [("The talks went well,", "Angela Merkel")]
     assert _quotes("قال المتحدث إن «المحادثات جيدة».") == [("المحادثات جيدة", None)]
+
+
+def test_x_tells_y_and_unnamed_sources_speak_unnamed() -> None:
+    text = 'Actor Kumud Mishra praises the director and tells Ahmedabad Mirror, "He is a wonderful director."'
+    assert _quotes(text, "en", tagger=True) == [("He is a wonderful director.", "Kumud Mishra")]
+    arabic = (
+        "وقال الوزير محمد علي إن «الوضع مستقر». وتؤكد مصادر طبية لـ«الشرق الأوسط» أن «المستشفى بلا كهرباء»."
+    )
+    assert _quotes(arabic, tagger=True)[1] == ("المستشفى بلا كهرباء", None)

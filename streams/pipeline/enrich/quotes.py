@@ -29,7 +29,8 @@ person for the entity finder (``speaker_names``), known to it or not. A statemen
 last, unless another verb of the clause names a speaker (``وأوصى الغبان، بحسب البيان``). An
 outlet with the preposition of address (``قال مسؤول لرويترز``; ``addressees``) is spoken to.
 A title alone (``وتابع الوزير الأمريكي``, ``the chancellor said``) is the person named before
-with that title a few words ahead (``وزير الخارجية الأمريكي جون كيري``), else an office, unnamed.
+with that title a few words ahead (``وزير الخارجية الأمريكي جون كيري``), else an office, unnamed;
+so are sources (``وتؤكد مصادر طبية``; ``unnamed_subjects``).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class _Reporting:
     not_names: frozenset[str]
     documents: PhraseSet
     addressees: frozenset[str]
+    unnamed: PhraseSet
     # Gender of a speaker's pronoun or verb (she, وأضافت), of a word before a name (Ms, الوزيرة,
     # وقالت) and of a given name: "f" or "m".
     subject_gender: dict[str, str]
@@ -100,6 +102,7 @@ def _reporting(language: str) -> _Reporting | None:
             for f in phrase_forms(w)
         ),
         documents=PhraseSet(data.get("documents", [])),
+        unnamed=PhraseSet(data.get("unnamed_subjects", [])),
         addressees=frozenset(f[0] for f in map(phrase_forms, data.get("addressees", [])) if f),
         subject_gender=subject_gender,
         word_gender=verb_gender | _genders(gender, "{}"),
@@ -445,6 +448,8 @@ def _speaker(
         if subject and rules.documents.match_at(subject, 0) is not None:
             document = True  # وأضاف البيان أن: who issued it, unless another verb names a speaker
             continue  # (وأوصى الغبان، بحسب البيان، بـ«...»: الغبان)
+        if subject and rules.unnamed.match_at(subject[:1], 0) is not None:
+            return _UNNAMED  # وتؤكد مصادر طبية أن ...: sources, no name
         if subject and rules.titles.match_at(subject[:1], 0) is not None:
             # وتابع الوزير: the minister named before; قال المتحدث إن ...: an office, no name
             return _titled(tokens, mentions, subject[0], q_start) or _UNNAMED

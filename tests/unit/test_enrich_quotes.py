@@ -148,3 +148,16 @@ def test_x_tells_y_and_unnamed_sources_speak_unnamed() -> None:
         "وقال الوزير محمد علي إن «الوضع مستقر». وتؤكد مصادر طبية لـ«الشرق الأوسط» أن «المستشفى بلا كهرباء»."
     )
     assert _quotes(arabic, tagger=True)[1] == ("المستشفى بلا كهرباء", None)
+
+
+def test_the_name_right_after_the_verb_speaks_and_a_relayed_source_speaks() -> None:
+    text = (
+        "وشددت هيئة كبار العلماء على ضرورة التواصل. وقالت الهيئة في تغريدات نشرها حساب "
+        'وزارة الداخلية عبر تويتر: "مجتمعنا سيبقى كما هو".'
+    )
+    assert _quotes(text, tagger=True) == [("مجتمعنا سيبقى كما هو", "هيئة كبار العلماء")]
+    relayed = (
+        'ونقلت هيئة الإذاعة البريطانية "بي بي سي" عن رئيس الوزراء ديفيد كاميرون القول إن '
+        '"بريطانيا ستواجه الحقيقة".'
+    )
+    assert _quotes(relayed, tagger=True) == [("بريطانيا ستواجه الحقيقة", "ديفيد كاميرون")]

@@ -30,7 +30,9 @@ last, unless another verb of the clause names a speaker (``وأوصى الغبا
 outlet with the preposition of address (``قال مسؤول لرويترز``; ``addressees``) is spoken to.
 A title alone (``وتابع الوزير الأمريكي``, ``the chancellor said``) is the person named before
 with that title a few words ahead (``وزير الخارجية الأمريكي جون كيري``), else an office, unnamed;
-so are sources (``وتؤكد مصادر طبية``; ``unnamed_subjects``).
+so are sources (``وتؤكد مصادر طبية``; ``unnamed_subjects``). A name right after the verb is
+its subject (``وقالت الهيئة ... عبر تويتر``); with a relaying verb the one relayed from speaks
+(``ونقلت هيئة الإذاعة البريطانية عن كاميرون``; ``relaying_verbs``, ``relayed_from``).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class _Reporting:
     documents: PhraseSet
     addressees: frozenset[str]
     unnamed: PhraseSet
+    relaying: PhraseSet
+    relayed_from: frozenset[str]
     # Gender of a speaker's pronoun or verb (she, وأضافت), of a word before a name (Ms, الوزيرة,
     # وقالت) and of a given name: "f" or "m".
     subject_gender: dict[str, str]
@@ -103,6 +107,8 @@ def _reporting(language: str) -> _Reporting | None:
         ),
         documents=PhraseSet(data.get("documents", [])),
         unnamed=PhraseSet(data.get("unnamed_subjects", [])),
+        relaying=PhraseSet(data.get("relaying_verbs", [])),
+        relayed_from=frozenset(f for w in data.get("relayed_from", []) for f in phrase_forms(w)),
         addressees=frozenset(f[0] for f in map(phrase_forms, data.get("addressees", [])) if f),
         subject_gender=subject_gender,
         word_gender=verb_gender | _genders(gender, "{}"),
@@ -310,7 +316,8 @@ def _full_names(text: str, mentions: list[_Mention], entities: list[Entity]) -> 
 
 
 def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_Mention]) -> list[_Mention]:
-    """An organisation named again by its first word alone (المرصد السوري ... أوضح المرصد):
+    """An organisation named again by its first word alone (المرصد السوري ... أوضح المرصد,
+    هيئة كبار العلماء ... وقالت الهيئة):
     a mention for finding speakers, when only one organisation of the article starts so."""
     heads: dict[str, list[Entity]] = {}
     for entity in entities:
@@ -323,7 +330,8 @@ def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_
     covered = [(m.start, m.end) for m in mentions]
     found = []
     for token in tokens:
-        owners = heads.get(token.form)
+        # the head with the article or a clitic (وقالت الهيئة after هيئة كبار العلماء)
+        owners = next((heads[r] for r in token.readings if r in heads), None)
         if (
             owners
             and len(owners) == 1
@@ -435,16 +443,22 @@ def _speaker(
             continue
         verb_end = before[k].end
         comp = next((t.start for t in before[k + 1 :] if t.readings[0] in rules.complementizers), q_start)
-        chosen = _prefer_person(
-            [
-                m
-                for m in in_clause
-                if verb_end <= m.start and m.end <= comp and not _addressee(tokens, rules, m)
-            ]
-        )
+        subject = [t for t in before[k + 1 :] if t.start < comp]
+        if rules.relaying.match_at(before, k) is not None:
+            # ونقلت هيئة الإذاعة البريطانية عن كاميرون القول: the one quoted speaks
+            source = next((t for t in subject if t.form in rules.relayed_from), None)
+            if source is not None:
+                verb_end = source.end
+                subject = [t for t in subject if t.start > source.start]
+        named = [
+            m for m in in_clause if verb_end <= m.start and m.end <= comp and not _addressee(tokens, rules, m)
+        ]
+        # a name right after the verb is its subject (وقالت الهيئة في تغريدات ... عبر تويتر);
+        # after a title, the person (قال المتحدث باسم وزارة الدفاع، بات رايدر)
+        chosen = next((m.entity for m in named if subject and m.start == subject[0].start), None)
+        chosen = chosen or _prefer_person(named)
         if chosen:
             return chosen
-        subject = [t for t in before[k + 1 :] if t.start < comp]
         if subject and rules.documents.match_at(subject, 0) is not None:
             document = True  # وأضاف البيان أن: who issued it, unless another verb names a speaker
             continue  # (وأوصى الغبان، بحسب البيان، بـ«...»: الغبان)

@@ -39,23 +39,21 @@ def test_english_speaker_after_the_quote() -> None:
 
 
 def test_a_speaker_named_again_by_part_of_the_name_speaks_under_the_full_name() -> None:
-    text = (
-        'استقبل الأمير بندر بن سلطان الوفد في الرياض. والأمير بندر قال أيضا "يعتمد الناس في منطقتي على الله".'
-    )
-    assert _quotes(text) == [("يعتمد الناس في منطقتي على الله", "بندر بن سلطان")]
+    text = 'استقبل الأمير فيصل بن خالد الوفد في أبها. والأمير فيصل قال أيضا "نرحب بالضيوف في المنطقة".'
+    assert _quotes(text) == [("نرحب بالضيوف في المنطقة", "فيصل بن خالد")]
 
 
 def test_a_short_quote_after_a_name_is_speech_when_a_reporting_verb_comes_first() -> None:
-    text = 'حدد رئيس الوزراء البريطاني ديفيد كاميرون ملامح خطته، وهي مسألة اعتبرها كاميرون "صراع جيلنا".'
-    assert _quotes(text) == [("صراع جيلنا", "ديفيد كاميرون")]
+    text = 'حدد رئيس الوزراء الكندي جاستن ترودو ملامح خطته، وهي مسألة اعتبرها ترودو "معركة عصرنا".'
+    assert _quotes(text) == [("معركة عصرنا", "جاستن ترودو")]
 
 
 def test_a_verb_after_the_next_quote_mark_belongs_to_that_quote() -> None:
     text = (
-        'The scheme is open to all staff, spokesman Calvin Moore said. "It is a great benefit," '
-        'best for the team," Ms Bradley said.'
+        'The plan is open to all members, spokesman Oliver Grant said. "It helps every family," '
+        'good for the town," Ms Lane said.'
     )
-    assert _quotes(text, "en")[0] == ("It is a great benefit,", "Calvin Moore")
+    assert _quotes(text, "en")[0] == ("It helps every family,", "Oliver Grant")
 
 
 def test_a_quote_that_opens_its_sentence_takes_the_speaker_the_sentence_before_ends_on() -> None:
@@ -80,17 +78,15 @@ def test_according_to_after_the_quote() -> None:
 
 
 def test_a_short_given_name_makes_a_speaker_of_an_unknown_surname() -> None:
-    text = "فقد وصف ستيف بلادوين عالم الآثار بجامعة أكسفورد هذا الاكتشاف بأنه «حدث كبير»."
-    assert _quotes(text, tagger=True) == [("حدث كبير", "ستيف بلادوين")]
+    text = "ورأى ستيف بلادوين عالم الفلك بمرصد باريس هذا الاكتشاف «حدثا كبيرا»."
+    assert _quotes(text, tagger=True) == [("حدثا كبيرا", "ستيف بلادوين")]
 
 
 def test_a_capitalised_name_in_the_speaker_slot_is_a_person() -> None:
-    text = (
-        '"Secularism is no doctrine," Karlo Vemmik, a lawyer, has commented. "It is equality," Vemmik said.'
-    )
+    text = '"The rules are unclear," Karlo Vemmik, a lawyer, has commented. "They need work," Vemmik said.'
     assert _quotes(text, "en") == [
-        ("Secularism is no doctrine,", "Karlo Vemmik"),
-        ("It is equality,", "Karlo Vemmik"),
+        ("The rules are unclear,", "Karlo Vemmik"),
+        ("They need work,", "Karlo Vemmik"),
     ]
     titled = '"We will not back down," Mr Karlo Vemmik said.'
     assert _quotes(titled, "en") == [("We will not back down,", "Karlo Vemmik")]
@@ -125,10 +121,10 @@ def test_an_outlet_spoken_to_is_not_the_speaker() -> None:
 
 def test_participles_and_present_tense_verbs_report() -> None:
     text = (
-        "وقال رئيس النادي الأهلي علاء عبد الصادق إن ناديه يرفض الفكرة. "
-        "متابعاً بأن «اتحاد الكرة يدير أموره بعشوائية». ويشير إلى أن «الأندية لم تستشر»."
+        "وقال رئيس النادي الأهلي محمود الخطيب إن ناديه يرفض القرار. "
+        "متابعاً بأن «الاتحاد لم يستشر الأندية». ويشير إلى أن «الموسم سيتأثر»."
     )
-    assert [speaker for _, speaker in _quotes(text, tagger=True)] == ["علاء عبد الصادق", "علاء عبد الصادق"]
+    assert [speaker for _, speaker in _quotes(text, tagger=True)] == ["محمود الخطيب", "محمود الخطيب"]
 
 
 def test_a_title_alone_stands_for_the_person_named_with_it_before() -> None:
@@ -142,22 +138,17 @@ def test_a_title_alone_stands_for_the_person_named_with_it_before() -> None:
 
 
 def test_x_tells_y_and_unnamed_sources_speak_unnamed() -> None:
-    text = 'Actor Kumud Mishra praises the director and tells Ahmedabad Mirror, "He is a wonderful director."'
-    assert _quotes(text, "en", tagger=True) == [("He is a wonderful director.", "Kumud Mishra")]
-    arabic = (
-        "وقال الوزير محمد علي إن «الوضع مستقر». وتؤكد مصادر طبية لـ«الشرق الأوسط» أن «المستشفى بلا كهرباء»."
-    )
+    text = 'Actor Ravi Kapoor praises the director and tells Mumbai Mirror, "He is a patient director."'
+    assert _quotes(text, "en", tagger=True) == [("He is a patient director.", "Ravi Kapoor")]
+    arabic = "وقال الوزير محمد علي إن «الوضع مستقر». وتؤكد مصادر طبية لصحيفة عكاظ أن «المستشفى بلا كهرباء»."
     assert _quotes(arabic, tagger=True)[1] == ("المستشفى بلا كهرباء", None)
 
 
 def test_the_name_right_after_the_verb_speaks_and_a_relayed_source_speaks() -> None:
     text = (
-        "وشددت هيئة كبار العلماء على ضرورة التواصل. وقالت الهيئة في تغريدات نشرها حساب "
-        'وزارة الداخلية عبر تويتر: "مجتمعنا سيبقى كما هو".'
+        "وأعلنت هيئة الهلال الأحمر عن حملة جديدة. "
+        'وقالت الهيئة ردا على سؤال النائب خالد العتيبي: "الحملة تبدأ غدا".'
     )
-    assert _quotes(text, tagger=True) == [("مجتمعنا سيبقى كما هو", "هيئة كبار العلماء")]
-    relayed = (
-        'ونقلت هيئة الإذاعة البريطانية "بي بي سي" عن رئيس الوزراء ديفيد كاميرون القول إن '
-        '"بريطانيا ستواجه الحقيقة".'
-    )
-    assert _quotes(relayed, tagger=True) == [("بريطانيا ستواجه الحقيقة", "ديفيد كاميرون")]
+    assert _quotes(text, tagger=True) == [("الحملة تبدأ غدا", "هيئة الهلال الأحمر")]
+    relayed = 'ونقلت قناة الجزيرة عن وزارة الصحة المصرية قولها إن "الوضع تحت السيطرة".'
+    assert _quotes(relayed, tagger=True) == [("الوضع تحت السيطرة", "وزارة الصحة المصرية")]

@@ -17,22 +17,22 @@ with no name: ``وأضاف``) gives the quote to the last named speaker, else th
 last person named before it. ``X told Reuters`` (``subject_first_verbs``): X speaks.
 A verb after the next quote mark speaks that quote, not this one; a quote that opens its
 sentence with no verb after it is said by whom the sentence before ends on (``...,
-spokesman Calvin McDonald said. "Pawternity leave is ..."``). A speaker named by part of a
-name given in full earlier (``الأمير بندر`` after ``بندر بن سلطان``) speaks under the full name.
+spokesman Oliver Grant said. "The plan helps ..."``). A speaker named by part of a name
+given in full earlier (``الأمير فيصل`` after ``فيصل بن خالد``) speaks under the full name.
 A pronoun or a verb's person tells a gender (she, وأضافت: ``female_subjects`` /
 ``male_subjects``); it goes to the last named person of that gender or of none the text
 tells (a given name or a word before the name: Ms, المستشارة, وقالت; ``lang/<xx>/gender.json``),
 else, when no one named fits, to the one it would go to with no gender. A capitalised name in
-the speaker slot after a quote (``"...," Timofei Shirokov, a lawyer, has commented``) is a
+the speaker slot after a quote (``"...," Karlo Vemmik, a lawyer, has commented``) is a
 person for the entity finder (``speaker_names``), known to it or not. A statement that speaks
 (``وأكد البيان أن``, ``the statement added``; ``documents``) is the organisation that spoke
-last, unless another verb of the clause names a speaker (``وأوصى الغبان، بحسب البيان``). An
+last, unless another verb of the clause names a speaker (``وأوصى العتيبي، بحسب البيان``). An
 outlet with the preposition of address (``قال مسؤول لرويترز``; ``addressees``) is spoken to.
 A title alone (``وتابع الوزير الأمريكي``, ``the chancellor said``) is the person named before
 with that title a few words ahead (``وزير الخارجية الأمريكي جون كيري``), else an office, unnamed;
 so are sources (``وتؤكد مصادر طبية``; ``unnamed_subjects``). A name right after the verb is
 its subject (``وقالت الهيئة ... عبر تويتر``); with a relaying verb the one relayed from speaks
-(``ونقلت هيئة الإذاعة البريطانية عن كاميرون``; ``relaying_verbs``, ``relayed_from``).
+(``ونقلت الوكالة عن الوزير``; ``relaying_verbs``, ``relayed_from``).
 """
 
 from __future__ import annotations
@@ -147,14 +147,14 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 
 MAX_SPEAKER_NAME = 4
 # Words between a speaker's name and the reporting verb: an apposition between commas
-# (Timofei Shirokov, a lawyer, has commented) and one more word (has, also).
+# (Karlo Vemmik, a lawyer, has commented) and one more word (has, also).
 MAX_APPOSITION = 6
 
 
 def speaker_names(text: str, tokens: list[Token], language: str | None) -> list[tuple[int, int]]:
     """First and last token index of each capitalised name in the speaker slot after a quote,
-    which the entity finder may not know (``"...," Timofei Shirokov, a lawyer, has commented``,
-    ``"...," Hetteman said``): one to four capitalised words, then the reporting verb, right
+    which the entity finder may not know (``"...," Karlo Vemmik, a lawyer, has commented``,
+    ``"...," Vemmik said``): one to four capitalised words, then the reporting verb, right
     after them or after an apposition between commas."""
     rules = _reporting(language or "")
     if rules is None:
@@ -286,7 +286,7 @@ def _nickname(
     text: str, tokens: list[Token], rules: _Reporting, content: str, start: int, names: list[tuple[int, int]]
 ) -> bool:
     """One or two quoted words right after a name: an epithet (كيسنجر "الثعلب"), unless a
-    reporting verb stands right before the name (اعتبرها كاميرون "صراع جيلنا": speech)."""
+    reporting verb stands right before the name (اعتبرها ترودو "معركة عصرنا": speech)."""
     if len(content.split()) > MAX_NICKNAME_WORDS:
         return False
     for s, e in names:
@@ -298,8 +298,8 @@ def _nickname(
 
 def _full_names(text: str, mentions: list[_Mention], entities: list[Entity]) -> list[_Mention]:
     """A person named by part of a longer name speaks under that full name: the first person
-    the article names with those words and more (الأمير بندر after بندر بن سلطان, شي after
-    شي جين بينغ, as news gives a name in full first)."""
+    the article names with those words and more (الأمير فيصل after فيصل بن خالد, ماكرون
+    after إيمانويل ماكرون, as news gives a name in full first)."""
     people = sorted(
         ((e, set(phrase_forms(e.name))) for e in entities if e.type == "person" and e.mentions),
         key=lambda p: p[0].mentions[0].start,
@@ -317,7 +317,7 @@ def _full_names(text: str, mentions: list[_Mention], entities: list[Entity]) -> 
 
 def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_Mention]) -> list[_Mention]:
     """An organisation named again by its first word alone (المرصد السوري ... أوضح المرصد,
-    هيئة كبار العلماء ... وقالت الهيئة):
+    هيئة الهلال الأحمر ... وقالت الهيئة):
     a mention for finding speakers, when only one organisation of the article starts so."""
     heads: dict[str, list[Entity]] = {}
     for entity in entities:
@@ -330,7 +330,7 @@ def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_
     covered = [(m.start, m.end) for m in mentions]
     found = []
     for token in tokens:
-        # the head with the article or a clitic (وقالت الهيئة after هيئة كبار العلماء)
+        # the head with the article or a clitic (وقالت الهيئة after هيئة الهلال الأحمر)
         owners = next((heads[r] for r in token.readings if r in heads), None)
         if (
             owners
@@ -385,7 +385,7 @@ MAX_GENDER_LOOKBACK = 4
 def _person_genders(tokens: list[Token], rules: _Reporting, mentions: list[_Mention]) -> dict[str, str]:
     """``{entity key: "f" or "m"}`` of the people whose gender the text tells, and tells one way:
     a given name, or a gendered word a few words before a mention with no other name or
-    complementizer between (Ms Bradley, المستشارة الألمانية أنغيلا ميركل, وقالت ماريا زاخاروفا)."""
+    complementizer between (Ms Lane, المستشارة الألمانية أنغيلا ميركل, وقالت ماريا زاخاروفا)."""
     votes: dict[str, set[str]] = {}
     starts = {m.start for m in mentions}
     index = {t.start: k for k, t in enumerate(tokens)}
@@ -445,7 +445,7 @@ def _speaker(
         comp = next((t.start for t in before[k + 1 :] if t.readings[0] in rules.complementizers), q_start)
         subject = [t for t in before[k + 1 :] if t.start < comp]
         if rules.relaying.match_at(before, k) is not None:
-            # ونقلت هيئة الإذاعة البريطانية عن كاميرون القول: the one quoted speaks
+            # ونقلت الوكالة عن الوزير قوله: the one quoted speaks
             source = next((t for t in subject if t.form in rules.relayed_from), None)
             if source is not None:
                 verb_end = source.end
@@ -453,7 +453,7 @@ def _speaker(
         named = [
             m for m in in_clause if verb_end <= m.start and m.end <= comp and not _addressee(tokens, rules, m)
         ]
-        # a name right after the verb is its subject (وقالت الهيئة في تغريدات ... عبر تويتر);
+        # a name right after the verb is its subject (وقالت الهيئة ردا على سؤال النائب خالد العتيبي);
         # after a title, the person (قال المتحدث باسم وزارة الدفاع، بات رايدر)
         chosen = next((m.entity for m in named if subject and m.start == subject[0].start), None)
         chosen = chosen or _prefer_person(named)
@@ -461,7 +461,7 @@ def _speaker(
             return chosen
         if subject and rules.documents.match_at(subject, 0) is not None:
             document = True  # وأضاف البيان أن: who issued it, unless another verb names a speaker
-            continue  # (وأوصى الغبان، بحسب البيان، بـ«...»: الغبان)
+            continue  # (وأوصى العتيبي، بحسب البيان، بـ«...»: العتيبي)
         if subject and rules.unnamed.match_at(subject[:1], 0) is not None:
             return _UNNAMED  # وتؤكد مصادر طبية أن ...: sources, no name
         if subject and rules.titles.match_at(subject[:1], 0) is not None:
@@ -492,7 +492,7 @@ def _previous_sentence(
     text: str, tokens: list[Token], rules: _Reporting, mentions: list[_Mention], sentence_start: int
 ) -> Entity | None:
     """A quote that opens its sentence, with no reporting verb after it, after a sentence that
-    names who speaks (``..., company spokesman Calvin McDonald said. "Pawternity leave is ..."``)."""
+    names who speaks (``..., company spokesman Oliver Grant said. "The plan helps ..."``)."""
     end = sentence_start - 1
     while end > 0 and text[end - 1].isspace():
         end -= 1
@@ -501,8 +501,8 @@ def _previous_sentence(
     found = _speaker(text, tokens, rules, mentions, end, end, follow=False)
     if found is None or _pronoun(found) or found is _UNNAMED or found is _DOCUMENT:
         return None
-    # The sentence ends on who said it (..., Calvin McDonald said on Monday.), not on what it
-    # reports (Tuckerman Babcock said Giessel's position on the dividend changed.).
+    # The sentence ends on who said it (..., Oliver Grant said on Monday.), not on what it
+    # reports (Anna Lane said the council's position on the budget changed.).
     start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end)), default=0)
     sentence = [t for t in tokens if start <= t.start and t.end <= end]
     last_verb = max(k for k in range(len(sentence)) if rules.verbs.match_at(sentence, k) is not None)
@@ -543,7 +543,7 @@ def _after(
 ) -> Entity | None:
     match = _SENTENCE_END.search(text, q_end)
     sentence_end = match.start() if match else len(text)
-    # "...," Ms Bradley said: a verb after another quote mark speaks that quote, not this one
+    # "...," Ms Lane said: a verb after another quote mark speaks that quote, not this one
     sentence_end = next((i for i in range(q_end, sentence_end) if text[i] in _QUOTE_MARKS), sentence_end)
     after = [t for t in tokens if q_end <= t.start and t.end <= sentence_end]
     if not any(rules.verbs.match_at(after, k) is not None for k in range(len(after))):

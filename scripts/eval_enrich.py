@@ -345,9 +345,13 @@ def _score_values(
         for a, b in _occurrences(text, surface):
             if not any(x <= a and b <= y for x, y, _ in gold_spans):
                 gold_spans.append((a, b, value))
-    guess_spans, cursor = [], {}
+    guess_spans: list[tuple[int, int, tuple]] = []
+    cursor: dict[str, int] = {}
     for surface, value in guess:
+        # the first occurrence not inside one already placed: `2020` after `Jan. 1, 2020`
         start = text.find(surface, cursor.get(surface, 0))
+        while start != -1 and any(a < start + len(surface) and start < b for a, b, _ in guess_spans):
+            start = text.find(surface, start + 1)
         if start != -1:
             cursor[surface] = start + 1
             guess_spans.append((start, start + len(surface), value))

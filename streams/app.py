@@ -18,9 +18,9 @@ from streams import metrics
 from streams.agents import register_agents
 from streams.faust_internals import (
     aiohttp_app,
-    commit_only_acknowledged_offsets,
     fetch_broker_metadata,
     hold_fetches_at_most,
+    keep_every_record,
     recover_tables_exactly,
 )
 from streams.pipeline.steps import StepContext
@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> Newsflow:
     if not settings.broker:
         raise ValueError("create_app needs a broker address (newsflow run starts one)")
     app = faust.App(settings.topic_prefix + settings.app_id, **faust_config(settings))
-    commit_only_acknowledged_offsets()
+    keep_every_record()
     if settings.tansu_compat:
         hold_fetches_at_most(app, TANSU_FETCH_MAX_WAIT_MS)
         # Tansu answers ListOffsets wrongly when a record batch holds several records:

@@ -50,3 +50,143 @@ def test_no_year_out_of_a_count() -> None:
 
 def test_ambiguous_month_needs_a_number() -> None:
     assert _dates("زار آب المدينة") == []
+
+
+def _found(text: str, language: str = "ar") -> list[tuple[str, str, str | None]]:
+    found, _ = find_dates(text, tokenize(text), language, REF)
+    return [(d.text, d.value, d.end) for d in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("وصل الوفد في 21/7/2015", ("21/7/2015", "2015-07-21", None)),
+        ("وصل الوفد بتاريخ 21-07-2015م", ("21-07-2015م", "2015-07-21", None)),
+        ("وصل الوفد في 2015/07/21", ("2015/07/21", "2015-07-21", None)),
+        ("arrived on 7/21/2015", ("7/21/2015", "2015-07-21", None)),
+        ("صدر النظام في 4/2/1436هـ", ("4/2/1436هـ", "2014-11-26", None)),
+        ("نشر يوم 6 / 9 / 1436 في الصحف", ("6 / 9 / 1436", "2015-06-23", None)),
+        ("في 4 رمضان 1436هـ", ("4 رمضان 1436هـ", "2015-06-21", None)),
+        ("في الخامس من شوال 1436 هـ", ("الخامس من شوال 1436 هـ", "2015-07-21", None)),
+        ("في رمضان 1436هـ", ("رمضان 1436هـ", "2015-06-18", "2015-07-16")),
+        ("يبدأ في 8 من ذي القعدة", ("8 من ذي القعدة", "2024-05-16", None)),
+        ("عام 1436 هـ", ("عام 1436 هـ", "2015", None)),
+        ("سنة 1436 للهجرة", ("سنة 1436 للهجرة", "2015", None)),
+        ("في موسم 2014/2015", ("2014/2015", "2014", "2015")),
+        ("في الموسم 2014-15", ("2014-15", "2014", "2015")),
+        ("للعام الجامعي 1435/ 1436هـ", ("للعام الجامعي 1435/ 1436هـ", "2014", "2015")),
+        ("العام الدراسي 1436 - 1437", ("العام الدراسي 1436 - 1437", "2015", "2016")),
+        ("منخفضة عن العام المالي 2013", ("العام المالي 2013", "2013", None)),
+    ],
+)
+def test_numeric_hijri_and_two_year_dates(text: str, expected: tuple[str, str, str | None]) -> None:
+    language = "en" if text.isascii() else "ar"
+    assert expected in _found(text, language)
+
+
+def test_a_score_and_a_word_are_no_dates() -> None:
+    assert _found("فاز الفريق 2 - صفر على ضيفه") == []
+    assert _found("وهو أمر ضروري جدًا") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("أعلن اليوم الثلاثاء", [("اليوم الثلاثاء", "2024-06-25", None)]),
+        ("وصل أمس الأول الأحد", [("أمس الأول الأحد", "2024-06-23", None)]),
+        ("أعلنت أول من أمس الأحد", [("أول من أمس الأحد", "2024-06-23", None)]),
+        ("يصل غدا الأربعاء", [("غدا الأربعاء", "2024-06-26", None)]),
+        # the reference a day off: the named day wins
+        ("قال اليوم الاثنين إن", [("اليوم الاثنين", "2024-06-24", None)]),
+        # the name in brackets is an aside, a date of its own
+        ("حدد اليوم (الثلاثاء) ملامح", [("اليوم", "2024-06-25", None), ("الثلاثاء", "2024-06-25", None)]),
+    ],
+)
+def test_a_relative_day_and_its_weekday_are_one_date(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("التقيا يوم الأحد الموافق 16 يونيو", ("الأحد الموافق 16 يونيو", "2024-06-16", None)),
+        ("يوم الأحد الموافق 8 ذي القعدة", ("الأحد الموافق 8 ذي القعدة", "2023-05-28", None)),
+        ("الثلاثاء 21/7/2015", ("الثلاثاء 21/7/2015", "2015-07-21", None)),
+        ("وقع في 21 من شهر مايو", ("21 من شهر مايو", "2024-05-21", None)),
+        ("في العشرين من الشهر الجاري", ("العشرين من الشهر الجاري", "2024-06-20", None)),
+        ("في 5 من الشهر الماضي", ("5 من الشهر الماضي", "2024-05-05", None)),
+        ("في نهاية شهر مايو الماضي", ("نهاية شهر مايو الماضي", "2024-05", None)),
+        # a day in the next weeks is the coming one; further on, last year's
+        ("مناظرة تلفزيونية في 10 يوليو", ("10 يوليو", "2024-07-10", None)),
+        ("مناظرة تلفزيونية في 30 يوليو", ("30 يوليو", "2023-07-30", None)),
+        ("بين أكتوبر وتشرين الثاني", ("وتشرين الثاني", "2023-11", None)),
+    ],
+)
+def test_weekday_with_its_date_and_days_of_a_month(text: str, expected: tuple) -> None:
+    assert expected in _found(text)
+
+
+def test_a_range_joins_two_ends_of_one_precision() -> None:
+    assert _found("من عام 2006 وحتى عام 2014") == [("عام 2006 وحتى عام 2014", "2006", "2014")]
+    assert _found("منذ الثورة قبل 4 سنوات وحتى اليوم") == [
+        ("قبل 4 سنوات", "2020", None),
+        ("اليوم", "2024-06-25", None),
+    ]
+
+
+def test_month_then_number_is_a_day_only_in_english() -> None:
+    assert _found("ونزلت عقود الخام لشهر أغسطس 13 سنتا") == [("أغسطس", "2023-08", None)]
+    assert ("March 5", "2024-03-05", None) in _found("He said on March 5 that", "en")
+
+
+def test_this_weekend_is_the_nearer_one_unless_the_sentence_points_forward() -> None:
+    assert _found("An attack this weekend led to strikes.", "en") == [
+        ("this weekend", "2024-06-22", "2024-06-23")
+    ]
+    assert _found("They will meet this weekend.", "en") == [("this weekend", "2024-06-29", "2024-06-30")]
+    assert _found("This weekend is going to be busy.", "en") == [("This weekend", "2024-06-29", "2024-06-30")]
+    text = "An attack this weekend led to strikes."
+    found, _ = find_dates(
+        text, tokenize(text), "en", date(2024, 6, 27)
+    )  # a Thursday: the coming one is nearer
+    assert [(d.value, d.end) for d in found] == [("2024-06-29", "2024-06-30")]
+
+
+def test_habitual_weekdays_are_no_dates() -> None:
+    assert _found("They sue every Tuesday and sometimes on Thursday.", "en") == []
+    assert _found("يصلي كل يوم جمعة") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The deal was signed on July 21st, 2015.", ("July 21st, 2015", "2015-07-21", None)),
+        ("The deal was signed on the 3rd of May 2015.", ("3rd of May 2015", "2015-05-03", None)),
+    ],
+)
+def test_english_days_with_their_ordinal_letters(text: str, expected: tuple) -> None:
+    assert expected in _found(text, "en")
+
+
+def test_date_words_in_names_and_ranges_of_counts_are_no_dates() -> None:
+    assert _found("وصفته قناة «روسيا اليوم» بأنه") == []
+    assert _found("قال النائب العام السابق إن") == []
+    assert _found("إيجار شقة بين 2000 و2500 إسترليني") == []
+    assert _found("rent between 2000 and 3000 dollars", "en") == []
+    assert _found("نما الاقتصاد العام الماضي") == [("العام الماضي", "2023", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ليل الأحد / الاثنين", [("الأحد / الاثنين", "2024-06-23", "2024-06-24")]),
+        # on a Monday, the night of Monday to Tuesday is last week's
+        ("ليل الاثنين - الثلاثاء", [("الاثنين - الثلاثاء", "2024-06-17", "2024-06-18")]),
+        ("في يونيو/ يوليو", [("يونيو/ يوليو", "2023-06", "2023-07")]),
+        ("نشرته قبل أمس الحكومة", [("قبل أمس", "2024-06-22", None)]),
+        ("قالت في بيان الليلة قبل الماضية", [("الليلة قبل الماضية", "2024-06-22", None)]),
+    ],
+)
+def test_a_range_starts_before_it_ends(text: str, expected: list) -> None:
+    found, _ = find_dates(text, tokenize(text), "ar", date(2024, 6, 24))  # a Monday
+    assert [(d.text, d.value, d.end) for d in found] == expected

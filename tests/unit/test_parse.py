@@ -116,4 +116,5 @@ def test_utf8_text_round_trips(text: str) -> None:
             "unsupported_schema_version",
         }
     else:
-        assert page.body == text or page.body_format == "html"
+        # A byte-order mark opening the payload marks its encoding, it is not text.
+        assert page.body == text.removeprefix("\ufeff") or page.body_format == "html"

@@ -1,0 +1,148 @@
+"""Dates mentioned in an article, resolved against its reference date.
+
+Month and weekday names come from CLDR through babel, for every locale listed
+in ``lang/<xx>/dates.json`` (يناير and كانون الثاني and جانفي are all January);
+relative words (الماضي، الجاري، المقبل، منتصف، مطلع، أمس; last, next) are data
+too. Each value carries its real precision: ``12 مايو الماضي`` is a day
+(``2024-05-12``), ``منتصف مايو الماضي`` a month (``2024-05``), ``عام 2014`` a
+year. A bare four-digit number is a year only after a year word or a month,
+so ``1000 جندي`` stays a quantity.
+
+Numeric dates (``21/7/2015``, ``2015-07-21``; day and month in the language's order) and
+Hijri ones (``4 رمضان 1436هـ``, ``6/9/1436``) are given as their Gregorian day, the latter
+through the Umm al-Qura table (hijridate); a Hijri month with its year is its first to last
+day, two years written as one (``2014/2015``, ``1435/ 1436هـ``) a period. A relative day and
+its weekday are one date (``اليوم الثلاثاء``), and a weekday picks the year of a date written
+without one (``الأحد الموافق 8 ذي القعدة``).
+
+Why not dateparser: it finds no span, reports no precision and returns nothing
+for the modified forms (``12 مايو الماضي``), which are the common ones in news.
+
+Resolution, with reference Tuesday 2024-06-25, as a reader would: a month or
+weekday without a year is the latest one on or before the reference (news
+speaks of the past): ``الثلاثاء`` -> 2024-06-25, ``August`` -> 2023-08, unless its
+sentence points forward (``will``, ``next``, ``المقبل``, ``lang/<xx>/dates.json``
+"forward"): ``will meet in August`` -> 2024-08; a day in the next few weeks
+(``in a debate on 10 July``) is the coming one, as last year's would carry its
+year. ``مايو الماضي`` -> 2024-05; ``يونيو الماضي`` -> 2023-06. Periods carry their end: ``last week`` ->
+2024-06-17 to 2024-06-23, ``in the past two weeks`` -> 2024-06-11 to 2024-06-25,
+``from March to May`` -> 2024-03 to 2024-05, ``last year`` -> 2023.
+
+The package, one concern a module: ``words`` loads a language's date words;
+``parts`` reads the pieces of a date off the tokens (a day's number, a month's
+name, a year and its calendar); ``named``, ``numeric`` and ``relative`` find each
+kind of expression and give its value; ``resolve`` holds the rules that place a
+date written without its year against the reference; ``hijri`` converts the Hijri
+calendar; ``ranges`` joins two dates into a period. This module walks the text and
+asks each finder in turn.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from streams.pipeline.enrich.dates.named import day_month_year, hijri_date, weekday_at
+from streams.pipeline.enrich.dates.numeric import numeric_date, year_mention
+from streams.pipeline.enrich.dates.parts import Hit
+from streams.pipeline.enrich.dates.ranges import join_ranges
+from streams.pipeline.enrich.dates.relative import (
+    ago,
+    ago_before,
+    days_offset,
+    part_of_week,
+    past_period,
+    period,
+)
+from streams.pipeline.enrich.dates.words import Words, bare, words_for
+from streams.pipeline.enrich.tokens import Token
+from streams.records import DateMention
+
+
+def parse_reference(value: str | None) -> date:
+    if value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    return date.today()
+
+
+_SENTENCE_END = re.compile(r"[.!?؟]\s|\n")
+
+
+def find_dates(
+    text: str, tokens: list[Token], language: str | None, reference: date
+) -> tuple[list[DateMention], set[int]]:
+    """Dates and the token indices they use (so quantities do not count them)."""
+    words = words_for(language or "") or words_for("ar")
+    assert words is not None
+    forward = _forward_tokens(text, tokens, words)
+    hits: list[Hit] = []
+    i = 0
+    starters = words.starters
+    while i < len(tokens):
+        token = tokens[i]
+        if (
+            not token.text[-1:].isdigit()
+            and not token.text[:1].isdigit()
+            and not any(r in starters for r in token.readings)
+        ):
+            i += 1  # most words start no date: skip the matchers
+            continue
+        hit = _date_at(text, tokens, i, words, reference, i in forward)
+        if hit is None:
+            i += 1
+            continue
+        hits.append(hit)
+        i = hit.last + 1
+    hits = join_ranges(text, tokens, hits, words)
+    found: list[DateMention] = []
+    used: set[int] = set()
+    for hit in hits:
+        surface = text[tokens[hit.first].start : tokens[hit.last].end]
+        found.append(DateMention(text=surface, value=hit.value, relative=hit.relative, end=hit.end))
+        used.update(range(hit.first, hit.last + 1))
+    return found, used
+
+
+def _forward_tokens(text: str, tokens: list[Token], w: Words) -> set[int]:
+    """Indices of the tokens in sentences that speak of what is to come."""
+    forward: set[int] = set()
+    sentence: list[int] = []
+    ahead = False
+    for k, token in enumerate(tokens):
+        if k and _SENTENCE_END.search(text, tokens[k - 1].end, token.start):
+            if ahead:
+                forward.update(sentence)
+            sentence, ahead = [], False
+        sentence.append(k)
+        ahead = ahead or w.forward.match_at(tokens, k) is not None
+    if ahead:
+        forward.update(sentence)
+    return forward
+
+
+def _date_at(text: str, tokens: list[Token], i: int, w: Words, ref: date, forward: bool) -> Hit | None:
+    if bare(tokens[i].text) in w.not_dates:
+        return None
+    after = w.not_date_after.get(tokens[i].form)
+    if after and i > 0 and any(r in after for r in tokens[i - 1].readings):
+        return None  # النائب العام السابق "the former attorney general", روسيا اليوم
+    found = (
+        days_offset(text, tokens, i, w, ref)
+        or part_of_week(tokens, i, w, ref)
+        or day_month_year(tokens, i, w, ref, forward)
+        or weekday_at(text, tokens, i, w, ref, forward)
+    )
+    if found:
+        return Hit(*found)
+    return (
+        numeric_date(text, tokens, i, w)
+        or hijri_date(text, tokens, i, w, ref, forward)
+        or year_mention(text, tokens, i, w)
+        or period(tokens, i, w, ref, forward)
+        or past_period(tokens, i, w, ref)
+        or ago(tokens, i, w, ref)
+        or ago_before(tokens, i, w, ref)
+    )

@@ -8,10 +8,10 @@ from streams.pipeline.enrich.tokens import tokenize
 from streams.text import normalize_text
 
 
-def _quotes(text: str, language: str = "ar") -> list[tuple[str, str | None]]:
+def _quotes(text: str, language: str = "ar", tagger: bool = False) -> list[tuple[str, str | None]]:
     text = normalize_text(text)
     tokens = tokenize(text)
-    entities = find_entities(text, tokens, language, use_tagger=False)
+    entities = find_entities(text, tokens, language, use_tagger=tagger)
     return [(q.text, q.speaker) for q in find_quotes(text, tokens, language, entities)]
 
 
@@ -36,3 +36,119 @@ def test_institution_speaks_when_no_person_does() -> None:
 def test_english_speaker_after_the_quote() -> None:
     text = '"We will not back down," Defense Secretary Lloyd Austin said on Tuesday.'
     assert _quotes(text, "en") == [("We will not back down,", "Lloyd Austin")]
+
+
+def test_a_speaker_named_again_by_part_of_the_name_speaks_under_the_full_name() -> None:
+    text = 'استقبل الأمير فيصل بن خالد الوفد في أبها. والأمير فيصل قال أيضا "نرحب بالضيوف في المنطقة".'
+    assert _quotes(text) == [("نرحب بالضيوف في المنطقة", "فيصل بن خالد")]
+
+
+def test_a_short_quote_after_a_name_is_speech_when_a_reporting_verb_comes_first() -> None:
+    text = 'حدد رئيس الوزراء الكندي جاستن ترودو ملامح خطته، وهي مسألة اعتبرها ترودو "معركة عصرنا".'
+    assert _quotes(text) == [("معركة عصرنا", "جاستن ترودو")]
+
+
+def test_a_verb_after_the_next_quote_mark_belongs_to_that_quote() -> None:
+    text = (
+        'The plan is open to all members, spokesman Oliver Grant said. "It helps every family," '
+        'good for the town," Ms Lane said.'
+    )
+    assert _quotes(text, "en")[0] == ("It helps every family,", "Oliver Grant")
+
+
+def test_a_quote_that_opens_its_sentence_takes_the_speaker_the_sentence_before_ends_on() -> None:
+    text = 'The outage ended on Monday, spokesman Frank Shaw said. "We are sorry for the trouble."'
+    assert _quotes(text, "en") == [("We are sorry for the trouble.", "Frank Shaw")]
+    reported = 'Frank Shaw said the outage ended after the update on Monday. "We are sorry for the trouble."'
+    assert _quotes(reported, "en") == [("We are sorry for the trouble.", None)]
+
+
+def test_a_pronoun_speaker_is_the_last_named_person_of_its_gender() -> None:
+    text = 'Ms Anna Weber met Mr Tom Baker on Monday. "We are united," she said. "It went well," he added.'
+    assert _quotes(text, "en") == [("We are united,", "Anna Weber"), ("It went well,", "Tom Baker")]
+    she = 'التقت المستشارة الألمانية أنغيلا ميركل الرئيس الأمريكي جو بايدن. وأضافت "المحادثات كانت جيدة".'
+    assert _quotes(she) == [("المحادثات كانت جيدة", "أنغيلا ميركل")]
+    he = 'التقى الرئيس الأمريكي جو بايدن المستشارة الألمانية أنغيلا ميركل. وقال "المحادثات كانت جيدة".'
+    assert _quotes(he) == [("المحادثات كانت جيدة", "جو بايدن")]
+
+
+def test_according_to_after_the_quote() -> None:
+    [(quote, speaker)] = _quotes('"المحادثات كانت جيدة"، وفقا لوزارة الخارجية المصرية.')
+    assert quote == "المحادثات كانت جيدة" and speaker is not None and "وزارة الخارجية المصرية" in speaker
+
+
+def test_a_short_given_name_makes_a_speaker_of_an_unknown_surname() -> None:
+    text = "ورأى ستيف بلادوين عالم الفلك بمرصد باريس هذا الاكتشاف «حدثا كبيرا»."
+    assert _quotes(text, tagger=True) == [("حدثا كبيرا", "ستيف بلادوين")]
+
+
+def test_a_capitalised_name_in_the_speaker_slot_is_a_person() -> None:
+    text = '"The rules are unclear," Karlo Vemmik, a lawyer, has commented. "They need work," Vemmik said.'
+    assert _quotes(text, "en") == [
+        ("The rules are unclear,", "Karlo Vemmik"),
+        ("They need work,", "Karlo Vemmik"),
+    ]
+    titled = '"We will not back down," Mr Karlo Vemmik said.'
+    assert _quotes(titled, "en") == [("We will not back down,", "Karlo Vemmik")]
+    assert _quotes('"We will not back down," Police said.', "en") == [("We will not back down,", None)]
+    text = normalize_text(text)
+    people = [e for e in find_entities(text, tokenize(text), "en", use_tagger=False) if e.type == "person"]
+    assert [(e.name, len(e.mentions)) for e in people] == [("Karlo Vemmik", 2)]
+
+
+def test_a_statement_that_speaks_is_the_organisation_that_spoke_last() -> None:
+    text = (
+        "وقالت وزارة الداخلية في بيان إن «الوضع مستقر». وقال الوزير محمد علي إن «الوزارة تتابع الموقف». "
+        "وأكد البيان أن «التحقيق مستمر»."
+    )
+    speakers = [speaker for _, speaker in _quotes(text, tagger=True)]
+    assert speakers[0] == speakers[2] == "وزارة الداخلية" and "محمد" in (speakers[1] or "")
+    english = (
+        'Microsoft said on Monday that "the outage is over". "The inquiry goes on," the statement added.'
+    )
+    assert _quotes(english, "en") == [
+        ("the outage is over", "Microsoft"),
+        ("The inquiry goes on,", "Microsoft"),
+    ]
+
+
+def test_an_outlet_spoken_to_is_not_the_speaker() -> None:
+    assert _quotes("وقال مسؤول أمريكي لرويترز إن «الاتفاق صامد».", tagger=True) == [("الاتفاق صامد", None)]
+    assert _quotes("وقالت وكالة الأنباء الفرنسية إن «الاتفاق صامد».", tagger=True) == [
+        ("الاتفاق صامد", "وكالة الأنباء الفرنسية")
+    ]
+
+
+def test_participles_and_present_tense_verbs_report() -> None:
+    text = (
+        "وقال رئيس النادي الأهلي محمود الخطيب إن ناديه يرفض القرار. "
+        "متابعاً بأن «الاتحاد لم يستشر الأندية». ويشير إلى أن «الموسم سيتأثر»."
+    )
+    assert [speaker for _, speaker in _quotes(text, tagger=True)] == ["محمود الخطيب", "محمود الخطيب"]
+
+
+def test_a_title_alone_stands_for_the_person_named_with_it_before() -> None:
+    text = "وصل وزير الخارجية الأمريكي جون كيري إلى القاهرة. وقال الوزير الأمريكي إن «المحادثات جيدة»."
+    assert _quotes(text) == [("المحادثات جيدة", "جون كيري")]
+    english = (
+        'Chancellor Angela Merkel arrived on Monday. "The talks went well," the chancellor told reporters.'
+    )
+    assert _quotes(english, "en") == [("The talks went well,", "Angela Merkel")]
+    assert _quotes("قال المتحدث إن «المحادثات جيدة».") == [("المحادثات جيدة", None)]
+
+
+def test_x_tells_y_and_unnamed_sources_speak_unnamed() -> None:
+    text = 'Actor Ravi Kapoor praises the director and tells Mumbai Mirror, "He is a patient director."'
+    assert _quotes(text, "en", tagger=True) == [("He is a patient director.", "Ravi Kapoor")]
+    arabic = "وقال الوزير محمد علي إن «الوضع مستقر». وتؤكد مصادر طبية لصحيفة عكاظ أن «المستشفى بلا كهرباء»."
+    assert _quotes(arabic, tagger=True)[1] == ("المستشفى بلا كهرباء", None)
+
+
+def test_the_name_right_after_the_verb_speaks_and_a_relayed_source_speaks() -> None:
+    text = (
+        "وأعلنت هيئة الهلال الأحمر عن حملة جديدة. "
+        'وقالت الهيئة ردا على سؤال النائب خالد العتيبي: "الحملة تبدأ غدا".'
+    )
+    assert _quotes(text, tagger=True) == [("الحملة تبدأ غدا", "هيئة الهلال الأحمر")]
+    relayed = 'ونقلت قناة الجزيرة عن وزارة الصحة المصرية قولها إن "الوضع تحت السيطرة".'
+    assert _quotes(relayed, tagger=True) == [("الوضع تحت السيطرة", "وزارة الصحة المصرية")]

@@ -29,6 +29,7 @@ from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
 from streams.pipeline.enrich.people import TitledName, function_words, titled_names
 from streams.pipeline.enrich.phrases import PhraseSet
+from streams.pipeline.enrich.quotes import speaker_names
 from streams.pipeline.enrich.refine import (
     abbreviated,
     acronyms,
@@ -89,6 +90,8 @@ def find_entities(
         or _capitalised_around(tokens, f, last, known)
     ]
     candidates += latin_runs(text, tokens)
+    # a capitalised name in a quote's speaker slot is a person, if nothing else is there
+    candidates += [Span(f, last, "person", rank=9) for f, last in speaker_names(text, tokens, language)]
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = places_not_people(tokens, _resolve_overlaps(candidates), gaz)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)

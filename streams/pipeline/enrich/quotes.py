@@ -15,13 +15,33 @@ then the clause after the quote (English: ``"...", she said``). A reporting
 verb whose subject is a pronoun (``he said``, ``she added``, or an Arabic verb
 with no name: ``وأضاف``) gives the quote to the last named speaker, else the
 last person named before it. ``X told Reuters`` (``subject_first_verbs``): X speaks.
+A verb after the next quote mark speaks that quote, not this one; a quote that opens its
+sentence with no verb after it is said by whom the sentence before ends on (``...,
+spokesman Oliver Grant said. "The plan helps ..."``). A speaker named by part of a name
+given in full earlier (``الأمير فيصل`` after ``فيصل بن خالد``) speaks under the full name.
+A pronoun or a verb's person tells a gender (she, وأضافت: ``female_subjects`` /
+``male_subjects``); it goes to the last named person of that gender or of none the text
+tells (a given name or a word before the name: Ms, المستشارة, وقالت; ``lang/<xx>/gender.json``),
+else, when no one named fits, to the one it would go to with no gender. A capitalised name in
+the speaker slot after a quote (``"...," Karlo Vemmik, a lawyer, has commented``) is a
+person for the entity finder (``speaker_names``), known to it or not. A statement that speaks
+(``وأكد البيان أن``, ``the statement added``; ``documents``) is the organisation that spoke
+last, unless another verb of the clause names a speaker (``وأوصى العتيبي، بحسب البيان``). An
+outlet with the preposition of address (``قال مسؤول لرويترز``; ``addressees``) is spoken to.
+A title alone (``وتابع الوزير الأمريكي``, ``the chancellor said``) is the person named before
+with that title a few words ahead (``وزير الخارجية الأمريكي جون كيري``), else an office, unnamed;
+so are sources (``وتؤكد مصادر طبية``; ``unnamed_subjects``). A name right after the verb is
+its subject (``وقالت الهيئة ... عبر تويتر``); with a relaying verb the one relayed from speaks
+(``ونقلت الوكالة عن الوزير``; ``relaying_verbs``, ``relayed_from``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from streams import lang
 from streams.pipeline.enrich.phrases import PhraseSet
@@ -33,6 +53,7 @@ from streams.text import matching_form
 # Arabic text typed right to left often has the curly marks the other way round (” ... “).
 _PAIRS = {"«": "»", "“": '”"', "„": "“”", "‹": "›", '"': '"”', "”": "“”"}
 _CLOSING_FIRST = frozenset("”")
+_QUOTE_MARKS = frozenset("".join(_PAIRS) + "".join(_PAIRS.values()))
 # A quote still open at the end of its paragraph runs on (news leaves a quote that goes on
 # into the next paragraph open) when it is this long; a shorter one is a stray mark.
 MIN_OPEN_QUOTE = 40
@@ -47,6 +68,17 @@ class _Reporting:
     pronouns: frozenset[str]
     subject_first: PhraseSet
     titles: PhraseSet
+    not_names: frozenset[str]
+    documents: PhraseSet
+    addressees: frozenset[str]
+    unnamed: PhraseSet
+    relaying: PhraseSet
+    relayed_from: frozenset[str]
+    # Gender of a speaker's pronoun or verb (she, وأضافت), of a word before a name (Ms, الوزيرة,
+    # وقالت) and of a given name: "f" or "m".
+    subject_gender: dict[str, str]
+    word_gender: dict[str, str]
+    name_gender: dict[str, str]
 
 
 @cache
@@ -54,6 +86,12 @@ def _reporting(language: str) -> _Reporting | None:
     data = lang.load(language, "reporting")
     if data is None:
         return None
+    gender = lang.load(language, "gender") or {}
+    subject_gender = _genders(data, "{}_subjects")
+    # A gendered reporting verb right before a name tells the name's gender (وقالت ماريا);
+    # a pronoun (she met John) does not.
+    one_word_verbs = {forms[0] for forms in map(phrase_forms, data["verbs"]) if len(forms) == 1}
+    verb_gender = {w: g for w, g in subject_gender.items() if w in one_word_verbs}
     return _Reporting(
         verbs=PhraseSet(data["verbs"]),
         complementizers=frozenset(f for c in data["complementizers"] for f in phrase_forms(c)),
@@ -61,7 +99,32 @@ def _reporting(language: str) -> _Reporting | None:
         pronouns=frozenset(f for p in data.get("pronouns", []) for f in phrase_forms(p)),
         subject_first=PhraseSet(data.get("subject_first_verbs", [])),
         titles=PhraseSet((lang.load(language, "titles") or {}).get("titles", [])),
+        not_names=frozenset(
+            f
+            for w in (lang.load(language, "function_words") or {}).get("words", [])
+            + data.get("not_speakers", [])
+            for f in phrase_forms(w)
+        ),
+        documents=PhraseSet(data.get("documents", [])),
+        unnamed=PhraseSet(data.get("unnamed_subjects", [])),
+        relaying=PhraseSet(data.get("relaying_verbs", [])),
+        relayed_from=frozenset(f for w in data.get("relayed_from", []) for f in phrase_forms(w)),
+        addressees=frozenset(f[0] for f in map(phrase_forms, data.get("addressees", [])) if f),
+        subject_gender=subject_gender,
+        word_gender=verb_gender | _genders(gender, "{}"),
+        name_gender=_genders(gender, "{}_names"),
     )
+
+
+def _genders(data: dict[str, Any], key: str) -> dict[str, str]:
+    """``{matching form: "f" or "m"}`` of the one-word entries of two lists (``female``, ``male``)."""
+    found: dict[str, str] = {}
+    for gender, name in (("f", "female"), ("m", "male")):
+        for word in data.get(key.format(name), []):
+            forms = phrase_forms(word)
+            if len(forms) == 1:
+                found[forms[0]] = gender
+    return found
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -82,6 +145,63 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+MAX_SPEAKER_NAME = 4
+# Words between a speaker's name and the reporting verb: an apposition between commas
+# (Karlo Vemmik, a lawyer, has commented) and one more word (has, also).
+MAX_APPOSITION = 6
+
+
+def speaker_names(text: str, tokens: list[Token], language: str | None) -> list[tuple[int, int]]:
+    """First and last token index of each capitalised name in the speaker slot after a quote,
+    which the entity finder may not know (``"...," Karlo Vemmik, a lawyer, has commented``,
+    ``"...," Vemmik said``): one to four capitalised words, then the reporting verb, right
+    after them or after an apposition between commas."""
+    rules = _reporting(language or "")
+    if rules is None:
+        return []
+    stop = rules.not_names
+    found = []
+    for _, end in quoted_spans(text):
+        k = next((i for i, t in enumerate(tokens) if t.start > end), len(tokens))
+        if k == len(tokens) or text[end + 1 : tokens[k].start].strip(" ,\u00a0"):
+            continue
+        while k < len(tokens) and (title := rules.titles.match_at(tokens, k)) is not None:
+            k = title + 1  # "...," Defense Secretary Lloyd Austin said: the name after the title
+        n = 0
+        while (
+            k + n < len(tokens)
+            and n < MAX_SPEAKER_NAME
+            and tokens[k + n].capitalised
+            and tokens[k + n].form not in stop
+            and (n == 0 or text[tokens[k + n - 1].end : tokens[k + n].start] == " ")
+        ):
+            n += 1
+        if n == 0 or k + n == len(tokens):
+            continue
+        last = k + n - 1
+        if _verb_follows(text, tokens, rules, last):
+            found.append((k, last))
+    return found
+
+
+def _verb_follows(text: str, tokens: list[Token], rules: _Reporting, last: int) -> bool:
+    """A reporting verb right after token ``last`` (one word may stand between: has said), or
+    after an apposition between commas (, a lawyer, has commented)."""
+    nxt = last + 1
+    gap = text[tokens[last].end : tokens[nxt].start]
+    if not gap.strip():
+        return any(rules.verbs.match_at(tokens, j) is not None for j in range(nxt, min(nxt + 2, len(tokens))))
+    if gap.strip() != ",":
+        return False
+    for j in range(nxt + 1, min(nxt + MAX_APPOSITION, len(tokens))):
+        between = text[tokens[j - 1].end : tokens[j].start].strip()
+        if between and between != ",":
+            return False
+        if between == ",":
+            return any(rules.verbs.match_at(tokens, i) is not None for i in range(j, min(j + 2, len(tokens))))
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class _Mention:
     start: int
@@ -98,20 +218,29 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     )
     names = [(m.start, m.end) for e in entities for m in e.mentions]
     mentions = sorted(mentions + _head_mentions(tokens, entities, mentions), key=lambda m: m.start)
+    mentions = _full_names(text, mentions, entities)
+    genders = _person_genders(tokens, rules, mentions)
     quotes = []
     last_speaker: Entity | None = None
+    last_org_speaker: Entity | None = None
     previous_end = 0
     for start, end in quoted_spans(text):
         content = text[start:end].strip()
         if not content or any(s <= start and end <= e2 for s, e2 in names) or _is_name(start, end, names):
             continue
-        if _nickname(text, content, start, names):
+        if _nickname(text, tokens, rules, content, start, names):
             continue  # كيسنجر "الثعلب": a name's epithet, not speech
         speaker = _speaker(text, tokens, rules, mentions, start - 1, end + 1)
         if speaker is _UNNAMED:
             speaker = None
-        elif speaker is _PRONOUN:
-            speaker = _antecedent(mentions, last_speaker, previous_end, start)
+        elif speaker is _DOCUMENT:
+            speaker = last_org_speaker or last_speaker
+        elif _pronoun(speaker):
+            fits = _fits(genders, next(g for g, p in _BY_GENDER.items() if p is speaker))
+            # no one of that gender: the gender data or the text is wrong, not the attribution
+            speaker = _antecedent(mentions, last_speaker, previous_end, start, fits) or _antecedent(
+                mentions, last_speaker, previous_end, start
+            )
         elif (
             speaker is None
             and last_speaker is not None
@@ -119,6 +248,8 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         ):
             speaker = last_speaker  # a quote that follows a quote with no one named between
         last_speaker = speaker or last_speaker
+        if speaker is not None and speaker.type == "org":
+            last_org_speaker = speaker
         previous_end = end
         quotes.append(
             Quote(
@@ -130,22 +261,63 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     return quotes
 
 
-# A speaker the text names only by a pronoun or a verb's person (he said, وأضاف).
+# A speaker the text names only by a pronoun or a verb's person (he said, وأضاف), and its gender.
 _PRONOUN = Entity(type="person", name="", key="")
+_SHE = Entity(type="person", name="", key="f")
+_HE = Entity(type="person", name="", key="m")
+_BY_GENDER: dict[str | None, Entity] = {None: _PRONOUN, "f": _SHE, "m": _HE}
+
+
+def _pronoun(speaker: Entity | None) -> bool:
+    return any(speaker is p for p in _BY_GENDER.values())
+
+
 # A speaker the text does not name (قال المتحدث إن ...): the quote has none.
 _UNNAMED = Entity(type="person", name="", key="-")
+# The subject is a statement or a report the text mentioned (وأضاف البيان, the statement added):
+# the organisation that spoke last issued it, else the last speaker.
+_DOCUMENT = Entity(type="org", name="", key="doc")
+# No reporting verb after the quote in its sentence.
+_NO_VERB = Entity(type="person", name="", key="?")
 MAX_NICKNAME_WORDS = 2
 
 
-def _nickname(text: str, content: str, start: int, names: list[tuple[int, int]]) -> bool:
-    """One or two quoted words right after a name: an epithet (كيسنجر "الثعلب")."""
+def _nickname(
+    text: str, tokens: list[Token], rules: _Reporting, content: str, start: int, names: list[tuple[int, int]]
+) -> bool:
+    """One or two quoted words right after a name: an epithet (كيسنجر "الثعلب"), unless a
+    reporting verb stands right before the name (اعتبرها ترودو "معركة عصرنا": speech)."""
     if len(content.split()) > MAX_NICKNAME_WORDS:
         return False
-    return any(0 <= start - 1 - e <= 1 and not text[e : start - 1].strip() for _, e in names)
+    for s, e in names:
+        if 0 <= start - 1 - e <= 1 and not text[e : start - 1].strip():
+            before = [t for t in tokens if t.end <= s][-1:]
+            return not (before and rules.verbs.match_at(before, 0) is not None)
+    return False
+
+
+def _full_names(text: str, mentions: list[_Mention], entities: list[Entity]) -> list[_Mention]:
+    """A person named by part of a longer name speaks under that full name: the first person
+    the article names with those words and more (الأمير فيصل after فيصل بن خالد, ماكرون
+    after إيمانويل ماكرون, as news gives a name in full first)."""
+    people = sorted(
+        ((e, set(phrase_forms(e.name))) for e in entities if e.type == "person" and e.mentions),
+        key=lambda p: p[0].mentions[0].start,
+    )
+    out = []
+    for m in mentions:
+        if m.entity.type == "person":
+            words = set(phrase_forms(text[m.start : m.end]))
+            fuller = next((e for e, names in people if words and words < names), None)
+            if fuller is not None:
+                m = _Mention(m.start, m.end, fuller)
+        out.append(m)
+    return out
 
 
 def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_Mention]) -> list[_Mention]:
-    """An organisation named again by its first word alone (المرصد السوري ... أوضح المرصد):
+    """An organisation named again by its first word alone (المرصد السوري ... أوضح المرصد,
+    هيئة الهلال الأحمر ... وقالت الهيئة):
     a mention for finding speakers, when only one organisation of the article starts so."""
     heads: dict[str, list[Entity]] = {}
     for entity in entities:
@@ -158,7 +330,8 @@ def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_
     covered = [(m.start, m.end) for m in mentions]
     found = []
     for token in tokens:
-        owners = heads.get(token.form)
+        # the head with the article or a clitic (وقالت الهيئة after هيئة الهلال الأحمر)
+        owners = next((heads[r] for r in token.readings if r in heads), None)
         if (
             owners
             and len(owners) == 1
@@ -170,6 +343,9 @@ def _head_mentions(tokens: list[Token], entities: list[Entity], mentions: list[_
 
 
 MAX_CONTINUATION_GAP = 120
+# Words a sentence may go on with after its reporting verb and speaker (on Monday, in a statement)
+# and still be the attribution of the quote that opens the next sentence.
+MAX_ATTRIBUTION_TAIL = 4
 
 
 def _continues(mentions: list[_Mention], speaker: Entity, since: int, q_start: int) -> bool:
@@ -186,16 +362,55 @@ def _continues(mentions: list[_Mention], speaker: Entity, since: int, q_start: i
 
 
 def _antecedent(
-    mentions: list[_Mention], last_speaker: Entity | None, since: int, q_start: int
+    mentions: list[_Mention],
+    last_speaker: Entity | None,
+    since: int,
+    q_start: int,
+    fits: Callable[[Entity], bool] = lambda entity: True,
 ) -> Entity | None:
-    """Who "he" is: a person named since the last quote, else the last speaker, else the last person."""
-    people = [m for m in mentions if m.end <= q_start and m.entity.type == "person"]
+    """Who "he" is: a person it fits named since the last quote, else the last speaker, else
+    the last person it fits."""
+    people = [m for m in mentions if m.end <= q_start and m.entity.type == "person" and fits(m.entity)]
     named_since = [m for m in people if m.start >= since]
     if named_since:
         return named_since[-1].entity
-    if last_speaker is not None:
+    if last_speaker is not None and fits(last_speaker):
         return last_speaker
     return people[-1].entity if people else None
+
+
+MAX_GENDER_LOOKBACK = 4
+
+
+def _person_genders(tokens: list[Token], rules: _Reporting, mentions: list[_Mention]) -> dict[str, str]:
+    """``{entity key: "f" or "m"}`` of the people whose gender the text tells, and tells one way:
+    a given name, or a gendered word a few words before a mention with no other name or
+    complementizer between (Ms Lane, المستشارة الألمانية أنغيلا ميركل, وقالت ماريا زاخاروفا)."""
+    votes: dict[str, set[str]] = {}
+    starts = {m.start for m in mentions}
+    index = {t.start: k for k, t in enumerate(tokens)}
+    for m in mentions:
+        if m.entity.type != "person":
+            continue
+        told = votes.setdefault(m.entity.key, set())
+        first = phrase_forms(m.entity.name)[:1]
+        if first and first[0] in rules.name_gender:
+            told.add(rules.name_gender[first[0]])
+        k = index.get(m.start)
+        for before in reversed(tokens[max(0, k - MAX_GENDER_LOOKBACK) : k] if k is not None else []):
+            if before.start in starts or before.readings[0] in rules.complementizers:
+                break
+            gender = next((rules.word_gender[r] for r in before.readings if r in rules.word_gender), None)
+            if gender:
+                told.add(gender)
+                break
+    return {key: next(iter(told)) for key, told in votes.items() if len(told) == 1}
+
+
+def _fits(genders: dict[str, str], gender: str | None) -> Callable[[Entity], bool]:
+    """Whether a pronoun of ``gender`` can stand for an entity (an organisation, or a person of
+    that gender or of none the text tells)."""
+    return lambda entity: gender is None or genders.get(entity.key, gender) == gender
 
 
 def _is_name(start: int, end: int, names: list[tuple[int, int]]) -> bool:
@@ -204,7 +419,13 @@ def _is_name(start: int, end: int, names: list[tuple[int, int]]) -> bool:
 
 
 def _speaker(
-    text: str, tokens: list[Token], rules: _Reporting, mentions: list[_Mention], q_start: int, q_end: int
+    text: str,
+    tokens: list[Token],
+    rules: _Reporting,
+    mentions: list[_Mention],
+    q_start: int,
+    q_end: int,
+    follow: bool = True,
 ) -> Entity | None:
     sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, q_start)), default=0)
     before = [t for t in tokens if sentence_start <= t.start and t.end <= q_start]
@@ -216,25 +437,99 @@ def _speaker(
     verbs = [k for k in range(len(before)) if rules.verbs.match_at(before, k) is not None]
     in_clause = [m for m in mentions if clause_start <= m.start and m.end <= q_start]
     # A participle (موضحة أنّ ...) has no subject of its own: try each verb, last first.
+    document = False
     for k in reversed(verbs):
         if rules.subject_first.match_at(before, k) is not None:
             continue
         verb_end = before[k].end
         comp = next((t.start for t in before[k + 1 :] if t.readings[0] in rules.complementizers), q_start)
-        chosen = _prefer_person([m for m in in_clause if verb_end <= m.start and m.end <= comp])
+        subject = [t for t in before[k + 1 :] if t.start < comp]
+        if rules.relaying.match_at(before, k) is not None:
+            # ونقلت الوكالة عن الوزير قوله: the one quoted speaks
+            source = next((t for t in subject if t.form in rules.relayed_from), None)
+            if source is not None:
+                verb_end = source.end
+                subject = [t for t in subject if t.start > source.start]
+        named = [
+            m for m in in_clause if verb_end <= m.start and m.end <= comp and not _addressee(tokens, rules, m)
+        ]
+        # a name right after the verb is its subject (وقالت الهيئة ردا على سؤال النائب خالد العتيبي);
+        # after a title, the person (قال المتحدث باسم وزارة الدفاع، بات رايدر)
+        chosen = next((m.entity for m in named if subject and m.start == subject[0].start), None)
+        chosen = chosen or _prefer_person(named)
         if chosen:
             return chosen
-        subject = [t for t in before[k + 1 :] if t.start < comp][:1]
-        if subject and rules.titles.match_at(subject, 0) is not None:
-            return _UNNAMED  # قال المتحدث إن ...: an office, no name
+        if subject and rules.documents.match_at(subject, 0) is not None:
+            document = True  # وأضاف البيان أن: who issued it, unless another verb names a speaker
+            continue  # (وأوصى العتيبي، بحسب البيان، بـ«...»: العتيبي)
+        if subject and rules.unnamed.match_at(subject[:1], 0) is not None:
+            return _UNNAMED  # وتؤكد مصادر طبية أن ...: sources, no name
+        if subject and rules.titles.match_at(subject[:1], 0) is not None:
+            # وتابع الوزير: the minister named before; قال المتحدث إن ...: an office, no name
+            return _titled(tokens, mentions, subject[0], q_start) or _UNNAMED
+    if document:
+        return _DOCUMENT
     if verbs:
         earlier = [m for m in in_clause if m.end <= before[verbs[-1]].start]
         if earlier:
             return earlier[-1].entity
-        return _PRONOUN
+        verb = verbs[-1]  # وأضافت tells she speaks; she added, the word before it
+        return _BY_GENDER[
+            _gender_of(rules, before[verb : verb + 1]) or _gender_of(rules, before[verb - 1 : verb])
+        ]
     if in_clause:
-        return in_clause[0].entity
-    return _after(text, tokens, rules, mentions, q_end)
+        return in_clause[0].entity if follow else None
+    if not follow:
+        return None
+    found = _after(text, tokens, rules, mentions, q_end)
+    if found is _NO_VERB:
+        opens = not before  # the quote opens its sentence
+        return _previous_sentence(text, tokens, rules, mentions, sentence_start) if opens else None
+    return found
+
+
+def _previous_sentence(
+    text: str, tokens: list[Token], rules: _Reporting, mentions: list[_Mention], sentence_start: int
+) -> Entity | None:
+    """A quote that opens its sentence, with no reporting verb after it, after a sentence that
+    names who speaks (``..., company spokesman Oliver Grant said. "The plan helps ..."``)."""
+    end = sentence_start - 1
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    if end <= 0:
+        return None
+    found = _speaker(text, tokens, rules, mentions, end, end, follow=False)
+    if found is None or _pronoun(found) or found is _UNNAMED or found is _DOCUMENT:
+        return None
+    # The sentence ends on who said it (..., Oliver Grant said on Monday.), not on what it
+    # reports (Anna Lane said the council's position on the budget changed.).
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end)), default=0)
+    sentence = [t for t in tokens if start <= t.start and t.end <= end]
+    last_verb = max(k for k in range(len(sentence)) if rules.verbs.match_at(sentence, k) is not None)
+    named = [(m.start, m.end) for m in mentions if m.entity is found]
+    tail = [t for t in sentence[last_verb + 1 :] if not any(a <= t.start < b for a, b in named)]
+    return found if len(tail) <= MAX_ATTRIBUTION_TAIL else None
+
+
+def _titled(tokens: list[Token], mentions: list[_Mention], title: Token, before: int) -> Entity | None:
+    """The person a title stands for (وتابع الوزير الأمريكي, the chancellor said): the last one
+    named before with that title a few words ahead of the name (وزير الخارجية الأمريكي جون كيري)."""
+    forms = set(title.readings)
+    index = {t.start: k for k, t in enumerate(tokens)}
+    for m in reversed([m for m in mentions if m.end <= before and m.entity.type == "person"]):
+        k = index.get(m.start)
+        if k is not None and any(
+            forms & set(t.readings) for t in tokens[max(0, k - MAX_GENDER_LOOKBACK) : k]
+        ):
+            return m.entity
+    return None
+
+
+def _addressee(tokens: list[Token], rules: _Reporting, mention: _Mention) -> bool:
+    """The one spoken to, not the speaker: an outlet after the preposition of address
+    (قال مسؤول لرويترز, في تصريح لقناة الجزيرة; ``addressees`` with a clitic)."""
+    first = next((t for t in tokens if t.start == mention.start), None)
+    return first is not None and any(r in rules.addressees for r in first.readings[1:])
 
 
 def _prefer_person(mentions: list[_Mention]) -> Entity | None:
@@ -248,11 +543,28 @@ def _after(
 ) -> Entity | None:
     match = _SENTENCE_END.search(text, q_end)
     sentence_end = match.start() if match else len(text)
+    # "...," Ms Lane said: a verb after another quote mark speaks that quote, not this one
+    sentence_end = next((i for i in range(q_end, sentence_end) if text[i] in _QUOTE_MARKS), sentence_end)
     after = [t for t in tokens if q_end <= t.start and t.end <= sentence_end]
     if not any(rules.verbs.match_at(after, k) is not None for k in range(len(after))):
-        return None
+        return _NO_VERB
     following = [m for m in mentions if q_end <= m.start and m.end <= sentence_end]
     found = _prefer_person(following)
-    if found is None and any(t.form in rules.pronouns for t in after[:3]):
-        return _PRONOUN
+    if found is None and any(
+        rules.documents.match_at(after, k) is not None for k in range(min(2, len(after)))
+    ):
+        return _DOCUMENT  # "...," the statement added
+    title = next((t for t in after[:3] if rules.titles.match_at([t], 0) is not None), None)
+    if found is None and title is not None:
+        return _titled(tokens, mentions, title, q_end) or _UNNAMED  # "...," the chancellor said
+    pronoun = [t for t in after[:3] if t.form in rules.pronouns][:1]
+    if found is None and pronoun:
+        return _BY_GENDER[_gender_of(rules, pronoun)]
     return found
+
+
+def _gender_of(rules: _Reporting, words: list[Token]) -> str | None:
+    """The gender a subject pronoun or a reporting verb's person tells (she, وأضافت), if any."""
+    return next(
+        (rules.subject_gender[r] for t in words for r in t.readings if r in rules.subject_gender), None
+    )

@@ -15,11 +15,12 @@ times the whole stage's budget) and its Arabic phrases cross commas
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from functools import cache
+from functools import cache, lru_cache
 
 from streams import lang
 from streams.pipeline.enrich.people import function_words
 from streams.pipeline.enrich.tokens import Token, between, key_form, tokenize
+from streams.text import WORD_CACHE
 
 MAX_WORDS = 3
 TOP = 8
@@ -36,7 +37,12 @@ def _merge_suffixes() -> tuple[str, ...]:
 
 
 def _word_key(token: Token) -> str:
-    stem = min(token.readings, key=len)
+    return _readings_key(token.readings)
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _readings_key(readings: tuple[str, ...]) -> str:
+    stem = min(readings, key=len)
     for suffix in _merge_suffixes():
         if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
             stem = stem[: -len(suffix)]

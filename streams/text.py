@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from streams import lang
 
@@ -115,6 +115,12 @@ def matching_form(text: str) -> str:
     return _SPACE_RUN.sub(" ", text).strip()
 
 
+# Word-level folds are pure and run on every token of every article: remember the
+# most recent words (news vocabulary repeats), bounded for a long-running worker.
+WORD_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=WORD_CACHE)
 def fold_inner_vowels(word: str) -> str:
     """Drop long vowels inside a word: ``ديميتري`` and ``دميتري`` meet."""
     vowels = _inner_vowels()
@@ -124,6 +130,7 @@ def fold_inner_vowels(word: str) -> str:
     return word[0] + inner + word[-1]
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def strip_clitic(word: str) -> str:
     """Remove one attached prefix (و، ب، ل، ال، بال ...) when a stem remains.
 

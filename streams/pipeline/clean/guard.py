@@ -42,6 +42,7 @@ _VOID = frozenset(
 _AUTO_CLOSED = frozenset(
     ("p", "li", "dt", "dd", "td", "th", "tr", "option", "tbody", "thead", "tfoot", "rp", "rt")
 )
+_NOT_NESTING = _VOID | _AUTO_CLOSED
 _KEEP = frozenset(
     (
         "html",
@@ -72,17 +73,19 @@ _KEEP = frozenset(
 
 def tame_html(html: str, *, max_depth: int, max_tags: int) -> str:
     """``html`` cut after ``max_tags`` tags and flattened when deeper than ``max_depth``."""
-    depth = deepest = count = 0
-    for match in _TAG.finditer(html):
-        count += 1
+    depth = deepest = 0
+    for count, match in enumerate(_TAG.finditer(html), 1):
         if count > max_tags:
             html = html[: match.start()]
             break
-        name = match.group(2).lower()
-        if name in _VOID or name in _AUTO_CLOSED or match.group(3):
+        closing, name, self_closing = match.groups()
+        if self_closing or name.lower() in _NOT_NESTING:
             continue
-        depth = max(depth - 1, 0) if match.group(1) else depth + 1
-        deepest = max(deepest, depth)
+        if closing:
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
     if deepest > max_depth:
         html = _TAG.sub(_keep_structure, html)
     return html

@@ -323,8 +323,11 @@ def _repeats(tokens: list[Token], chosen: list[Span]) -> list[Span]:
     if not found:
         return []
     longest = max(len(k) for k in found)
+    firsts = {k[0] for k in found}
     repeats = []
     for i, token in enumerate(tokens):
+        if firsts.isdisjoint(token.readings):
+            continue  # no name found once starts with this word
         if token.latin and not token.capitalised:
             continue  # "the drop" is no mention of "Mitten Drop"
         for n in range(1, longest + 1):
@@ -338,9 +341,12 @@ def _repeats(tokens: list[Token], chosen: list[Span]) -> list[Span]:
 
 def _resolve_overlaps(candidates: list[Span]) -> list[Span]:
     chosen: list[Span] = []
+    taken: set[int] = set()  # token indices the chosen spans cover
     for span in sorted(candidates, key=lambda s: (-(s.last - s.first), s.rank, s.first)):
-        if not any(span.overlaps(c) for c in chosen):
+        covered = range(span.first, span.last + 1)
+        if taken.isdisjoint(covered) if covered else not any(span.overlaps(c) for c in chosen):
             chosen.append(span)
+            taken.update(covered)
     return sorted(chosen, key=lambda s: s.first)
 
 

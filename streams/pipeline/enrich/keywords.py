@@ -15,11 +15,12 @@ times the whole stage's budget) and its Arabic phrases cross commas
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from functools import cache
+from functools import cache, lru_cache
 
 from streams import lang
 from streams.pipeline.enrich.people import function_words
 from streams.pipeline.enrich.tokens import Token, between, key_form, tokenize
+from streams.text import WORD_CACHE
 
 MAX_WORDS = 3
 TOP = 8
@@ -36,7 +37,12 @@ def _merge_suffixes() -> tuple[str, ...]:
 
 
 def _word_key(token: Token) -> str:
-    stem = min(token.readings, key=len)
+    return _readings_key(token.readings)
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _readings_key(readings: tuple[str, ...]) -> str:
+    stem = min(readings, key=len)
     for suffix in _merge_suffixes():
         if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
             stem = stem[: -len(suffix)]
@@ -53,7 +59,8 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
         for i in range(len(tokens))
     ]
     counts: Counter[tuple[str, ...]] = Counter()
-    surfaces: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    # Where each phrase occurs (first and last token); surfaces are read for the chosen only.
+    places: dict[tuple[str, ...], list[tuple[int, int]]] = defaultdict(list)
     for i in range(len(tokens)):
         for n in range(1, MAX_WORDS + 1):
             last = i + n - 1
@@ -63,7 +70,7 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
                 break
             key = tuple(keys[i : last + 1])
             counts[key] += 1
-            surfaces[key][text[tokens[i].start : tokens[last].end]] += 1
+            places[key].append((i, last))
     ranked = sorted(counts, key=lambda k: (-counts[k] * len(k), -len(k)))
     chosen: list[tuple[str, ...]] = []
     for key in ranked:
@@ -72,7 +79,13 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
         if any(_inside(key, c) and counts[key] <= counts[c] for c in chosen):
             continue
         chosen.append(key)
-    return merge_tags(tags, [surfaces[k].most_common(1)[0][0] for k in chosen])
+    return merge_tags(tags, [_surface(text, tokens, places[k]) for k in chosen])
+
+
+def _surface(text: str, tokens: list[Token], places: list[tuple[int, int]]) -> str:
+    """The phrase's most frequent spelling (the first seen of equally frequent ones)."""
+    spellings = Counter(text[tokens[first].start : tokens[last].end] for first, last in places)
+    return spellings.most_common(1)[0][0]
 
 
 def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:

@@ -57,6 +57,9 @@ _QUOTE_MARKS = frozenset("".join(_PAIRS) + "".join(_PAIRS.values()))
 # A quote still open at the end of its paragraph runs on (news leaves a quote that goes on
 # into the next paragraph open) when it is this long; a shorter one is a stray mark.
 MIN_OPEN_QUOTE = 40
+_OPENER = re.compile("[" + re.escape("".join(_PAIRS)) + "]")
+# What ends a quote opened by each mark: one of its closers, or the paragraph's end.
+_QUOTE_END = {mark: re.compile("[" + re.escape(closers) + "\n]") for mark, closers in _PAIRS.items()}
 _SENTENCE_END = re.compile(r"[.!?؟]\s|\n")
 
 
@@ -129,13 +132,15 @@ def _genders(data: dict[str, Any], key: str) -> dict[str, str]:
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of the text inside each pair of quote marks, in order."""
-    spans, i = [], 0
-    while i < len(text):
-        closers = _PAIRS.get(text[i])
-        if closers is None or text[i] in _CLOSING_FIRST and i > 0 and not text[i - 1].isspace():
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while (opener := _OPENER.search(text, i)) is not None:
+        i = opener.start()  # no mark before it opens anything
+        if text[i] in _CLOSING_FIRST and i > 0 and not text[i - 1].isspace():
             i += 1  # a closing mark after a word closes, it opens nothing (البلاد”)
             continue
-        end = next((j for j in range(i + 1, len(text)) if text[j] in closers or text[j] == "\n"), len(text))
+        closing = _QUOTE_END[text[i]].search(text, i + 1)
+        end = closing.start() if closing is not None else len(text)
         still_open = end == len(text) or text[end] == "\n"
         if still_open and (end - i - 1 < MIN_OPEN_QUOTE or any(c in text[i + 1 : end] for c in _PAIRS)):
             i += 1

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from streams import lang
-from streams.text import fold_inner_vowels, matching_form
+from streams.text import WORD_CACHE, fold_inner_vowels, matching_form
 
 # A word: letters and digits with their combining marks (Arabic harakat and
 # shadda are category Mn, which ``\w`` does not match), plus inner ' . , & joins
@@ -79,6 +79,7 @@ def readings(form: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def key_form(form: str) -> str:
     """What two spellings of one name share: inner long vowels dropped (ديميتري/دميتري)."""
     return " ".join(fold_inner_vowels(w) for w in form.split())
@@ -87,19 +88,18 @@ def key_form(form: str) -> str:
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for i, match in enumerate(_TOKEN.finditer(text)):
-        word = _POSSESSIVE.sub("", match.group().rstrip(".,"))
-        form = matching_form(word)
-        tokens.append(
-            Token(
-                index=i,
-                start=match.start(),
-                end=match.start() + len(word),
-                text=word,
-                form=form,
-                readings=readings(form),
-            )
-        )
+        word, form, read = _word(match.group())
+        start = match.start()
+        tokens.append(Token(index=i, start=start, end=start + len(word), text=word, form=form, readings=read))
     return tokens
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _word(raw: str) -> tuple[str, str, tuple[str, ...]]:
+    """A matched word's text (possessive and trailing dots cut), matching form and readings."""
+    word = _POSSESSIVE.sub("", raw.rstrip(".,"))
+    form = matching_form(word)
+    return word, form, readings(form)
 
 
 def between(text: str, left: Token, right: Token) -> str:

@@ -271,6 +271,8 @@ def keep_every_record(app: faust.App, settings: Settings) -> None:
             start = _first_offsets(self).get(tp)
             if start is None:  # between a revocation and the next seek: nothing is sure
                 return None
+        else:  # once something is committed, where the partition began no longer matters
+            _first_offsets(self).pop(tp, None)
         if acked and min(acked) > start and not self._gap[tp].overlaps(start):
             _read_again_if_skipped(self, tp, start)
             return None

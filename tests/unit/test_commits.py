@@ -110,6 +110,11 @@ def test_while_nothing_is_committed_the_commit_waits_for_the_partitions_first_re
     assert new_offset(consumer(committed=None, acked=[0, 1, 2], first=0)) == 3
     # Where the partition begins is not known yet (between a revocation and a seek).
     assert new_offset(consumer(committed=None, acked=[0, 1, 2])) is None
+    # Once something was committed, a revocation (which forgets the committed offset)
+    # does not send the commit back to where the partition began.
+    state = consumer(committed=3, acked=[3, 4], first=0)
+    assert new_offset(state) == 5
+    assert TOPIC not in faust_internals._first_offsets(state)
 
 
 def stuck_for_a_while(state: SimpleNamespace, monkeypatch, first_record: int) -> list[int | None]:

@@ -3,7 +3,7 @@
     python scripts/eval_enrich.py ../shared/eval            # everything below
     python scripts/eval_enrich.py ../shared/eval --no-tagger
 
-English news: 65 real articles of ``news-similarity-semeval22`` annotated by
+English news: 100 real articles of ``news-similarity-semeval22`` annotated by
 hand (``tests/data/enrich/eval/en-semeval22.jsonl``: ids, how many characters
 of the text were read, the publication date taken from the text, and the
 entities, dates, quantities and quote speakers found by reading it). The

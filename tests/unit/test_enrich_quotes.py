@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.pipeline.enrich.entities import find_entities
+from streams.pipeline.enrich.entities import _clean_tagged, find_entities
 from streams.pipeline.enrich.quotes import find_quotes, quoted_spans
 from streams.pipeline.enrich.tokens import tokenize
 from streams.text import normalize_text
@@ -152,3 +152,38 @@ def test_the_name_right_after_the_verb_speaks_and_a_relayed_source_speaks() -> N
     assert _quotes(text, tagger=True) == [("الحملة تبدأ غدا", "هيئة الهلال الأحمر")]
     relayed = 'ونقلت قناة الجزيرة عن وزارة الصحة المصرية قولها إن "الوضع تحت السيطرة".'
     assert _quotes(relayed, tagger=True) == [("الوضع تحت السيطرة", "وزارة الصحة المصرية")]
+
+
+def test_the_person_at_the_end_of_a_title_chain_speaks_not_the_organisation() -> None:
+    after = (
+        '"Every kitten in the shed had been left without water for days," said Lakeview Animal '
+        "Rescue branch manager Marta Kellerman in a news release."
+    )
+    assert _quotes(after, "en")[0][1] == "Marta Kellerman"
+    before = 'On Friday said Lakeview Animal Rescue branch manager Marta Kellerman that "the shed was shut".'
+    assert _quotes(before, "en")[0][1] == "Marta Kellerman"
+
+
+def test_the_full_stop_of_an_honorific_ends_no_sentence() -> None:
+    mr = '"The rumours about the vineyard were never a secret," Mr. Abernathy said.'
+    assert _quotes(mr, "en") == [("The rumours about the vineyard were never a secret,", "Abernathy")]
+    rank = '"We are still trying to narrow the window," Cpl. Rowan O\'Kelleher told Channel 7 News.'
+    assert _quotes(rank, "en", tagger=True)[0][1] == "Rowan O'Kelleher"
+
+
+def test_a_platform_after_on_is_not_the_speaker() -> None:
+    text = (
+        "Greta Lindqvist is a singer. Greta wrote on Instagram, "
+        '"Like many of you, I have been unwell all week and we are staying apart for now."'
+    )
+    assert _quotes(text, "en", tagger=True)[0][1] == "Greta Lindqvist"
+
+
+def test_a_tagged_person_with_digits_or_only_a_title_names_no_one() -> None:
+    # the tagger's person spans: "covid 19" (so "he said" cannot go to it) and "Cpl" alone
+    text = "The worst covid-19 outbreak spread, Cpl. Rowan Kell said."
+    tokens = tokenize(text)
+    forms = [t.form for t in tokens]
+    covid, cpl, kell = forms.index("covid"), forms.index("cpl"), forms.index("kell")
+    tagged = [(covid, covid + 1, "person"), (cpl, cpl, "person"), (cpl + 1, kell, "person")]
+    assert _clean_tagged(text, tokens, tagged, "en") == [(cpl + 1, kell, "person")]

@@ -126,7 +126,8 @@ def _clean_tagged(
 ) -> list[tuple[int, int, EntityType]]:
     """The tagger's spans cut where punctuation stands between two words (a quote or a
     comma ends a name: وزارة الدفاع الأمريكية "البنتاغون"), without function words at
-    their ends (إنّ أوستن -> أوستن) and without the title before a person's name (Ms Bradley).
+    their ends (إنّ أوستن -> أوستن) and without the title before a person's name (Ms Bradley);
+    a person's span that is only a title, or has a digit (covid-19), names no one.
 
     A capitalised Latin function word inside a sentence is part of the name (New Colony);
     a word joined by a hyphen is too (Moon Jae-in)."""
@@ -162,10 +163,12 @@ def _clean_tagged(
                     a += 1
                 while b > a and dropped(b, b - 1):
                     b -= 1
-                if typ == "person" and a < b:
+                if typ == "person" and a <= b:
                     title_end = titles.match_at(tokens, a)
-                    if title_end is not None and title_end < b:
-                        a = title_end + 1
+                    if title_end is not None:
+                        a = title_end + 1  # a title alone (Cpl. Jane O'Neill: Cpl) names no one
+                if typ == "person" and any(c.isdigit() for t in tokens[a : b + 1] for c in t.form):
+                    a = b + 1  # a name has no digits (covid-19)
                 if a <= b:
                     cleaned.append((a, b, typ))
                 start = k + 1

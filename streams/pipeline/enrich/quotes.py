@@ -38,7 +38,7 @@ its subject (``وقالت الهيئة ... عبر تويتر``); with a relaying
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -74,6 +74,10 @@ class _Reporting:
     not_names: frozenset[str]
     documents: PhraseSet
     addressees: frozenset[str]
+    # A word before a name after the verb that makes the name no subject (wrote on Instagram).
+    not_subject_after: frozenset[str]
+    # Titles written with a full stop (Mr., Cpl.): the stop ends no sentence.
+    abbreviations: frozenset[str]
     unnamed: PhraseSet
     relaying: PhraseSet
     relayed_from: frozenset[str]
@@ -90,6 +94,7 @@ def _reporting(language: str) -> _Reporting | None:
     if data is None:
         return None
     gender = lang.load(language, "gender") or {}
+    titles = (lang.load(language, "titles") or {}).get("titles", [])
     subject_gender = _genders(data, "{}_subjects")
     # A gendered reporting verb right before a name tells the name's gender (وقالت ماريا);
     # a pronoun (she met John) does not.
@@ -101,7 +106,7 @@ def _reporting(language: str) -> _Reporting | None:
         breaks=PhraseSet(data["clause_breaks"]),
         pronouns=frozenset(f for p in data.get("pronouns", []) for f in phrase_forms(p)),
         subject_first=PhraseSet(data.get("subject_first_verbs", [])),
-        titles=PhraseSet((lang.load(language, "titles") or {}).get("titles", [])),
+        titles=PhraseSet(titles),
         not_names=frozenset(
             f
             for w in (lang.load(language, "function_words") or {}).get("words", [])
@@ -113,6 +118,8 @@ def _reporting(language: str) -> _Reporting | None:
         relaying=PhraseSet(data.get("relaying_verbs", [])),
         relayed_from=frozenset(f for w in data.get("relayed_from", []) for f in phrase_forms(w)),
         addressees=frozenset(f[0] for f in map(phrase_forms, data.get("addressees", [])) if f),
+        not_subject_after=frozenset(f for w in data.get("not_subject_after", []) for f in phrase_forms(w)),
+        abbreviations=frozenset(t[:-1].lower() for t in titles if t.endswith(".") and " " not in t),
         subject_gender=subject_gender,
         word_gender=verb_gender | _genders(gender, "{}"),
         name_gender=_genders(gender, "{}_names"),
@@ -151,6 +158,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 
 
 MAX_SPEAKER_NAME = 4
+# What may stand between two words of one name (Jane O'Neill, Ana Lopez-Garcia).
+_NAME_JOINS = frozenset({" ", "'", "’", "-"})
 # Words between a speaker's name and the reporting verb: an apposition between commas
 # (Karlo Vemmik, a lawyer, has commented) and one more word (has, also).
 MAX_APPOSITION = 6
@@ -178,7 +187,7 @@ def speaker_names(text: str, tokens: list[Token], language: str | None) -> list[
             and n < MAX_SPEAKER_NAME
             and tokens[k + n].capitalised
             and tokens[k + n].form not in stop
-            and (n == 0 or text[tokens[k + n - 1].end : tokens[k + n].start] == " ")
+            and (n == 0 or text[tokens[k + n - 1].end : tokens[k + n].start] in _NAME_JOINS)
         ):
             n += 1
         if n == 0 or k + n == len(tokens):
@@ -205,6 +214,20 @@ def _verb_follows(text: str, tokens: list[Token], rules: _Reporting, last: int) 
         if between == ",":
             return any(rules.verbs.match_at(tokens, i) is not None for i in range(j, min(j + 2, len(tokens))))
     return False
+
+
+_WORD_BEFORE = re.compile(r"(\w+)$")
+
+
+def _sentence_ends(text: str, rules: _Reporting, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each sentence end between ``start`` and ``end``; the full stop of a
+    title (``"...," Mr. Romero said``, ``Cpl. Jane O'Neill``) ends none."""
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if text[m.start()] == ".":
+            word = _WORD_BEFORE.search(text, max(0, m.start() - 12), m.start())
+            if word is not None and word.group(1).lower() in rules.abbreviations:
+                continue
+        yield m.start(), m.end()
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +455,7 @@ def _speaker(
     q_end: int,
     follow: bool = True,
 ) -> Entity | None:
-    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, q_start)), default=0)
+    sentence_start = max((e for _, e in _sentence_ends(text, rules, 0, q_start)), default=0)
     before = [t for t in tokens if sentence_start <= t.start and t.end <= q_start]
     clause_start = sentence_start
     for k in range(len(before)):
@@ -456,11 +479,18 @@ def _speaker(
                 verb_end = source.end
                 subject = [t for t in subject if t.start > source.start]
         named = [
-            m for m in in_clause if verb_end <= m.start and m.end <= comp and not _addressee(tokens, rules, m)
+            m
+            for m in in_clause
+            if verb_end <= m.start
+            and m.end <= comp
+            and not _addressee(tokens, rules, m)
+            and not _after_preposition(subject, rules, m)
         ]
-        # a name right after the verb is its subject (وقالت الهيئة ردا على سؤال النائب خالد العتيبي);
+        # a name right after the verb is its subject (وقالت الهيئة ردا على سؤال النائب خالد العتيبي),
+        # unless a title leads on from it to a person (said Riverside Shelter manager Jane Doe);
         # after a title, the person (قال المتحدث باسم وزارة الدفاع، بات رايدر)
-        chosen = next((m.entity for m in named if subject and m.start == subject[0].start), None)
+        first = next((m for m in named if subject and m.start == subject[0].start), None)
+        chosen = first and (_title_chain(text, subject, rules, first, named) or first.entity)
         chosen = chosen or _prefer_person(named)
         if chosen:
             return chosen
@@ -508,7 +538,7 @@ def _previous_sentence(
         return None
     # The sentence ends on who said it (..., Oliver Grant said on Monday.), not on what it
     # reports (Anna Lane said the council's position on the budget changed.).
-    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end)), default=0)
+    start = max((e for _, e in _sentence_ends(text, rules, 0, end)), default=0)
     sentence = [t for t in tokens if start <= t.start and t.end <= end]
     last_verb = max(k for k in range(len(sentence)) if rules.verbs.match_at(sentence, k) is not None)
     named = [(m.start, m.end) for m in mentions if m.entity is found]
@@ -530,6 +560,41 @@ def _titled(tokens: list[Token], mentions: list[_Mention], title: Token, before:
     return None
 
 
+MAX_TITLE_CHAIN = 4
+
+
+def _title_chain(
+    text: str, subject: list[Token], rules: _Reporting, first: _Mention, named: list[_Mention]
+) -> Entity | None:
+    """The person a name leads on to through a title, with no punctuation or function word
+    between (``Riverside Animal Shelter branch manager Jane Doe``): the name before says where or
+    for whom the person works; the person at the end of the chain speaks."""
+    for m in named:
+        if m.start < first.end or m.entity.type != "person":
+            continue
+        between = [t for t in subject if first.end <= t.start and t.end <= m.start]
+        gap = text[first.end : m.start]
+        if (
+            0 < len(between) <= MAX_TITLE_CHAIN
+            and not any(c in gap for c in _CHAIN_BREAKS)
+            and not any(t.form in rules.not_names for t in between)  # ردا على سؤال النائب: no chain
+            and any(rules.titles.match_at(between, k) is not None for k in range(len(between)))
+        ):
+            return m.entity
+        return None
+    return None
+
+
+_CHAIN_BREAKS = frozenset(',;:()"“”«»،')
+
+
+def _after_preposition(subject: list[Token], rules: _Reporting, mention: _Mention) -> bool:
+    """A name after the verb that a preposition makes no subject (wrote on Instagram,
+    posted via X; ``not_subject_after``)."""
+    before = [t for t in subject if t.end <= mention.start][-1:]
+    return bool(before) and before[0].form in rules.not_subject_after
+
+
 def _addressee(tokens: list[Token], rules: _Reporting, mention: _Mention) -> bool:
     """The one spoken to, not the speaker: an outlet after the preposition of address
     (قال مسؤول لرويترز, في تصريح لقناة الجزيرة; ``addressees`` with a clitic)."""
@@ -546,15 +611,17 @@ def _prefer_person(mentions: list[_Mention]) -> Entity | None:
 def _after(
     text: str, tokens: list[Token], rules: _Reporting, mentions: list[_Mention], q_end: int
 ) -> Entity | None:
-    match = _SENTENCE_END.search(text, q_end)
-    sentence_end = match.start() if match else len(text)
+    sentence_end = next((s for s, _ in _sentence_ends(text, rules, q_end, len(text))), len(text))
     # "...," Ms Lane said: a verb after another quote mark speaks that quote, not this one
     sentence_end = next((i for i in range(q_end, sentence_end) if text[i] in _QUOTE_MARKS), sentence_end)
     after = [t for t in tokens if q_end <= t.start and t.end <= sentence_end]
     if not any(rules.verbs.match_at(after, k) is not None for k in range(len(after))):
         return _NO_VERB
     following = [m for m in mentions if q_end <= m.start and m.end <= sentence_end]
-    found = _prefer_person(following)
+    # "...," said Riverside Animal Shelter manager Jane Doe: the person at the title chain's end
+    found = (following and _title_chain(text, after, rules, following[0], following)) or _prefer_person(
+        following
+    )
     if found is None and any(
         rules.documents.match_at(after, k) is not None for k in range(min(2, len(after)))
     ):

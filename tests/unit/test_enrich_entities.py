@@ -150,4 +150,3 @@ def test_a_bracketed_latin_gloss_is_no_organisation_of_its_own() -> None:
     tokens = tokenize(text)
     runs = latin_runs(text, tokens)
     assert _bracketed_glosses(text, tokens, runs, runs) == runs
-

@@ -103,3 +103,50 @@ def test_a_chain_of_given_names_stops_at_a_word_with_a_clitic() -> None:
     assert [v for k, v in keys.items() if k.startswith("person:")] == [{"محمود عباس"}]
     keys = _entities("وأعلن رئيس الوزراء النيجري علي محمد الأمين زين في مقابلة")
     assert any(v == {"علي محمد الأمين زين"} for v in keys.values())
+
+
+def test_the_tagger_ends_a_two_word_name_after_a_title() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.people import titled_names
+
+    text = normalize_text("وطلب الوزير سمير التدخل في الأزمة")
+    tokens = tokenize(text)
+    hint = frozenset({2})  # the tagger read سمير alone as the person
+    names = titled_names(text, tokens, "ar", gazetteer(), hint, strict=True)
+    assert [(n.first, n.last) for n in names] == [(2, 2)]
+
+
+def test_a_given_name_after_a_particle_ends_the_name() -> None:
+    # علي reads as the preposition على, but after بن it is the father's name
+    keys = _entities("واستقبل الرئيس خالد بن علي الوفد أمس")
+    assert any(v == {"خالد بن علي"} for v in keys.values())
+    from streams.pipeline.enrich.entities import _clean_tagged
+
+    text = normalize_text("التقى زياد بن علي وفدا")
+    tokens = tokenize(text)
+    assert _clean_tagged(text, tokens, [(1, 3, "person")], "ar") == [(1, 3, "person")]
+
+
+def test_a_bracketed_latin_gloss_is_no_organisation_of_its_own() -> None:
+    from streams.pipeline.enrich.entities import _bracketed_glosses
+    from streams.pipeline.enrich.institutions import latin_runs
+    from streams.pipeline.enrich.spans import Span
+
+    # after a common word, the Latin spelling is no name
+    text = normalize_text("وتقدم الشركة خدمة الاتصال السريع ( Fastlink ) في المدن الكبرى")
+    tokens = tokenize(text)
+    runs = latin_runs(text, tokens)
+    assert [(r.first, r.last) for r in runs] == [(5, 5)]
+    assert _bracketed_glosses(text, tokens, runs, runs) == []
+    # after a name, it is that name again, with its type and key
+    text = normalize_text("وتحدث الملك هنري الثامن ( Henry VIII ) عن الحرب")
+    tokens = tokenize(text)
+    runs = latin_runs(text, tokens)
+    name = Span(2, 3, "person")
+    kept = _bracketed_glosses(text, tokens, [name, *runs], runs)
+    assert [(s.first, s.last, s.type) for s in kept] == [(2, 3, "person"), (4, 5, "person")]
+    # a Latin name standing alone in the text is still an organisation
+    text = normalize_text("وقال موقع Task & Purpose إن الجيش")
+    tokens = tokenize(text)
+    runs = latin_runs(text, tokens)
+    assert _bracketed_glosses(text, tokens, runs, runs) == runs

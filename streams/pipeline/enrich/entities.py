@@ -27,7 +27,7 @@ from streams import lang
 from streams.pipeline.enrich import tagger
 from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
-from streams.pipeline.enrich.people import TitledName, function_words, titled_names
+from streams.pipeline.enrich.people import TitledName, function_words, given_after_particle, titled_names
 from streams.pipeline.enrich.phrases import PhraseSet
 from streams.pipeline.enrich.quotes import speaker_names
 from streams.pipeline.enrich.refine import (
@@ -89,11 +89,13 @@ def find_entities(
         or not any(Span(f, last, typ).overlaps(k) for k in known)
         or _capitalised_around(tokens, f, last, known)
     ]
-    candidates += latin_runs(text, tokens)
+    runs = latin_runs(text, tokens)
+    candidates += runs
     # a capitalised name in a quote's speaker slot is a person, if nothing else is there
     candidates += [Span(f, last, "person", rank=9) for f, last in speaker_names(text, tokens, language)]
     candidates = extend_org_chains(text, tokens, candidates, language)
-    chosen = places_not_people(tokens, _resolve_overlaps(candidates), gaz)
+    chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
+    chosen = places_not_people(tokens, chosen, gaz)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + street_names(text, tokens, chosen, language))
@@ -139,6 +141,7 @@ def _clean_tagged(
         if (
             token.form not in stop
             or between(text, *sorted((tokens[k], tokens[neighbour]), key=lambda t: t.index)) == "-"
+            or (neighbour < k and given_after_particle(tokens, k, language))
         ):
             return False
         return not (token.latin and token.capitalised) or _sentence_start(text, tokens, k)
@@ -173,6 +176,27 @@ def _clean_tagged(
                     cleaned.append((a, b, typ))
                 start = k + 1
     return cleaned
+
+
+def _bracketed_glosses(text: str, tokens: list[Token], chosen: list[Span], runs: list[Span]) -> list[Span]:
+    """A run of Latin words in brackets right after a non-Latin word spells that word out:
+    after a name it is that name again (تشارلز الأول ( Charles I ) is a person), after any
+    other word it is no name (الإنترنت فائق السرعة ( WiMax ))."""
+    glosses = {(r.first, r.last) for r in runs}
+    before = {s.last: s for s in chosen if not tokens[s.first].latin}
+    kept = []
+    for span in chosen:
+        if (span.first, span.last) in glosses and span.first > 0:
+            previous = tokens[span.first - 1]
+            opened = between(text, previous, tokens[span.first]).strip() == "("
+            closed = text[tokens[span.last].end :].lstrip()[:1] == ")"
+            if opened and closed and not previous.latin:
+                named = before.get(span.first - 1)
+                if named is None:
+                    continue
+                span = Span(span.first, span.last, named.type, named.key, span.rank)
+        kept.append(span)
+    return kept
 
 
 def _sentence_start(text: str, tokens: list[Token], k: int) -> bool:

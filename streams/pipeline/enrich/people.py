@@ -74,6 +74,15 @@ def function_words(language: str) -> frozenset[str]:
     return rules.function_words if rules else frozenset()
 
 
+def given_after_particle(tokens: list[Token], k: int, language: str) -> bool:
+    """A given name after a name particle is part of the name, even one spelled like a
+    function word (بن علي, where علي reads as the preposition على)."""
+    rules = _rules(language)
+    return bool(
+        rules and k > 0 and tokens[k].text in rules.given_spellings and tokens[k - 1].form in rules.particles
+    )
+
+
 def titled_names(
     text: str,
     tokens: list[Token],
@@ -100,7 +109,7 @@ def titled_names(
             i += 1
             continue
         j, countries = _skip_to_name(text, tokens, title_end + 1, rules, gaz)
-        name = _name_at(text, tokens, j, rules, gaz) if j is not None else None
+        name = _name_at(text, tokens, j, rules, gaz, language) if j is not None else None
         if name:
             name = _trim(tokens, name, rules, person_hint)
         if name and (strict or _needs_evidence(text, tokens, title_end, name[0], rules)):
@@ -164,14 +173,16 @@ def _trim(
     """
     first, last = name
     given_chain = last - first >= 1 and all(tokens[k].form in rules.given_names for k in (first, first + 1))
-    if rules.capitalised or last - first < 2:
+    if rules.capitalised or first == last:
         return name
-    if first in person_hint:
+    if first in person_hint and not given_chain:
+        # the tagger says where the name ends, two words or more (الرئيس لحود التدخل)
         end = first
         while end + 1 <= last and end + 1 in person_hint:
             end += 1
-        if not given_chain:
-            return first, end
+        return first, end
+    if last - first < 2:
+        return name
     if given_chain:
         # it runs on (علي محمد الأمين زين) up to a word with a clitic that is no
         # given name and not the tagger's: محمود عباس لبحث سبل
@@ -190,7 +201,9 @@ def _trim(
     return first, min(end + (tokens[end].form in rules.particles), last)
 
 
-def _name_at(text: str, tokens: list[Token], j: int, rules: _Rules, gaz: Gazetteer) -> tuple[int, int] | None:
+def _name_at(
+    text: str, tokens: list[Token], j: int, rules: _Rules, gaz: Gazetteer, language: str
+) -> tuple[int, int] | None:
     last = None
     k = j
     while k < len(tokens) and k - j < rules.max_name:
@@ -199,8 +212,10 @@ def _name_at(text: str, tokens: list[Token], j: int, rules: _Rules, gaz: Gazette
             break
         if len(token.form) < 2:
             break  # a clitic standing alone (و، ل)
-        if k == j and token.text in rules.given_spellings:
-            pass  # علي is a name, though its matching form is the preposition على
+        if (k == j and token.text in rules.given_spellings) or (
+            k > j and given_after_particle(tokens, k, language)
+        ):
+            pass  # علي is a name though it reads as على (first, or after بن: زين العابدين بن علي)
         elif (
             token.form in rules.function_words
             or token.text[:1].isdigit()

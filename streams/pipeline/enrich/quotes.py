@@ -33,6 +33,9 @@ with that title a few words ahead (``وزير الخارجية الأمريكي 
 so are sources (``وتؤكد مصادر طبية``; ``unnamed_subjects``). A name right after the verb is
 its subject (``وقالت الهيئة ... عبر تويتر``); with a relaying verb the one relayed from speaks
 (``ونقلت الوكالة عن الوزير``; ``relaying_verbs``, ``relayed_from``).
+
+One module, read whole: each rule above is a step in choosing one quote's speaker,
+and the order the steps are tried in is what decides it.
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ run-time dependency and no 17 MB file to parse in every worker:
   cities of 500,000 or more elsewhere, matched in the text like the other
   place lists (the CRF alone misses العقبة and المفرق).
 
-A name shared by two cities keeps the larger one. Keys are the English name as
-a slug (``place:aqaba``), so both languages meet. Arabic city names are often
+A name shared by two cities keeps the larger one. Each city carries its
+country (ISO 3166 alpha-2, ``"country"``): a dateline city gives the story's
+country. Keys are the English name as a slug (``place:aqaba``), so both
+languages meet. Arabic city names are often
 words too (الجديد "the new", بيان "statement"): given NewsFANE's folder, a name
 that its training part (never the held-out fifth) uses more often as a word
 than as a place, or a common Arabic given name, is listed apart ("also_words": found only where the
@@ -140,7 +142,13 @@ def main() -> None:
         if (arab or city["population"] >= ENGLISH_MIN) and city["name"] not in taken_en:
             taken_en.add(city["name"])
             entry = english.setdefault(
-                f"place:{key}", {"key": f"place:{key}", "names": [], "population": city["population"]}
+                f"place:{key}",
+                {
+                    "key": f"place:{key}",
+                    "names": [],
+                    "population": city["population"],
+                    "country": city["countrycode"],
+                },
             )
             entry["names"].append(city["name"])
         if (arab and city["population"] >= ARABIC_LOCAL_MIN) or city["population"] >= ARABIC_WORLD_MIN:
@@ -157,7 +165,13 @@ def main() -> None:
             if names:
                 taken_ar.update(names)
                 entry = arabic.setdefault(
-                    f"place:{key}", {"key": f"place:{key}", "names": [], "population": city["population"]}
+                    f"place:{key}",
+                    {
+                        "key": f"place:{key}",
+                        "names": [],
+                        "population": city["population"],
+                        "country": city["countrycode"],
+                    },
                 )
                 entry["names"].extend(n for n in names if n not in word_like_names)
                 if word_like_names:

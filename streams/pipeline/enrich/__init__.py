@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from streams.pipeline.dedup import fingerprints as text_fingerprints
+from streams.pipeline.enrich.country import story_country
 from streams.pipeline.enrich.dates import find_dates, parse_reference
 from streams.pipeline.enrich.entities import find_entities
 from streams.pipeline.enrich.keywords import find_keywords, stopwords
@@ -41,7 +42,9 @@ def enrich(
     reference = parse_reference(reference_date or article.published_at or article.fetched_at)
     entities = find_entities(text, tokens, language, use_tagger=use_tagger)
     dates, date_tokens = find_dates(text, tokens, language, reference)
-    quantities = find_quantities(text, tokens, language, date_tokens, stopwords(language or "ar"))
+    quantities = find_quantities(
+        text, tokens, language, date_tokens, stopwords(language or "ar"), story_country(text, entities)
+    )
     quotes = find_quotes(text, tokens, language, entities)
     keywords = find_keywords(text, tokens, language, article.tags)
     fields = asdict(article)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from streams import lang
+from streams.pipeline.enrich.country import local_currency
 from streams.pipeline.enrich.nisba import country_of
 from streams.pipeline.enrich.phrases import PhraseSet
 from streams.pipeline.enrich.tokens import Token, between, phrase_forms
@@ -67,6 +68,7 @@ class _Numbers:
     vague: frozenset[str]  # عشرات، ملايين alone: no number
     article: str  # الستة: a number word with the article follows its noun (الشهور الستة)
     irregular_plurals: frozenset[str]  # three people
+    shared_currencies: dict[str, tuple[str, ...]]  # dinar, $: a name several currencies share
 
 
 def _form(word: str) -> str:
@@ -113,6 +115,13 @@ def _numbers(language: str) -> _Numbers | None:
         irregular_plurals=frozenset(
             _form(w) for w in data.get("noun_phrase", {}).get("irregular_plurals", [])
         ),
+        shared_currencies={
+            key: tuple(name["codes"])
+            for name in data.get("shared_currency_names", {}).get("names", [])
+            for w in name["words"]
+            for key in (w, _form(w))
+            if key
+        },
     )
 
 
@@ -153,8 +162,15 @@ class _Number:
 
 
 def find_quantities(
-    text: str, tokens: list[Token], language: str | None, used: set[int], stop: frozenset[str]
+    text: str,
+    tokens: list[Token],
+    language: str | None,
+    used: set[int],
+    stop: frozenset[str],
+    country: str | None = None,
 ) -> list[Quantity]:
+    """``country``: the story's (ISO 3166 alpha-2), when known: a currency name several
+    currencies share (dinar, ``$``) is that country's currency when it uses one of them."""
     numbers = _numbers(language or "") or _numbers("ar")
     assert numbers is not None
     forms = {r for t in tokens for r in t.readings}
@@ -183,7 +199,7 @@ def find_quantities(
                 )
             i = number.last + 1
             continue
-        quantity, i = _quantity(text, tokens, number, numbers, used, stop)
+        quantity, i = _quantity(text, tokens, number, numbers, used, stop, country)
         if quantity:
             found.append(quantity)
     return found
@@ -313,10 +329,17 @@ def _scale(tokens: list[Token], number: _Number, numbers: _Numbers) -> None:
 
 
 def _quantity(
-    text: str, tokens: list[Token], number: _Number, numbers: _Numbers, used: set[int], stop: frozenset[str]
+    text: str,
+    tokens: list[Token],
+    number: _Number,
+    numbers: _Numbers,
+    used: set[int],
+    stop: frozenset[str],
+    country: str | None = None,
 ) -> tuple[Quantity | None, int]:
     start = _digits_start(tokens[number.first])
     unit, before_at = _unit_before(text, tokens, number.first, numbers)
+    named = text[before_at : tokens[number.first].start].strip() if before_at is not None else None
     if before_at is not None:
         start = before_at
     last_end = tokens[number.last].end
@@ -329,14 +352,18 @@ def _quantity(
     if glued and glued.group(2) in numbers.glued_units and not unit:
         unit = numbers.glued_units[glued.group(2)]  # 50km
     elif symbol and not unit:
-        unit, last_end = numbers.symbols_after[symbol], last_end + len(symbol)
+        unit, last_end, named = numbers.symbols_after[symbol], last_end + len(symbol), symbol
     elif next_at < len(tokens) and next_at not in used and not unit:
         end = numbers.units_after.match_at(tokens, next_at)
         if end is not None and not between(text, tokens[number.last], tokens[next_at]).strip():
             key = tuple(t.form for t in tokens[next_at : end + 1])
-            unit = numbers.unit_of.get(key) or numbers.unit_of.get((tokens[next_at].readings[-1], *key[1:]))
+            alt = (tokens[next_at].readings[-1], *key[1:])
+            unit = numbers.unit_of.get(key) or numbers.unit_of.get(alt)
+            named = " ".join(key if key in numbers.unit_of else alt)
             if unit:
                 last_end, next_at = tokens[end].end, end + 1
+    if unit and named in numbers.shared_currencies:
+        unit = local_currency(numbers.shared_currencies[named], country) or unit
     counts, counts_end, resume = (None, last_end, next_at)
     if unit is None or (numbers.noun_after_unit and unit.isupper()):
         counts, counts_end, resume = _counted_noun(

@@ -91,8 +91,8 @@ def test_without_a_dateline_most_place_mentions_decide() -> None:
         _place("place:irbid", (23, 28)),
         _place("place:KW", (48, 54)),
     )
-    assert story_country(text, [amman, irbid, kuwait]) == "JO"
-    assert story_country(text, [amman, kuwait]) is None  # a tie: no country
+    assert story_country(text, tokenize(text), "en", [amman, irbid, kuwait]) == "JO"
+    assert story_country(text, tokenize(text), "en", [amman, kuwait]) is None  # a tie: no country
 
 
 def test_a_place_not_at_the_start_is_no_dateline() -> None:
@@ -102,4 +102,4 @@ def test_a_place_not_at_the_start_is_no_dateline() -> None:
         _place("place:KW", (30, 36)),
         _place("place:kuwait-city", (38, 49)),
     ]
-    assert story_country(text, entities) == "KW"
+    assert story_country(text, tokenize(text), "en", entities) == "KW"

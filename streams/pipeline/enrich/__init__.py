@@ -43,7 +43,12 @@ def enrich(
     entities = find_entities(text, tokens, language, use_tagger=use_tagger)
     dates, date_tokens = find_dates(text, tokens, language, reference)
     quantities = find_quantities(
-        text, tokens, language, date_tokens, stopwords(language or "ar"), story_country(text, entities)
+        text,
+        tokens,
+        language,
+        date_tokens,
+        stopwords(language or "ar"),
+        story_country(text, tokens, language, entities),
     )
     quotes = find_quotes(text, tokens, language, entities)
     keywords = find_keywords(text, tokens, language, article.tags)

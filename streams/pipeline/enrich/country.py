@@ -1,8 +1,8 @@
 """The country a story is from, and the currency a shared currency name means there.
 
 The story's country is its dateline place's (``AMMAN -``, ``Nairobi (Reuters) -``,
-``القاهرة -``: the first place named at the very start of the text), else the
-country most of its place mentions belong to; a tie gives none. Countries are
+``القاهرة -`` at the very start of the text, as ``refine.datelines`` finds them), else
+the country most of its place mentions belong to; a tie gives none. Countries are
 ``place:XX`` keys (ISO 3166 alpha-2); cities carry their country in
 ``lang/<xx>/cities.json``.
 
@@ -20,11 +20,11 @@ from functools import cache
 from babel.numbers import get_territory_currencies
 
 from streams import lang
+from streams.pipeline.enrich.gazetteer import gazetteer
+from streams.pipeline.enrich.refine import datelines
+from streams.pipeline.enrich.tokens import Token
 from streams.records import Entity
 
-# After the dateline place: an optional date or region after a comma, an optional
-# agency in brackets, then the dash.
-_DATELINE_TAIL = re.compile(r"\s*(?:[,،][^\n\-–—(]{0,40})?\s*(?:\([^)\n]{0,40}\)\s*)?[-–—]")
 _COUNTRY = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?$")
 
 
@@ -46,16 +46,14 @@ def place_country(key: str) -> str | None:
     return _city_countries().get(key)
 
 
-def story_country(text: str, entities: list[Entity]) -> str | None:
+def story_country(text: str, tokens: list[Token], language: str | None, entities: list[Entity]) -> str | None:
     """The country of the dateline place, else the one most place mentions are in (a tie: None)."""
+    opening = [s for s in datelines(text, tokens, language or "", gazetteer()) if s.first == 0]
+    if opening and opening[0].key:
+        country = place_country(opening[0].key)
+        if country:
+            return country
     places = [e for e in entities if e.type == "place"]
-    first = min(((m.start, m.end, e) for e in places for m in e.mentions), key=lambda f: f[0], default=None)
-    if first is not None:
-        start, end, entity = first
-        if not text[:start].strip() and _DATELINE_TAIL.match(text, end):
-            country = place_country(entity.key)
-            if country:
-                return country
     counts: Counter[str] = Counter()
     for entity in places:
         country = place_country(entity.key)

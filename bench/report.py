@@ -183,9 +183,9 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
     if "html_eval" in result:
         html = result["html_eval"]
         other.add_row(
-            f"HTML eval pages ({html['pages']}): whole pipeline ms/page", f"{html['pipeline_ms']:.1f}"
+            f"HTML eval pages ({html['pages']}): whole pipeline CPU ms/page", f"{html['pipeline_ms']:.1f}"
         )
-        other.add_row("HTML eval pages: trafilatura.extract alone ms/page", f"{html['trafilatura_ms']:.1f}")
+        other.add_row("HTML eval pages: trafilatura alone CPU ms/page", f"{html['trafilatura_ms']:.1f}")
     console.print(other)
 
     for key, title in (

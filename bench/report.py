@@ -88,7 +88,7 @@ def print_report(result: dict[str, Any], console: Console | None = None) -> None
         )
     console.print(speed)
 
-    stages = Table(title="ms per article, in-process (one core)")
+    stages = Table(title="CPU ms per article, in-process (one core)")
     stages.add_column("stage")
     stages.add_column("ms", justify="right")
     stages.add_column("share", justify="right")

@@ -190,3 +190,32 @@ def test_date_words_in_names_and_ranges_of_counts_are_no_dates() -> None:
 def test_a_range_starts_before_it_ends(text: str, expected: list) -> None:
     found, _ = find_dates(text, tokenize(text), "ar", date(2024, 6, 24))  # a Monday
     assert [(d.text, d.value, d.end) for d in found] == expected
+
+
+def _undated(text: str) -> list[tuple[str, str, str | None]]:
+    found, _ = find_dates(text, tokenize(text), "en", None)
+    return [(d.text, d.value, d.end) for d in found]
+
+
+def test_without_a_reference_no_date_is_resolved_against_an_invented_day() -> None:
+    assert _undated("The minister said on Tuesday that last year's figures were low.") == []
+    assert _undated("Germany extended its warning until 14 June and three years ago it did not.") == []
+    assert _undated("Prices rose over the past 16 months.") == []
+    assert _undated("The deal was signed on March 5, 2023.") == [("March 5, 2023", "2023-03-05", None)]
+
+
+def test_without_a_reference_a_month_takes_the_one_year_the_text_places_itself_in() -> None:
+    text = "The year 2019 was busy. In February, he visited Abu Dhabi, and last month he rested."
+    assert _undated(text) == [("year 2019", "2019", None), ("February", "2019-02", None)]
+    caption = "MUNICH - DECEMBER 21: Coutinho looks on during the match on December 21, 2019 in Munich."
+    assert ("DECEMBER 21", "2019-12-21", None) in _undated(caption)
+
+
+def test_without_a_reference_a_year_used_as_a_name_or_two_years_place_nothing() -> None:
+    assert _undated("Iran and the 2015 nuclear deal: the parties meet on Feb. 26.") == [
+        ("2015", "2015", None)
+    ]
+    assert _undated("Sales fell in 2018 and rose in 2019. In March they fell again.") == [
+        ("in 2018", "2018", None),
+        ("in 2019", "2019", None),
+    ]

@@ -30,9 +30,11 @@ def join_ranges(text: str, tokens: list[Token], hits: list[Hit], w: Words) -> li
         ):
             if prev.relative and not hit.relative and len(prev.value) == len(hit.value) == 7:
                 prev.value = hit.value[:4] + prev.value[4:]
+                prev.needs = hit.needs  # from March to May 2019: the start takes the end's year
             elif prev.relative and prev.value > hit.value:
                 prev.value = _before(prev.value, hit.value)
             prev.end, prev.last = hit.value, hit.last
+            prev.needs = max(prev.needs, hit.needs)
             continue
         out.append(hit)
     return out

@@ -219,3 +219,24 @@ def test_without_a_reference_a_year_used_as_a_name_or_two_years_place_nothing() 
         ("in 2018", "2018", None),
         ("in 2019", "2019", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He abused two boys in the 1990s.", [("1990s", "1990", "1999")]),
+        ("2019's top stories: what to expect", [("2019's", "2019", None)]),
+        ("Here are 2020's new fees.", [("2020's", "2020", None)]),
+        ("They tried to storm the embassy the previous day.", [("the previous day", "2024-06-24", None)]),
+        ("The city signed a contract for the annual July 4 fireworks show.", []),
+    ],
+)
+def test_decades_possessive_years_the_previous_day_and_annual_days(text: str, expected: list) -> None:
+    assert _found(text, "en") == expected
+
+
+def test_a_recurring_day_is_no_date_and_its_number_counts_nothing() -> None:
+    text = "The city signed a contract for the annual July 4 fireworks show."
+    found, used = find_dates(text, tokenize(text), "en", REF)
+    assert found == []
+    assert [tokenize(text)[k].text for k in sorted(used)] == ["July", "4"]

@@ -44,7 +44,7 @@ from datetime import date
 
 from streams.pipeline.enrich.dates.named import day_month_year, hijri_date, weekday_at
 from streams.pipeline.enrich.dates.numeric import numeric_date, year_mention
-from streams.pipeline.enrich.dates.parts import NOTHING, YEAR, Hit
+from streams.pipeline.enrich.dates.parts import NOTHING, RECURRING, YEAR, Hit
 from streams.pipeline.enrich.dates.ranges import join_ranges
 from streams.pipeline.enrich.dates.relative import (
     ago,
@@ -92,13 +92,15 @@ def find_dates(
         year = _own_year(hits)
         if year is not None and any(hit.needs == YEAR for hit in hits):
             hits = _hits(text, tokens, words, date(year, 12, 31), set())
-        hits = [hit for hit in hits if hit.needs == NOTHING or hit.needs == YEAR and year is not None]
+        hits = [hit for hit in hits if hit.needs in (NOTHING, RECURRING) or hit.needs == YEAR and year]
     found: list[DateMention] = []
     used: set[int] = set()
     for hit in hits:
+        used.update(range(hit.first, hit.last + 1))
+        if hit.needs == RECURRING:
+            continue  # the annual July 4 show: its 4 counts nothing either
         surface = text[tokens[hit.first].start : tokens[hit.last].end]
         found.append(DateMention(text=surface, value=hit.value, relative=hit.relative, end=hit.end))
-        used.update(range(hit.first, hit.last + 1))
     return found, used
 
 

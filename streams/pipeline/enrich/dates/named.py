@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from streams.pipeline.enrich.dates.hijri import hijri_month, hijri_today
 from streams.pipeline.enrich.dates.numeric import numeric_date
 from streams.pipeline.enrich.dates.parts import (
+    RECURRING,
     YEAR,
     Hit,
     day_number,
@@ -71,8 +72,7 @@ def day_month_year(tokens: list[Token], i: int, w: Words, ref: date, forward: bo
             found = day_of_month_period(tokens, first, i, day, w, ref)
             return Hit(*found) if found else None
         return None
-    if i > 0 and tokens[i - 1].form in w.habitual:
-        return None  # every May
+    recurring = i > 0 and tokens[i - 1].form in w.habitual  # every May, the annual July 4 show
     month_at = i
     last = two_words if two_words is not None else i
     if last + 1 < len(tokens) and named_month(tokens[last + 1], w) == month:
@@ -115,9 +115,9 @@ def day_month_year(tokens: list[Token], i: int, w: Words, ref: date, forward: bo
         )
     ):
         return None
-    needs = -1
+    needs = RECURRING if recurring else -1
     if year is None:
-        if modifier_before in (None, "auto"):
+        if modifier_before in (None, "auto") and not recurring:
             needs = YEAR  # in February, Dec. 21: the reader supplies the year alone
         mode = (
             modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "recent")

@@ -13,6 +13,7 @@ from streams.pipeline.enrich.dates.words import Words
 from streams.pipeline.enrich.tokens import Token
 
 NOTHING, YEAR, REFERENCE = 0, 1, 2  # what a date's value needs besides its words (Hit.needs)
+RECURRING = 3  # every May, the annual July 4 show: words of a date that is no one day
 
 
 @dataclass(slots=True)
@@ -21,7 +22,8 @@ class Hit:
 
     ``needs``: what its value was placed by: ``NOTHING`` (written whole), ``YEAR`` (a month
     or day written without its year, no word relating it to the reference: ``in February``,
-    ``Dec. 21``) or ``REFERENCE`` (``yesterday``, ``last March``, ``three years ago``).
+    ``Dec. 21``) or ``REFERENCE`` (``yesterday``, ``last March``, ``three years ago``);
+    ``RECURRING``: no one date (``every May``), its words used but not reported.
     Left unset, a relative date needs the reference."""
 
     first: int

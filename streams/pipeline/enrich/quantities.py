@@ -69,6 +69,7 @@ class _Numbers:
     article: str  # الستة: a number word with the article follows its noun (الشهور الستة)
     irregular_plurals: frozenset[str]  # three people
     shared_currencies: dict[str, tuple[str, ...]]  # dinar, $: a name several currencies share
+    measures: frozenset[str]  # pounds: a shared currency name that is a measure where none is used
     partitive: PhraseSet  # three of the players
     fraction_of: frozenset[str]  # half a dozen: the word between a fraction and what it divides
     max_names: int  # capitalised words between a count and its noun: 14 MLS teams
@@ -121,6 +122,13 @@ def _numbers(language: str) -> _Numbers | None:
         fraction_of=frozenset(_form(w) for w in data.get("fraction_of", [])),
         partitive=PhraseSet(data.get("noun_phrase", {}).get("partitive", [])),
         max_names=data.get("noun_phrase", {}).get("max_names", 0),
+        measures=frozenset(
+            key
+            for name in data.get("shared_currency_names", {}).get("names", [])
+            for w in name.get("also_measure", [])
+            for key in (w, _form(w))
+            if key
+        ),
         shared_currencies={
             key: tuple(name["codes"])
             for name in data.get("shared_currency_names", {}).get("names", [])
@@ -396,7 +404,12 @@ def _quantity(
             if unit:
                 last_end, next_at = tokens[end].end, end + 1
     if unit and named in numbers.shared_currencies:
-        unit = local_currency(numbers.shared_currencies[named], country) or unit
+        local = local_currency(numbers.shared_currencies[named], country)
+        if local is None and country and named in numbers.measures and number.last == number.first:
+            # six pounds nine ounces in a Virginia story: a weight, the noun counted
+            unit, last_end, next_at = None, tokens[number.last].end, number.last + 1
+        else:
+            unit = local or unit
     counts, counts_end, resume = (None, last_end, next_at)
     if unit is None or (numbers.noun_after_unit and unit.isupper()):
         counts, counts_end, resume = _counted_noun(

@@ -253,3 +253,9 @@ def test_a_story_without_any_date_gets_no_invented_dates() -> None:
     )
     assert [(d.text, d.value) for d in story.dates] == [("year 2019", "2019"), ("February", "2019-02")]
     assert ("16 months", 16, "months") in {(q.text, q.value, q.unit) for q in story.quantities}
+
+
+def test_a_date_that_needs_the_missing_day_is_no_quantity_either() -> None:
+    story = _article("كأس العالم التي تنطلق 12 يونيو المقبل في البرازيل", "ar", published=None)
+    assert story.dates == []
+    assert story.quantities == []

@@ -44,7 +44,7 @@ from datetime import date
 
 from streams.pipeline.enrich.dates.named import day_month_year, hijri_date, weekday_at
 from streams.pipeline.enrich.dates.numeric import numeric_date, year_mention
-from streams.pipeline.enrich.dates.parts import NOTHING, RECURRING, YEAR, Hit
+from streams.pipeline.enrich.dates.parts import NOTHING, UNDATED, YEAR, Hit
 from streams.pipeline.enrich.dates.ranges import join_ranges
 from streams.pipeline.enrich.dates.relative import (
     ago,
@@ -82,7 +82,8 @@ def find_dates(
     dates written whole are kept; a month or day written without its year (``In
     February``) takes the year the text places itself in, when it writes exactly one
     (``during 2019``, ``on December 21, 2019``; not a year used as a name, ``the 2015
-    deal``); ``yesterday``, ``last year``, a weekday, ``three years ago`` are left out."""
+    deal``); ``yesterday``, ``last year``, a weekday, ``12 June next`` are left out, their
+    words counting nothing, and ``the past 16 months`` is a count of months again."""
     words = words_for(language or "") or words_for("ar")
     assert words is not None
     if reference is not None:
@@ -92,13 +93,13 @@ def find_dates(
         year = _own_year(hits)
         if year is not None and any(hit.needs == YEAR for hit in hits):
             hits = _hits(text, tokens, words, date(year, 12, 31), set())
-        hits = [hit for hit in hits if hit.needs in (NOTHING, RECURRING) or hit.needs == YEAR and year]
+        hits = [kept for hit in hits if (kept := _without_reference(hit, year)) is not None]
     found: list[DateMention] = []
     used: set[int] = set()
     for hit in hits:
         used.update(range(hit.first, hit.last + 1))
-        if hit.needs == RECURRING:
-            continue  # the annual July 4 show: its 4 counts nothing either
+        if hit.needs == UNDATED:
+            continue  # the annual July 4 show: no one date, and its 4 counts nothing
         surface = text[tokens[hit.first].start : tokens[hit.last].end]
         found.append(DateMention(text=surface, value=hit.value, relative=hit.relative, end=hit.end))
     return found, used
@@ -124,6 +125,18 @@ def _hits(text: str, tokens: list[Token], words: Words, reference: date, forward
         hits.append(hit)
         i = hit.last + 1
     return join_ranges(text, tokens, hits, words)
+
+
+def _without_reference(hit: Hit, year: int | None) -> Hit | None:
+    """A date found with no reference date: kept if the text dates it, else its words stay
+    date words (``12 June next``: no date, and no quantity) unless they count a span
+    (``the past 16 months``, ``eight years ago``: a count of months or years again)."""
+    if hit.needs in (NOTHING, UNDATED) or hit.needs == YEAR and year is not None:
+        return hit
+    if hit.count:
+        return None
+    hit.needs = UNDATED
+    return hit
 
 
 def _own_year(hits: list[Hit]) -> int | None:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from streams.pipeline.enrich.dates.hijri import hijri_month, hijri_today
 from streams.pipeline.enrich.dates.numeric import numeric_date
 from streams.pipeline.enrich.dates.parts import (
-    RECURRING,
+    UNDATED,
     YEAR,
     Hit,
     day_number,
@@ -115,7 +115,7 @@ def day_month_year(tokens: list[Token], i: int, w: Words, ref: date, forward: bo
         )
     ):
         return None
-    needs = RECURRING if recurring else -1
+    needs = UNDATED if recurring else -1
     if year is None:
         if modifier_before in (None, "auto") and not recurring:
             needs = YEAR  # in February, Dec. 21: the reader supplies the year alone

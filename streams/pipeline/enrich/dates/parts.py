@@ -13,7 +13,7 @@ from streams.pipeline.enrich.dates.words import Words
 from streams.pipeline.enrich.tokens import Token
 
 NOTHING, YEAR, REFERENCE = 0, 1, 2  # what a date's value needs besides its words (Hit.needs)
-RECURRING = 3  # every May, the annual July 4 show: words of a date that is no one day
+UNDATED = 3  # every May, the annual July 4 show, 12 June next with no reference: no one day
 
 
 @dataclass(slots=True)
@@ -23,7 +23,8 @@ class Hit:
     ``needs``: what its value was placed by: ``NOTHING`` (written whole), ``YEAR`` (a month
     or day written without its year, no word relating it to the reference: ``in February``,
     ``Dec. 21``) or ``REFERENCE`` (``yesterday``, ``last March``, ``three years ago``);
-    ``RECURRING``: no one date (``every May``), its words used but not reported.
+    ``UNDATED``: date words that give no one date (``every May``; ``12 June next`` when there
+    is no reference), used but not reported.
     Left unset, a relative date needs the reference."""
 
     first: int
@@ -32,6 +33,7 @@ class Hit:
     relative: bool
     end: str | None = None
     needs: int = -1
+    count: bool = False  # the past 16 months, eight years ago: with no reference, a quantity
 
     def __post_init__(self) -> None:
         if self.needs < 0:

@@ -240,3 +240,17 @@ def test_a_recurring_day_is_no_date_and_its_number_counts_nothing() -> None:
     found, used = find_dates(text, tokenize(text), "en", REF)
     assert found == []
     assert [tokenize(text)[k].text for k in sorted(used)] == ["July", "4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("classic rock from the 1960s through 1980s sold", [("1960s through 1980s", "1960", "1989")]),
+        ("a tradition whose roots go back to the 1600s", [("1600s", "1600", "1699")]),
+        ("the music of the 2000s", [("2000s", "2000", "2009")]),
+        ("the 1990s and 2000s", [("1990s", "1990", "1999"), ("2000s", "2000", "2009")]),
+        ("from 2010 to 2019 and 2020", [("from 2010 to 2019", "2010", "2019"), ("2020", "2020", None)]),
+    ],
+)
+def test_decades_centuries_and_their_ranges(text: str, expected: list) -> None:
+    assert _found(text, "en") == expected

@@ -82,3 +82,15 @@ def test_names_and_labels_are_no_counts(text: str) -> None:
 
 def test_a_part_of_a_count_takes_no_noun_of_its_own() -> None:
     assert _quantities("two of the four victims", "en") == {("four victims", 4, "victims")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("entered a half-dozen Liquor Depot stores", {("half-dozen Liquor Depot stores", 6, "stores")}),
+        ("a half dozen stores", {("half dozen stores", 6, "stores")}),
+        ("in the first half of the financial year", set()),
+    ],
+)
+def test_half_a_dozen_written_three_ways_and_half_of_a_whole(text: str, expected: set) -> None:
+    assert _quantities(text, "en") == expected

@@ -255,7 +255,7 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
     number = _Number(i, i, value)
     _compound(text, tokens, number, numbers)
     _fraction(text, tokens, number)
-    _scale(tokens, number, numbers)
+    _scale(text, tokens, number, numbers)
     joiner = number.last + 1
     # a range: 10-15, 10 to 15, between 10 and 15, من 10 إلى 15
     raw_gap = between(text, tokens[number.last], tokens[joiner]) if joiner < len(tokens) else ""
@@ -287,7 +287,7 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
     if top is not None and top_at not in used:
         upper = _Number(top_at, top_at, top)
         _compound(text, tokens, upper, numbers)
-        _scale(tokens, upper, numbers)
+        _scale(text, tokens, upper, numbers)
         if number.last == i and upper.value > top:  # 1.5 to 2 billion: the scale is shared
             number.value *= upper.value / top
         if upper.value > number.value:
@@ -349,17 +349,19 @@ def _fraction(text: str, tokens: list[Token], number: _Number) -> None:
         number.last = b
 
 
-def _scale(tokens: list[Token], number: _Number, numbers: _Numbers) -> None:
+def _scale(text: str, tokens: list[Token], number: _Number, numbers: _Numbers) -> None:
     nxt = number.last + 1
-    if (
-        number.value < 1
-        and nxt + 1 < len(tokens)
-        and tokens[nxt].form in numbers.fraction_of
-        and (whole := numbers.scales.get(tokens[nxt + 1].form) or numbers.words.get(tokens[nxt + 1].form))
-    ):
-        number.value *= whole  # half a dozen, half a million
-        number.last = nxt + 1
-        nxt += 2
+    if number.value < 1 and nxt < len(tokens):  # half a dozen, a half-dozen, half a million
+        k = nxt + 1 if tokens[nxt].form in numbers.fraction_of else nxt
+        whole = k < len(tokens) and (numbers.scales.get(tokens[k].form) or numbers.words.get(tokens[k].form))
+        if (
+            whole
+            and whole >= 10
+            and (k > nxt or between(text, tokens[number.last], tokens[nxt]) in (" ", "-"))
+        ):
+            number.value *= whole
+            number.last = k
+            nxt = k + 1
     if (
         nxt < len(tokens)
         and tokens[nxt].form in numbers.scales
@@ -466,7 +468,13 @@ def _counted_noun(
     if at >= len(tokens) or at in used or text[last_end : tokens[at].start].strip() not in ("", "-"):
         return None, last_end, at
     hyphen = text[last_end : tokens[at].start] == "-"  # a 22-second video, a 30-page filing
-    partitive = not hyphen and bare_value is not None and numbers.partitive.match_at(tokens, at)
+    partitive = (
+        not hyphen
+        and bare_value is not None
+        and bare_value >= 2
+        and float(bare_value).is_integer()
+        and numbers.partitive.match_at(tokens, at)
+    )  # not half of the year
     if partitive:
         at = partitive + 1  # three of the players
     if not hyphen and tokens[at].form in numbers.noun_modifiers and at + 1 < len(tokens):

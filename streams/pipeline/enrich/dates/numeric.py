@@ -58,7 +58,9 @@ def year_mention(text: str, tokens: list[Token], i: int, w: Words) -> Hit | None
         return Hit(i, pair[2], pair[0], False, pair[1])
     decade = _decade(tokens[i], w)
     if decade is not None:
-        return Hit(i, i, f"{decade:04d}", False, f"{decade + 9:04d}")
+        # the 1600s, the 1900s: a century; the 2000s a decade, as a reader takes it
+        span = 99 if decade % 100 == 0 and decade < 2000 else 9
+        return Hit(i, i, f"{decade:04d}", False, f"{decade + span:04d}")
     bare = _bare_year(tokens, i, w)
     if bare is not None:
         return None if _counts_range(tokens, i, bare, w) else Hit(i, i, f"{bare:04d}", False)
@@ -87,7 +89,7 @@ def year_mention(text: str, tokens: list[Token], i: int, w: Words) -> Hit | None
 
 
 def _decade(token: Token, w: Words) -> int | None:
-    """``1990s`` -> 1990: a decade's first year with the language's decade ending."""
+    """``1990s`` -> 1990: a decade's (or a century's) first year with the language's decade ending."""
     suffix = next((x for x in w.decade_suffixes if token.form.endswith(x)), None)
     digits = token.form[: -len(suffix)] if suffix else ""
     if len(digits) == 4 and digits.isdigit() and digits.isascii() and digits.endswith("0"):

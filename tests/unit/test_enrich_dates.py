@@ -254,3 +254,16 @@ def test_a_recurring_day_is_no_date_and_its_number_counts_nothing() -> None:
 )
 def test_decades_centuries_and_their_ranges(text: str, expected: list) -> None:
     assert _found(text, "en") == expected
+
+
+def test_without_a_reference_a_day_needs_the_text_to_write_it_whole_and_since_places_nothing() -> None:
+    # a day's year is too often another than the one the text speaks of
+    assert _undated("The last binge of 2019: starting January 1st everything changes.") == [
+        ("of 2019", "2019", None)
+    ]
+    assert _undated("The worst flooding since 2013. In March the rains came back.") == [
+        ("since 2013", "2013", None)
+    ]
+    assert ("March", "2019-03") in [
+        (t, v) for t, v, _ in _undated("During 2019 the rains came. In March, again.")
+    ]

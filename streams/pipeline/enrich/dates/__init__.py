@@ -79,21 +79,23 @@ def find_dates(
     """Dates and the token indices they use (so quantities do not count them).
 
     Without a reference date nothing is resolved against a day the text does not give:
-    dates written whole are kept; a month or day written without its year (``In
-    February``) takes the year the text places itself in, when it writes exactly one
-    (``during 2019``, ``on December 21, 2019``; not a year used as a name, ``the 2015
-    deal``); ``yesterday``, ``last year``, a weekday, ``12 June next`` are left out, their
-    words counting nothing, and ``the past 16 months`` is a count of months again."""
+    dates written whole are kept; a month written without its year (``In February``) takes
+    the year the text places itself in, when it writes exactly one (``during 2019``, ``on
+    December 21, 2019``; not a year used as a name, ``the 2015 deal``, nor one of another
+    time, ``since 2013``), a day only when the text writes it whole too; ``yesterday``,
+    ``last year``, a weekday, ``12 June next`` are left out, their words counting nothing,
+    and ``the past 16 months`` is a count of months again."""
     words = words_for(language or "") or words_for("ar")
     assert words is not None
     if reference is not None:
         hits = _hits(text, tokens, words, reference, _forward_tokens(text, tokens, words))
     else:
         hits = _hits(text, tokens, words, _ANY_DAY, set())
-        year = _own_year(hits)
+        year = _own_year(hits, tokens, words)
         if year is not None and any(hit.needs == YEAR for hit in hits):
             hits = _hits(text, tokens, words, date(year, 12, 31), set())
-        hits = [kept for hit in hits if (kept := _without_reference(hit, year)) is not None]
+        whole_days = {hit.value for hit in hits if hit.needs == NOTHING and len(hit.value) == 10}
+        hits = [kept for hit in hits if (kept := _without_reference(hit, year, whole_days)) is not None]
     found: list[DateMention] = []
     used: set[int] = set()
     for hit in hits:
@@ -127,11 +129,15 @@ def _hits(text: str, tokens: list[Token], words: Words, reference: date, forward
     return join_ranges(text, tokens, hits, words)
 
 
-def _without_reference(hit: Hit, year: int | None) -> Hit | None:
-    """A date found with no reference date: kept if the text dates it, else its words stay
-    date words (``12 June next``: no date, and no quantity) unless they count a span
-    (``the past 16 months``, ``eight years ago``: a count of months or years again)."""
-    if hit.needs in (NOTHING, UNDATED) or hit.needs == YEAR and year is not None:
+def _without_reference(hit: Hit, year: int | None, whole_days: set[str]) -> Hit | None:
+    """A date found with no reference date: kept if the text dates it (a month in the text's
+    year; a day only as the text writes it whole elsewhere, ``DECEMBER 21`` beside ``December
+    21, 2019``: a day's year is too often another than the text's), else its words stay date
+    words (``12 June next``: no date, and no quantity) unless they count a span (``the past
+    16 months``, ``eight years ago``: a count of months or years again)."""
+    if hit.needs in (NOTHING, UNDATED):
+        return hit
+    if hit.needs == YEAR and year is not None and (len(hit.value) < 10 or hit.value in whole_days):
         return hit
     if hit.count:
         return None
@@ -139,12 +145,15 @@ def _without_reference(hit: Hit, year: int | None) -> Hit | None:
     return hit
 
 
-def _own_year(hits: list[Hit]) -> int | None:
-    """The one year a text's whole dates are in, a bare year (``the 2015 deal``) aside."""
+def _own_year(hits: list[Hit], tokens: list[Token], w: Words) -> int | None:
+    """The one year a text's whole dates are in, a bare year (``the 2015 deal``) and one of
+    another time (``since 2013``) aside."""
     years = {
         value[:4]
         for hit in hits
-        if hit.needs == NOTHING and (hit.first < hit.last or len(hit.value) > 4)
+        if hit.needs == NOTHING
+        and (hit.first < hit.last or len(hit.value) > 4)
+        and tokens[hit.first].form not in w.other_time_years
         for value in (hit.value, hit.end or hit.value)
     }
     return int(years.pop()) if len(years) == 1 else None

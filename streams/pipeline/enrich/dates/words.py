@@ -77,6 +77,7 @@ class Words:
     day_after_month: bool  # March 5 (English), where Arabic writes 5 مارس
     day_suffixes: tuple[str, ...]  # July 21st, the 21st of July
     decade_suffixes: tuple[str, ...]  # the 1990s
+    other_time_years: frozenset[str]  # since 2013: a year word whose year is not the story's
 
 
 def _form(word: str) -> str:
@@ -187,6 +188,7 @@ def _build_words(language: str) -> Words | None:
         day_after_month=bool(data.get("day_after_month")),
         day_suffixes=tuple(data.get("day_suffixes", [])),
         decade_suffixes=tuple(_form(x) for x in data.get("decade_suffixes", [])),
+        other_time_years=frozenset(_form(x) for x in data.get("other_time_years", [])),
         not_after_today=frozenset(f for x in data.get("ordinal_days", {}) for f in phrase_forms(x)[:1]),
         habitual=frozenset(
             _form(k)

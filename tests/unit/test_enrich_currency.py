@@ -103,3 +103,19 @@ def test_a_place_not_at_the_start_is_no_dateline() -> None:
         _place("place:kuwait-city", (38, 49)),
     ]
     assert story_country(text, tokenize(text), "en", entities) == "KW"
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        ("She weighed six pounds nine ounces at birth.", "US", ("six pounds", 6, "pounds")),
+        ("A ticket cost six pounds.", "GB", ("six pounds", 6, "GBP")),
+        ("The fine was 500 million pounds.", "US", ("500 million pounds", 500_000_000, "GBP")),
+        ("A ticket cost six pounds.", None, ("six pounds", 6, "GBP")),
+    ],
+)
+def test_pounds_are_a_weight_where_no_pound_is_the_currency(
+    text: str, country: str | None, expected: tuple[str, float, str]
+) -> None:
+    found = find_quantities(text, tokenize(text), "en", set(), stopwords("en"), country)
+    assert expected in {(q.text, q.value, q.unit) for q in found}

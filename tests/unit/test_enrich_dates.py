@@ -190,3 +190,80 @@ def test_date_words_in_names_and_ranges_of_counts_are_no_dates() -> None:
 def test_a_range_starts_before_it_ends(text: str, expected: list) -> None:
     found, _ = find_dates(text, tokenize(text), "ar", date(2024, 6, 24))  # a Monday
     assert [(d.text, d.value, d.end) for d in found] == expected
+
+
+def _undated(text: str) -> list[tuple[str, str, str | None]]:
+    found, _ = find_dates(text, tokenize(text), "en", None)
+    return [(d.text, d.value, d.end) for d in found]
+
+
+def test_without_a_reference_no_date_is_resolved_against_an_invented_day() -> None:
+    assert _undated("The minister said on Tuesday that last year's figures were low.") == []
+    assert _undated("Germany extended its warning until 14 June and three years ago it did not.") == []
+    assert _undated("Prices rose over the past 16 months.") == []
+    assert _undated("The deal was signed on March 5, 2023.") == [("March 5, 2023", "2023-03-05", None)]
+
+
+def test_without_a_reference_a_month_takes_the_one_year_the_text_places_itself_in() -> None:
+    text = "The year 2019 was busy. In February, he visited Abu Dhabi, and last month he rested."
+    assert _undated(text) == [("year 2019", "2019", None), ("February", "2019-02", None)]
+    caption = "MUNICH - DECEMBER 21: Coutinho looks on during the match on December 21, 2019 in Munich."
+    assert ("DECEMBER 21", "2019-12-21", None) in _undated(caption)
+
+
+def test_without_a_reference_a_year_used_as_a_name_or_two_years_place_nothing() -> None:
+    assert _undated("Iran and the 2015 nuclear deal: the parties meet on Feb. 26.") == [
+        ("2015", "2015", None)
+    ]
+    assert _undated("Sales fell in 2018 and rose in 2019. In March they fell again.") == [
+        ("in 2018", "2018", None),
+        ("in 2019", "2019", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He abused two boys in the 1990s.", [("1990s", "1990", "1999")]),
+        ("2019's top stories: what to expect", [("2019's", "2019", None)]),
+        ("Here are 2020's new fees.", [("2020's", "2020", None)]),
+        ("They tried to storm the embassy the previous day.", [("the previous day", "2024-06-24", None)]),
+        ("The city signed a contract for the annual July 4 fireworks show.", []),
+    ],
+)
+def test_decades_possessive_years_the_previous_day_and_annual_days(text: str, expected: list) -> None:
+    assert _found(text, "en") == expected
+
+
+def test_a_recurring_day_is_no_date_and_its_number_counts_nothing() -> None:
+    text = "The city signed a contract for the annual July 4 fireworks show."
+    found, used = find_dates(text, tokenize(text), "en", REF)
+    assert found == []
+    assert [tokenize(text)[k].text for k in sorted(used)] == ["July", "4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("classic rock from the 1960s through 1980s sold", [("1960s through 1980s", "1960", "1989")]),
+        ("a tradition whose roots go back to the 1600s", [("1600s", "1600", "1699")]),
+        ("the music of the 2000s", [("2000s", "2000", "2009")]),
+        ("the 1990s and 2000s", [("1990s", "1990", "1999"), ("2000s", "2000", "2009")]),
+        ("from 2010 to 2019 and 2020", [("from 2010 to 2019", "2010", "2019"), ("2020", "2020", None)]),
+    ],
+)
+def test_decades_centuries_and_their_ranges(text: str, expected: list) -> None:
+    assert _found(text, "en") == expected
+
+
+def test_without_a_reference_a_day_needs_the_text_to_write_it_whole_and_since_places_nothing() -> None:
+    # a day's year is too often another than the one the text speaks of
+    assert _undated("The last binge of 2019: starting January 1st everything changes.") == [
+        ("of 2019", "2019", None)
+    ]
+    assert _undated("The worst flooding since 2013. In March the rains came back.") == [
+        ("since 2013", "2013", None)
+    ]
+    assert ("March", "2019-03") in [
+        (t, v) for t, v, _ in _undated("During 2019 the rains came. In March, again.")
+    ]

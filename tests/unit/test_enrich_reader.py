@@ -26,7 +26,7 @@ KENYA = (
 )
 
 
-def _article(text: str, language: str, published: str = "2025-02-11") -> EnrichedArticle:
+def _article(text: str, language: str, published: str | None = "2025-02-11") -> EnrichedArticle:
     text = normalize_text(text)
     clean = CleanArticle(
         article_id="t",
@@ -240,3 +240,22 @@ def test_quote_pronouns_and_attributions() -> None:
 def test_arabic_verb_without_a_name_quotes_the_last_speaker() -> None:
     article = _article('قال وزير الطاقة صالح الخرابشة إن "المشروع يسير". وأضاف: "سننتهي العام المقبل".', "ar")
     assert [q.speaker for q in article.quotes] == ["صالح الخرابشة", "صالح الخرابشة"]
+
+
+def test_a_story_without_any_date_gets_no_invented_dates() -> None:
+    """No publication or fetch date: what needs one is left out; what the text dates stays,
+    and a count of months is a count again."""
+    story = _article(
+        "The year 2019 was a busy one. Over the past 16 months he travelled, last week he rested, "
+        "and in February he visited the Emirates.",
+        "en",
+        published=None,
+    )
+    assert [(d.text, d.value) for d in story.dates] == [("year 2019", "2019"), ("February", "2019-02")]
+    assert ("16 months", 16, "months") in {(q.text, q.value, q.unit) for q in story.quantities}
+
+
+def test_a_date_that_needs_the_missing_day_is_no_quantity_either() -> None:
+    story = _article("كأس العالم التي تنطلق 12 يونيو المقبل في البرازيل", "ar", published=None)
+    assert story.dates == []
+    assert story.quantities == []

@@ -33,7 +33,8 @@ def enrich(
     fingerprints: Fingerprints | None = None,
 ) -> EnrichedArticle:
     """Enrich one article. Relative dates resolve against ``reference_date``,
-    else ``published_at``, else ``fetched_at`` (ISO 8601; today if none).
+    else ``published_at``, else ``fetched_at`` (ISO 8601); with none of them, only
+    what the text itself dates (``find_dates``).
     ``fingerprints``: the text's, when the caller has them already."""
     text = article.text
     guess = detect(text)

@@ -69,6 +69,10 @@ class _Numbers:
     article: str  # الستة: a number word with the article follows its noun (الشهور الستة)
     irregular_plurals: frozenset[str]  # three people
     shared_currencies: dict[str, tuple[str, ...]]  # dinar, $: a name several currencies share
+    measures: frozenset[str]  # pounds: a shared currency name that is a measure where none is used
+    partitive: PhraseSet  # three of the players
+    fraction_of: frozenset[str]  # half a dozen: the word between a fraction and what it divides
+    max_names: int  # capitalised words between a count and its noun: 14 MLS teams
 
 
 def _form(word: str) -> str:
@@ -114,6 +118,16 @@ def _numbers(language: str) -> _Numbers | None:
         article=_form(morphology.get("definite_article", "")) if morphology.get("definite_article") else "",
         irregular_plurals=frozenset(
             _form(w) for w in data.get("noun_phrase", {}).get("irregular_plurals", [])
+        ),
+        fraction_of=frozenset(_form(w) for w in data.get("fraction_of", [])),
+        partitive=PhraseSet(data.get("noun_phrase", {}).get("partitive", [])),
+        max_names=data.get("noun_phrase", {}).get("max_names", 0),
+        measures=frozenset(
+            key
+            for name in data.get("shared_currency_names", {}).get("names", [])
+            for w in name.get("also_measure", [])
+            for key in (w, _form(w))
+            if key
         ),
         shared_currencies={
             key: tuple(name["codes"])
@@ -240,7 +254,8 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
         return None  # عشرات القذائف: tens of shells, no number
     number = _Number(i, i, value)
     _compound(text, tokens, number, numbers)
-    _scale(tokens, number, numbers)
+    _fraction(text, tokens, number)
+    _scale(text, tokens, number, numbers)
     joiner = number.last + 1
     # a range: 10-15, 10 to 15, between 10 and 15, من 10 إلى 15
     raw_gap = between(text, tokens[number.last], tokens[joiner]) if joiner < len(tokens) else ""
@@ -272,7 +287,7 @@ def _number_at(text: str, tokens: list[Token], i: int, numbers: _Numbers, used: 
     if top is not None and top_at not in used:
         upper = _Number(top_at, top_at, top)
         _compound(text, tokens, upper, numbers)
-        _scale(tokens, upper, numbers)
+        _scale(text, tokens, upper, numbers)
         if number.last == i and upper.value > top:  # 1.5 to 2 billion: the scale is shared
             number.value *= upper.value / top
         if upper.value > number.value:
@@ -285,8 +300,8 @@ def _not_a_quantity(text: str, tokens: list[Token], i: int, numbers: _Numbers) -
     token = tokens[i]
     before = text[max(0, token.start - 2) : token.start]
     after = text[token.end : token.end + 1]
-    if after == ":" or before.endswith((":", "/")) or (before.endswith("-") and before[:1].isalnum()):
-        return True  # 12:22, COVID-19, a 26-7 record (the first number of a range takes the second)
+    if after == ":" or before.endswith((":", "/", "#")) or (before.endswith("-") and before[:1].isalnum()):
+        return True  # 12:22, COVID-19, #98, a 26-7 record (the first number of a range takes the second)
     if token.form in numbers.not_quantities:
         return True
     if i + 1 < len(tokens) and tokens[i + 1].form in numbers.not_units:
@@ -317,8 +332,36 @@ def _compound(text: str, tokens: list[Token], number: _Number, numbers: _Numbers
         number.value, number.last = tens + unit, nxt
 
 
-def _scale(tokens: list[Token], number: _Number, numbers: _Numbers) -> None:
+def _fraction(text: str, tokens: list[Token], number: _Number) -> None:
+    """``5 1/2``: a whole number and a fraction below one."""
+    a, b = number.last + 1, number.last + 2
+    if (
+        b < len(tokens)
+        and tokens[number.last].text.isdigit()
+        and tokens[a].text.isdigit()
+        and tokens[b].text.isdigit()
+        and between(text, tokens[number.last], tokens[a]) == " "
+        and between(text, tokens[a], tokens[b]) == "/"
+        and 0 < int(tokens[a].text) < int(tokens[b].text) <= 16
+        and text[tokens[b].end : tokens[b].end + 1] != "/"  # 5 1/2/2020 is no fraction
+    ):
+        number.value += int(tokens[a].text) / int(tokens[b].text)
+        number.last = b
+
+
+def _scale(text: str, tokens: list[Token], number: _Number, numbers: _Numbers) -> None:
     nxt = number.last + 1
+    if number.value < 1 and nxt < len(tokens):  # half a dozen, a half-dozen, half a million
+        k = nxt + 1 if tokens[nxt].form in numbers.fraction_of else nxt
+        whole = k < len(tokens) and (numbers.scales.get(tokens[k].form) or numbers.words.get(tokens[k].form))
+        if (
+            whole
+            and whole >= 10
+            and (k > nxt or between(text, tokens[number.last], tokens[nxt]) in (" ", "-"))
+        ):
+            number.value *= whole
+            number.last = k
+            nxt = k + 1
     if (
         nxt < len(tokens)
         and tokens[nxt].form in numbers.scales
@@ -363,7 +406,12 @@ def _quantity(
             if unit:
                 last_end, next_at = tokens[end].end, end + 1
     if unit and named in numbers.shared_currencies:
-        unit = local_currency(numbers.shared_currencies[named], country) or unit
+        local = local_currency(numbers.shared_currencies[named], country)
+        if local is None and country and named in numbers.measures and number.last == number.first:
+            # six pounds nine ounces in a Virginia story: a weight, the noun counted
+            unit, last_end, next_at = None, tokens[number.last].end, number.last + 1
+        else:
+            unit = local or unit
     counts, counts_end, resume = (None, last_end, next_at)
     if unit is None or (numbers.noun_after_unit and unit.isupper()):
         counts, counts_end, resume = _counted_noun(
@@ -420,8 +468,24 @@ def _counted_noun(
     if at >= len(tokens) or at in used or text[last_end : tokens[at].start].strip() not in ("", "-"):
         return None, last_end, at
     hyphen = text[last_end : tokens[at].start] == "-"  # a 22-second video, a 30-page filing
+    partitive = (
+        not hyphen
+        and bare_value is not None
+        and bare_value >= 2
+        and float(bare_value).is_integer()
+        and numbers.partitive.match_at(tokens, at)
+    )  # not half of the year
+    if partitive:
+        at = partitive + 1  # three of the players
     if not hyphen and tokens[at].form in numbers.noun_modifiers and at + 1 < len(tokens):
         at += 1  # three other women
+    if not hyphen and at + 2 < len(tokens) and tokens[at].text.isdigit() and _joined(text, tokens, at, "-"):
+        k = at  # two 13-year-old choirboys: a measure between the count and its noun
+        while k + 1 < len(tokens) and _joined(text, tokens, k, "-"):
+            k += 1
+        if k + 1 >= len(tokens) or between(text, tokens[k], tokens[k + 1]) != " ":
+            return None, last_end, at
+        at = k + 1
     token = tokens[at]
     if token.form in numbers.not_counted:
         return None, last_end, at
@@ -436,7 +500,10 @@ def _counted_noun(
         at += 1  # 1,000 American troops: the noun comes after the demonym
         token = tokens[at]
     if numbers.lowercase_noun and token.capitalised:
-        return None, last_end, at  # 11 Times, Seven Mile: a name, not a count
+        head = None if hyphen or partitive else _head_after_names(text, tokens, at, numbers, used, stop)
+        if head is None:
+            return None, last_end, at  # 11 Times, Seven Mile: a name, not a count
+        at, token = head, tokens[head]  # 14 MLS teams, 2 Vietnamese women
     if hyphen:
         if token.form not in numbers.hyphen_units:
             return None, last_end, at
@@ -446,22 +513,52 @@ def _counted_noun(
         k = at
         while (
             k + 1 < len(tokens)
-            and not tokens[k].form.endswith(numbers.plural_suffixes or ("\0",))
+            and (
+                not _plural(tokens[k], numbers)  # eight new police officers, but two feet behind
+                or tokens[k].form in numbers.irregular_plurals
+                and tokens[k + 1].form.endswith(numbers.plural_suffixes or ("\0",))
+            )
             and k + 1 - at < numbers.max_noun_words + (text[tokens[k].end : tokens[k].end + 1] == "-")
             and between(text, tokens[k], tokens[k + 1]) in (" ", "-")
-            and (not tokens[k + 1].capitalised or between(text, tokens[k], tokens[k + 1]) == "-")
             and _is_unit(tokens[k + 1], stop)
             and _value(tokens[k + 1], numbers) is None
             and k + 1 not in used
         ):
+            if tokens[k + 1].capitalised and between(text, tokens[k], tokens[k + 1]) != "-":
+                head = _head_after_names(text, tokens, k + 1, numbers, used, stop)
+                k = head if head is not None else k  # two female Vietnam nationals
+                break
             k += 1
         token = tokens[k]
         at = k
-        singular = not token.form.endswith(numbers.plural_suffixes or ("\0",))
-        modifier = singular and token.form not in numbers.irregular_plurals | numbers.count_nouns
+        singular = not _plural(token, numbers)
+        modifier = singular and token.form not in numbers.count_nouns
         if modifier and bare_value is not None and bare_value != 1:
             return None, last_end, at  # the top 10 list, a 26-7 record: the number is a modifier
     return token.text, token.end, at + 1
+
+
+def _plural(token: Token, numbers: _Numbers) -> bool:
+    return token.form.endswith(numbers.plural_suffixes or ("\0",)) or token.form in numbers.irregular_plurals
+
+
+def _head_after_names(
+    text: str, tokens: list[Token], at: int, numbers: _Numbers, used: set[int], stop: frozenset[str]
+) -> int | None:
+    """The lower-case plural noun after a few capitalised words (``14 MLS teams``, ``13 Saint
+    Bernard/Great Pyrenees puppies``); None when the capitalised words are a name of their own
+    (``11 Times``, ``Seven Mile Road``)."""
+    k = at
+    while k < len(tokens) and k - at <= numbers.max_names and k not in used and tokens[k].capitalised:
+        if k + 1 >= len(tokens) or between(text, tokens[k], tokens[k + 1]) not in (" ", "/", "-"):
+            return None
+        k += 1
+    if k >= len(tokens) or k in used or tokens[k].capitalised:
+        return None
+    token = tokens[k]
+    if not _plural(token, numbers) or not _is_unit(token, stop) or _value(token, numbers) is not None:
+        return None
+    return k
 
 
 def _digits_start(token: Token) -> int:
@@ -477,8 +574,12 @@ def _approximate(tokens: list[Token], first: int, numbers: _Numbers) -> bool:
     return False
 
 
-def _joined(text: str, tokens: list[Token], i: int) -> bool:
-    return i + 1 < len(tokens) and not between(text, tokens[i], tokens[i + 1]).strip()
+def _joined(text: str, tokens: list[Token], i: int, by: str = "") -> bool:
+    """Nothing but spaces between a token and the next, or exactly ``by``."""
+    if i + 1 >= len(tokens):
+        return False
+    gap = between(text, tokens[i], tokens[i + 1])
+    return gap == by if by else not gap.strip()
 
 
 def _dual(token: Token, numbers: _Numbers, forms: set[str]) -> str | None:

@@ -44,7 +44,7 @@ from datetime import date
 
 from streams.pipeline.enrich.dates.named import day_month_year, hijri_date, weekday_at
 from streams.pipeline.enrich.dates.numeric import numeric_date, year_mention
-from streams.pipeline.enrich.dates.parts import Hit
+from streams.pipeline.enrich.dates.parts import NOTHING, UNDATED, YEAR, Hit
 from streams.pipeline.enrich.dates.ranges import join_ranges
 from streams.pipeline.enrich.dates.relative import (
     ago,
@@ -59,25 +59,55 @@ from streams.pipeline.enrich.tokens import Token
 from streams.records import DateMention
 
 
-def parse_reference(value: str | None) -> date:
+def parse_reference(value: str | None) -> date | None:
+    """The day an ISO 8601 date or timestamp names; None when there is none."""
     if value:
         try:
             return date.fromisoformat(value[:10])
         except ValueError:
             pass
-    return date.today()
+    return None
 
 
 _SENTENCE_END = re.compile(r"[.!?؟]\s|\n")
+_ANY_DAY = date(2000, 1, 1)  # resolves what is left out when there is no reference
 
 
 def find_dates(
-    text: str, tokens: list[Token], language: str | None, reference: date
+    text: str, tokens: list[Token], language: str | None, reference: date | None
 ) -> tuple[list[DateMention], set[int]]:
-    """Dates and the token indices they use (so quantities do not count them)."""
+    """Dates and the token indices they use (so quantities do not count them).
+
+    Without a reference date nothing is resolved against a day the text does not give:
+    dates written whole are kept; a month written without its year (``In February``) takes
+    the year the text places itself in, when it writes exactly one (``during 2019``, ``on
+    December 21, 2019``; not a year used as a name, ``the 2015 deal``, nor one of another
+    time, ``since 2013``), a day only when the text writes it whole too; ``yesterday``,
+    ``last year``, a weekday, ``12 June next`` are left out, their words counting nothing,
+    and ``the past 16 months`` is a count of months again."""
     words = words_for(language or "") or words_for("ar")
     assert words is not None
-    forward = _forward_tokens(text, tokens, words)
+    if reference is not None:
+        hits = _hits(text, tokens, words, reference, _forward_tokens(text, tokens, words))
+    else:
+        hits = _hits(text, tokens, words, _ANY_DAY, set())
+        year = _own_year(hits, tokens, words)
+        if year is not None and any(hit.needs == YEAR for hit in hits):
+            hits = _hits(text, tokens, words, date(year, 12, 31), set())
+        whole_days = {hit.value for hit in hits if hit.needs == NOTHING and len(hit.value) == 10}
+        hits = [kept for hit in hits if (kept := _without_reference(hit, year, whole_days)) is not None]
+    found: list[DateMention] = []
+    used: set[int] = set()
+    for hit in hits:
+        used.update(range(hit.first, hit.last + 1))
+        if hit.needs == UNDATED:
+            continue  # the annual July 4 show: no one date, and its 4 counts nothing
+        surface = text[tokens[hit.first].start : tokens[hit.last].end]
+        found.append(DateMention(text=surface, value=hit.value, relative=hit.relative, end=hit.end))
+    return found, used
+
+
+def _hits(text: str, tokens: list[Token], words: Words, reference: date, forward: set[int]) -> list[Hit]:
     hits: list[Hit] = []
     i = 0
     starters = words.starters
@@ -96,14 +126,37 @@ def find_dates(
             continue
         hits.append(hit)
         i = hit.last + 1
-    hits = join_ranges(text, tokens, hits, words)
-    found: list[DateMention] = []
-    used: set[int] = set()
-    for hit in hits:
-        surface = text[tokens[hit.first].start : tokens[hit.last].end]
-        found.append(DateMention(text=surface, value=hit.value, relative=hit.relative, end=hit.end))
-        used.update(range(hit.first, hit.last + 1))
-    return found, used
+    return join_ranges(text, tokens, hits, words)
+
+
+def _without_reference(hit: Hit, year: int | None, whole_days: set[str]) -> Hit | None:
+    """A date found with no reference date: kept if the text dates it (a month in the text's
+    year; a day only as the text writes it whole elsewhere, ``DECEMBER 21`` beside ``December
+    21, 2019``: a day's year is too often another than the text's), else its words stay date
+    words (``12 June next``: no date, and no quantity) unless they count a span (``the past
+    16 months``, ``eight years ago``: a count of months or years again)."""
+    if hit.needs in (NOTHING, UNDATED):
+        return hit
+    if hit.needs == YEAR and year is not None and (len(hit.value) < 10 or hit.value in whole_days):
+        return hit
+    if hit.count:
+        return None
+    hit.needs = UNDATED
+    return hit
+
+
+def _own_year(hits: list[Hit], tokens: list[Token], w: Words) -> int | None:
+    """The one year a text's whole dates are in, a bare year (``the 2015 deal``) and one of
+    another time (``since 2013``) aside."""
+    years = {
+        value[:4]
+        for hit in hits
+        if hit.needs == NOTHING
+        and (hit.first < hit.last or len(hit.value) > 4)
+        and tokens[hit.first].form not in w.other_time_years
+        for value in (hit.value, hit.end or hit.value)
+    }
+    return int(years.pop()) if len(years) == 1 else None
 
 
 def _forward_tokens(text: str, tokens: list[Token], w: Words) -> set[int]:
@@ -129,16 +182,13 @@ def _date_at(text: str, tokens: list[Token], i: int, w: Words, ref: date, forwar
     after = w.not_date_after.get(tokens[i].form)
     if after and i > 0 and any(r in after for r in tokens[i - 1].readings):
         return None  # النائب العام السابق "the former attorney general", روسيا اليوم
-    found = (
-        days_offset(text, tokens, i, w, ref)
-        or part_of_week(tokens, i, w, ref)
-        or day_month_year(tokens, i, w, ref, forward)
-        or weekday_at(text, tokens, i, w, ref, forward)
-    )
+    found = days_offset(text, tokens, i, w, ref) or part_of_week(tokens, i, w, ref)
     if found:
         return Hit(*found)
     return (
-        numeric_date(text, tokens, i, w)
+        day_month_year(tokens, i, w, ref, forward)
+        or weekday_at(text, tokens, i, w, ref, forward)
+        or numeric_date(text, tokens, i, w)
         or hijri_date(text, tokens, i, w, ref, forward)
         or year_mention(text, tokens, i, w)
         or period(tokens, i, w, ref, forward)

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from streams.pipeline.enrich.dates.hijri import hijri_month, hijri_today
 from streams.pipeline.enrich.dates.numeric import numeric_date
 from streams.pipeline.enrich.dates.parts import (
+    UNDATED,
+    YEAR,
     Hit,
     day_number,
     hijri_hit,
@@ -27,9 +29,7 @@ from streams.pipeline.enrich.dates.words import Words
 from streams.pipeline.enrich.tokens import Token
 
 
-def day_month_year(
-    tokens: list[Token], i: int, w: Words, ref: date, forward: bool
-) -> tuple[int, int, str, bool] | None:
+def day_month_year(tokens: list[Token], i: int, w: Words, ref: date, forward: bool) -> Hit | None:
     first = i
     part = w.part_of_month.match_at(tokens, i) if ordinal_day(tokens, i, w) is None else None
     modifier_before = None
@@ -69,10 +69,10 @@ def day_month_year(
             return None
     elif i >= len(tokens) or (month := named_month(tokens[i], w)) is None:
         if day is not None and part is None and i < len(tokens) and tokens[i - 1].form in w.day_of:
-            return day_of_month_period(tokens, first, i, day, w, ref)
+            found = day_of_month_period(tokens, first, i, day, w, ref)
+            return Hit(*found) if found else None
         return None
-    if i > 0 and tokens[i - 1].form in w.habitual:
-        return None  # every May
+    recurring = i > 0 and tokens[i - 1].form in w.habitual  # every May, the annual July 4 show
     month_at = i
     last = two_words if two_words is not None else i
     if last + 1 < len(tokens) and named_month(tokens[last + 1], w) == month:
@@ -115,7 +115,10 @@ def day_month_year(
         )
     ):
         return None
+    needs = UNDATED if recurring else -1
     if year is None:
+        if modifier_before in (None, "auto") and not recurring:
+            needs = YEAR  # in February, Dec. 21: the reader supplies the year alone
         mode = (
             modifier_before if modifier_before not in (None, "auto") else ("after" if forward else "recent")
         )
@@ -125,12 +128,11 @@ def day_month_year(
     if day is not None and part is None:
         try:
             value = date(year, month, day).isoformat()
-            if last_day is not None:
-                return first, last, value, relative, date(year, month, last_day).isoformat()  # type: ignore[return-value]
-            return first, last, value, relative
+            end = date(year, month, last_day).isoformat() if last_day is not None else None
+            return Hit(first, last, value, relative, end, needs)
         except ValueError:
             return None
-    return first, last, f"{year:04d}-{month:02d}", relative
+    return Hit(first, last, f"{year:04d}-{month:02d}", relative, None, needs)
 
 
 def _year_modifier(
@@ -145,9 +147,7 @@ def _year_modifier(
     return (resolve_month_year(ref, month, before) if before not in (None, "auto", "before") else None), last
 
 
-def weekday_at(
-    text: str, tokens: list[Token], i: int, w: Words, ref: date, forward: bool
-) -> tuple[int, int, str, bool] | None:
+def weekday_at(text: str, tokens: list[Token], i: int, w: Words, ref: date, forward: bool) -> Hit | None:
     first, modifier = i, None
     if tokens[i].form in w.weekday_before and i + 1 < len(tokens):
         modifier, i = w.weekday_before[tokens[i].form], i + 1
@@ -165,16 +165,17 @@ def weekday_at(
     if k + 1 < len(tokens) and tokens[k].form in w.date_linkers:
         k += 1  # الاثنين الموافق 20 يوليو
     if k < len(tokens) and (dated := day_month_year(tokens, k, w, ref, forward)):
-        value = dated[2]
-        if dated[3] and len(value) == 10:  # no year written: the weekday tells which
-            day = date.fromisoformat(value)
+        if dated.relative and len(dated.value) == 10:  # no year written: the weekday tells which
+            day = date.fromisoformat(dated.value)
             chosen = named_weekday(lambda y: replace_year(day, y), day.year, weekday, ref)
-            value = chosen.isoformat() if chosen else value
-        return first, dated[1], value, dated[3]  # Friday 13 December, Wednesday, Jan. 1, 2020
+            dated.value = chosen.isoformat() if chosen else dated.value
+        dated.first = first
+        return dated  # Friday 13 December, Wednesday, Jan. 1, 2020
     if k < len(tokens) and (
         hit := numeric_date(text, tokens, k, w) or hijri_date(text, tokens, k, w, ref, forward, weekday)
     ):
-        return first, hit.last, hit.value, hit.relative  # الثلاثاء 21/7/2015, الأحد 4 رمضان 1436هـ
+        hit.first = first
+        return hit  # الثلاثاء 21/7/2015, الأحد 4 رمضان 1436هـ
     last = i
     if i + 1 < len(tokens) and tokens[i + 1].form in w.weekday_after:
         modifier, last = w.weekday_after[tokens[i + 1].form], i + 1
@@ -186,7 +187,7 @@ def weekday_at(
         day = ref - timedelta(days=back or 7)
     else:
         day = ref - timedelta(days=back)
-    return first, last, day.isoformat(), True
+    return Hit(first, last, day.isoformat(), True)
 
 
 def hijri_date(

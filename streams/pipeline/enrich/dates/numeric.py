@@ -56,6 +56,11 @@ def year_mention(text: str, tokens: list[Token], i: int, w: Words) -> Hit | None
     pair = _year_pair(text, tokens, i, w)
     if pair is not None:
         return Hit(i, pair[2], pair[0], False, pair[1])
+    decade = _decade(tokens[i], w)
+    if decade is not None:
+        # the 1600s, the 1900s: a century; the 2000s a decade, as a reader takes it
+        span = 99 if decade % 100 == 0 and decade < 2000 else 9
+        return Hit(i, i, f"{decade:04d}", False, f"{decade + span:04d}")
     bare = _bare_year(tokens, i, w)
     if bare is not None:
         return None if _counts_range(tokens, i, bare, w) else Hit(i, i, f"{bare:04d}", False)
@@ -81,6 +86,15 @@ def year_mention(text: str, tokens: list[Token], i: int, w: Words) -> Hit | None
     if year is None or not 1000 <= year[0] <= 2100 or _counts_range(tokens, year[1], year[0], w):
         return None
     return Hit(i, year[1], f"{year[0]:04d}", False)
+
+
+def _decade(token: Token, w: Words) -> int | None:
+    """``1990s`` -> 1990: a decade's (or a century's) first year with the language's decade ending."""
+    suffix = next((x for x in w.decade_suffixes if token.form.endswith(x)), None)
+    digits = token.form[: -len(suffix)] if suffix else ""
+    if len(digits) == 4 and digits.isdigit() and digits.isascii() and digits.endswith("0"):
+        return int(digits) if 1000 <= int(digits) <= 2100 else None
+    return None
 
 
 def _year_pair(text: str, tokens: list[Token], k: int, w: Words) -> tuple[str, str, int] | None:
@@ -124,15 +138,17 @@ def _counts_range(tokens: list[Token], last: int, first: int, w: Words) -> bool:
 
 
 def _bare_year(tokens: list[Token], i: int, w: Words) -> int | None:
-    """A year with no year word before it (``As 2019 has ended``, ``the 2018 election``):
-    where a language writes counts of a thousand or more with a separator, a four-digit
-    number in the range is a year unless a plural noun follows it (``2000 people``)."""
+    """A year with no year word before it (``As 2019 has ended``, ``the 2018 election``,
+    ``2019's top stories``): where a language writes counts of a thousand or more with a
+    separator, a four-digit number in the range is a year unless a plural noun follows it
+    (``2000 people``)."""
     if w.bare_years is None or i > 0 and any(r in w.year_words for r in tokens[i - 1].readings):
         return None
-    number = plain_number(tokens[i])
+    digits = next((r for r in tokens[i].readings if r.isdigit() and r.isascii()), "")
     low, high = w.bare_years
-    if number is None or not low <= number <= high or len(tokens[i].text) != 4:
+    if len(digits) != 4 or not tokens[i].text.startswith(digits) or not low <= int(digits) <= high:
         return None
+    number = int(digits)
     if i + 1 < len(tokens):
         nxt = tokens[i + 1]
         plural = (

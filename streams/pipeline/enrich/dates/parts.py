@@ -12,16 +12,32 @@ from streams.pipeline.enrich.dates.hijri import hijri_day, hijri_year
 from streams.pipeline.enrich.dates.words import Words
 from streams.pipeline.enrich.tokens import Token
 
+NOTHING, YEAR, REFERENCE = 0, 1, 2  # what a date's value needs besides its words (Hit.needs)
+UNDATED = 3  # every May, the annual July 4 show, 12 June next with no reference: no one day
+
 
 @dataclass(slots=True)
 class Hit:
-    """A date found: its first and last token, its value, and its end if it is a period."""
+    """A date found: its first and last token, its value, and its end if it is a period.
+
+    ``needs``: what its value was placed by: ``NOTHING`` (written whole), ``YEAR`` (a month
+    or day written without its year, no word relating it to the reference: ``in February``,
+    ``Dec. 21``) or ``REFERENCE`` (``yesterday``, ``last March``, ``three years ago``);
+    ``UNDATED``: date words that give no one date (``every May``; ``12 June next`` when there
+    is no reference), used but not reported.
+    Left unset, a relative date needs the reference."""
 
     first: int
     last: int
     value: str
     relative: bool
     end: str | None = None
+    needs: int = -1
+    count: bool = False  # the past 16 months, eight years ago: with no reference, a quantity
+
+    def __post_init__(self) -> None:
+        if self.needs < 0:
+            self.needs = REFERENCE if self.relative else NOTHING
 
 
 def plain_number(token: Token) -> int | None:

@@ -24,18 +24,31 @@ def join_ranges(text: str, tokens: list[Token], hits: list[Hit], w: Words) -> li
         prev = out[-1] if out else None
         if (
             prev is not None
-            and prev.end is None
+            and (prev.end is None or _decade(prev))  # the 1960s through 1980s
             and len(prev.value) == len(hit.value)  # قبل 4 سنوات وحتى اليوم: two dates, not a period
             and _joined(text, tokens, prev, hit, w)
         ):
             if prev.relative and not hit.relative and len(prev.value) == len(hit.value) == 7:
                 prev.value = hit.value[:4] + prev.value[4:]
+                prev.needs = hit.needs  # from March to May 2019: the start takes the end's year
             elif prev.relative and prev.value > hit.value:
                 prev.value = _before(prev.value, hit.value)
-            prev.end, prev.last = hit.value, hit.last
+            prev.end, prev.last = hit.end if _decade(hit) else hit.value, hit.last
+            prev.needs = max(prev.needs, hit.needs)
             continue
         out.append(hit)
     return out
+
+
+def _decade(hit: Hit) -> bool:
+    """A decade or century found as one (``1990s``: 1990 to 1999)."""
+    return (
+        hit.first == hit.last
+        and hit.end is not None
+        and len(hit.value) == len(hit.end) == 4
+        and int(hit.end) - int(hit.value) in (9, 99)
+        and not hit.relative
+    )
 
 
 def _before(start: str, end: str) -> str:

@@ -87,7 +87,7 @@ def past_period(tokens: list[Token], i: int, w: Words, ref: date) -> Hit | None:
         unit, count = w.past_periods.get(key) or w.past_periods.get(
             (tokens[i].readings[-1], *key[1:]), ("day", 1)
         )
-        return Hit(i, end, minus(ref, unit, count).isoformat(), True, ref.isoformat())
+        return Hit(i, end, minus(ref, unit, count).isoformat(), True, ref.isoformat(), count=True)
     opener_end = w.past_openers.match_at(tokens, i)
     if opener_end is None or opener_end + 1 >= len(tokens):
         return None
@@ -98,7 +98,7 @@ def past_period(tokens: list[Token], i: int, w: Words, ref: date) -> Hit | None:
     period = w.units.get(tokens[k].form) if k < len(tokens) else None
     if period is None:
         return None
-    return Hit(i, k, minus(ref, period, int(number or 1)).isoformat(), True, ref.isoformat())
+    return Hit(i, k, minus(ref, period, int(number or 1)).isoformat(), True, ref.isoformat(), count=True)
 
 
 def ago(tokens: list[Token], i: int, w: Words, ref: date) -> Hit | None:
@@ -115,7 +115,7 @@ def ago(tokens: list[Token], i: int, w: Words, ref: date) -> Hit | None:
         "decade": f"{day.year:04d}",
         "month": f"{day.year:04d}-{day.month:02d}",
     }
-    return Hit(i, i + 2, value.get(unit, day.isoformat()), True)
+    return Hit(i, i + 2, value.get(unit, day.isoformat()), True, count=True)
 
 
 def ago_before(tokens: list[Token], i: int, w: Words, ref: date) -> Hit | None:
@@ -147,7 +147,7 @@ def ago_before(tokens: list[Token], i: int, w: Words, ref: date) -> Hit | None:
         "decade": f"{day.year:04d}",
         "month": f"{day.year:04d}-{day.month:02d}",
     }
-    return Hit(i, k, value.get(unit, day.isoformat()), True)
+    return Hit(i, k, value.get(unit, day.isoformat()), True, count=True)
 
 
 def day_of_month_period(

@@ -76,6 +76,8 @@ class Words:
     hijri_years: tuple[int, int] | None  # 6/9/1436: a year written in this range is a Hijri one
     day_after_month: bool  # March 5 (English), where Arabic writes 5 مارس
     day_suffixes: tuple[str, ...]  # July 21st, the 21st of July
+    decade_suffixes: tuple[str, ...]  # the 1990s
+    other_time_years: frozenset[str]  # since 2013: a year word whose year is not the story's
 
 
 def _form(word: str) -> str:
@@ -185,6 +187,8 @@ def _build_words(language: str) -> Words | None:
         hijri_years=tuple(data["hijri_years"]) if data.get("hijri_years") else None,
         day_after_month=bool(data.get("day_after_month")),
         day_suffixes=tuple(data.get("day_suffixes", [])),
+        decade_suffixes=tuple(_form(x) for x in data.get("decade_suffixes", [])),
+        other_time_years=frozenset(_form(x) for x in data.get("other_time_years", [])),
         not_after_today=frozenset(f for x in data.get("ordinal_days", {}) for f in phrase_forms(x)[:1]),
         habitual=frozenset(
             _form(k)

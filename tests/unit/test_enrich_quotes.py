@@ -187,3 +187,46 @@ def test_a_tagged_person_with_digits_or_only_a_title_names_no_one() -> None:
     covid, cpl, kell = forms.index("covid"), forms.index("cpl"), forms.index("kell")
     tagged = [(covid, covid + 1, "person"), (cpl, cpl, "person"), (cpl + 1, kell, "person")]
     assert _clean_tagged(text, tokens, tagged, "en") == [(cpl + 1, kell, "person")]
+
+
+def test_single_marks_quote_where_they_cannot_be_apostrophes() -> None:
+    headline = "Mayor says the new bridge is 'a gift to the town' as it opens"
+    assert [headline[s:e] for s, e in quoted_spans(headline)] == ["a gift to the town"]
+    curly = "Coach calls the season ‘the best we have had’ in years"
+    assert [curly[s:e] for s, e in quoted_spans(curly)] == ["the best we have had"]
+    apostrophes = "The players' union met Kim's agent in the '90s over rock 'n' roll and 'em."
+    assert quoted_spans(apostrophes) == []
+    said = "Mayor Lena Ortiz says the bridge is 'a gift to the town' as it opens"
+    assert _quotes(said, "en", tagger=True) == [("a gift to the town", "Lena Ortiz")]
+
+
+def test_a_quote_left_open_at_a_run_together_paragraph_ends_at_its_sentence() -> None:
+    # two paragraphs run together: the first quote goes on unclosed, the next one opens
+    text = '"The kennels were cold. "Every dog has a home now," the trust said.'
+    assert [text[s:e] for s, e in quoted_spans(text)] == [
+        "The kennels were cold.",
+        "Every dog has a home now,",
+    ]
+    closed = 'She called it "a test. " Then she left.'
+    assert [closed[s:e] for s, e in quoted_spans(closed)] == ["a test. "]
+
+
+def test_a_person_named_in_the_attribution_does_not_stop_the_next_quote_going_on() -> None:
+    text = '"The kennels were cold," said Ms Nadia Frost, who thanked Mr Tom Baker. "We owe him a lot."'
+    assert [speaker for _, speaker in _quotes(text, "en")] == ["Nadia Frost", "Nadia Frost"]
+    # a person named in a sentence of its own after the attribution does
+    other = '"The kennels were cold," said Ms Nadia Frost. Mr Tom Baker runs the farm. "We owe him a lot."'
+    assert [speaker for _, speaker in _quotes(other, "en")] == ["Nadia Frost", None]
+
+
+def test_a_quote_after_a_sentence_ending_on_she_said_is_hers() -> None:
+    text = 'Ms Rosa Diaz sat near the door. Her son was with her, she said. "I pray every day."'
+    assert _quotes(text, "en") == [("I pray every day.", "Rosa Diaz")]
+
+
+def test_who_a_link_to_another_story_names_does_not_speak() -> None:
+    text = (
+        "Ms Priya Naidoo passed with six distinctions. ALSO READ: Tom Baker wins a bursary "
+        '"I studied every night," she said.'
+    )
+    assert _quotes(text, "en", tagger=True) == [("I studied every night,", "Priya Naidoo")]

@@ -32,7 +32,10 @@ A title alone (``وتابع الوزير الأمريكي``, ``the chancellor sa
 with that title a few words ahead (``وزير الخارجية الأمريكي جون كيري``), else an office, unnamed;
 so are sources (``وتؤكد مصادر طبية``; ``unnamed_subjects``). A name right after the verb is
 its subject (``وقالت الهيئة ... عبر تويتر``); with a relaying verb the one relayed from speaks
-(``ونقلت الوكالة عن الوزير``; ``relaying_verbs``, ``relayed_from``).
+(``ونقلت الوكالة عن الوزير``; ``relaying_verbs``, ``relayed_from``). A quote that opens its
+sentence after one ending on a pronoun and a verb (``..., she said. "I pray ..."``) is that
+pronoun's. Who a link to another story names (``ALSO READ : Sfundo soars ...``; ``page.json``
+"embedded_markers") is no speaker of this one.
 
 One module, read whole: each rule above is a step in choosing one quote's speaker,
 and the order the steps are tried in is what decides it.
@@ -48,7 +51,7 @@ from typing import Any
 
 from streams import lang
 from streams.pipeline.enrich.phrases import PhraseSet
-from streams.pipeline.enrich.tokens import Token, phrase_forms
+from streams.pipeline.enrich.tokens import Token, between, phrase_forms
 from streams.records import Entity, Quote
 from streams.text import matching_form
 
@@ -89,6 +92,8 @@ class _Reporting:
     subject_gender: dict[str, str]
     word_gender: dict[str, str]
     name_gender: dict[str, str]
+    # What introduces a link to another story inside the text (ALSO READ:, اقرأ أيضا:).
+    links: PhraseSet
 
 
 @cache
@@ -126,6 +131,7 @@ def _reporting(language: str) -> _Reporting | None:
         subject_gender=subject_gender,
         word_gender=verb_gender | _genders(gender, "{}"),
         name_gender=_genders(gender, "{}_names"),
+        links=PhraseSet((lang.load(language, "page") or {}).get("embedded_markers", [])),
     )
 
 
@@ -141,16 +147,35 @@ def _genders(data: dict[str, Any], key: str) -> dict[str, str]:
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of the text inside each pair of quote marks, in order."""
+    """``(start, end)`` of the text inside each pair of quote marks, in order.
+
+    A quote mark that opens a sentence inside a quote (``"... confidence. "All 13 ...``) opens
+    the next paragraph's quote: scraped text runs paragraphs together, and news leaves a quote
+    that goes on into the next paragraph unclosed, so the first quote ends at its sentence.
+    Single marks quote too (``Trump says Kim is 'a man of his word'``), where they cannot be
+    apostrophes (``Kim's``, ``the players' union``, ``'90s``): see ``_single_quote``."""
     spans: list[tuple[int, int]] = []
     i = 0
-    while (opener := _OPENER.search(text, i)) is not None:
+    while True:
+        opener = _OPENER.search(text, i)
+        single = _single_quote(text, i, opener.start() if opener is not None else len(text))
+        if single is not None:
+            spans.append(single)
+            i = single[1] + 1
+            continue
+        if opener is None:
+            break
         i = opener.start()  # no mark before it opens anything
         if text[i] in _CLOSING_FIRST and i > 0 and not text[i - 1].isspace():
             i += 1  # a closing mark after a word closes, it opens nothing (البلاد”)
             continue
         closing = _QUOTE_END[text[i]].search(text, i + 1)
         end = closing.start() if closing is not None else len(text)
+        reopened = _REOPENED.search(text, i + 1, end + 2)
+        if reopened is not None:
+            spans.append((i + 1, reopened.start()))
+            i = reopened.end() - 1
+            continue
         still_open = end == len(text) or text[end] == "\n"
         if still_open and (end - i - 1 < MIN_OPEN_QUOTE or any(c in text[i + 1 : end] for c in _PAIRS)):
             i += 1
@@ -158,6 +183,31 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
         spans.append((i + 1, end))
         i = end + 1
     return spans
+
+
+# A mark that opens a sentence inside a quote: after a sentence's end and a space, before a word.
+_REOPENED = re.compile(r"(?<=[.!?]) +[\"“](?=\w)")
+# A single mark opens after a space or a bracket (or at the start) and before a letter, and
+# closes after a non-space and before no letter or digit, on the same line; what it holds is at
+# least two words ('90s, rock 'n' roll and one-word scare quotes are no speech).
+_SINGLE_OPEN = re.compile(r"(?<![^\s(\[])[‘'](?=[^\W\d_])")
+_SINGLE_CLOSE = re.compile(r"(?<=[^\s‘'])[’'](?!\w)")
+MAX_SINGLE_QUOTE = 200
+
+
+def _single_quote(text: str, start: int, stop: int) -> tuple[int, int] | None:
+    """``(start, end)`` of the first quote in single marks opened between ``start`` and ``stop``
+    (where the next double mark opens), if any."""
+    for opener in _SINGLE_OPEN.finditer(text, start, stop):
+        line_end = text.find("\n", opener.end())
+        limit = min(len(text) if line_end < 0 else line_end, opener.end() + MAX_SINGLE_QUOTE)
+        closer = _SINGLE_CLOSE.search(text, opener.end(), limit)
+        if closer is None:
+            continue
+        inside = text[opener.end() : closer.start()]
+        if len(inside.split()) >= 2 and not any(c in _QUOTE_MARKS for c in inside):
+            return opener.end(), closer.start()
+    return None
 
 
 MAX_SPEAKER_NAME = 4
@@ -250,6 +300,8 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     names = [(m.start, m.end) for e in entities for m in e.mentions]
     mentions = sorted(mentions + _head_mentions(tokens, entities, mentions), key=lambda m: m.start)
     mentions = _full_names(text, mentions, entities)
+    links = _links(text, tokens, rules)
+    mentions = [m for m in mentions if not any(a <= m.start < b for a, b in links)]
     genders = _person_genders(tokens, rules, mentions)
     quotes = []
     last_speaker: Entity | None = None
@@ -275,7 +327,7 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
         elif (
             speaker is None
             and last_speaker is not None
-            and _continues(mentions, last_speaker, previous_end, start)
+            and _continues(text, rules, mentions, last_speaker, previous_end, start)
         ):
             speaker = last_speaker  # a quote that follows a quote with no one named between
         last_speaker = speaker or last_speaker
@@ -290,6 +342,30 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
             )
         )
     return quotes
+
+
+_LINK_SEPARATORS = frozenset(":|-–—>»")
+
+
+def _links(text: str, tokens: list[Token], rules: _Reporting) -> list[tuple[int, int]]:
+    """``(start, end)`` of each link to another story run into the text (``ALSO READ : Sfundo
+    soars with six distinctions``): a marker (``page.json`` "embedded_markers") and a separator,
+    then the other story's headline up to the end of the line or sentence or a quote mark. Who
+    the headline names is no one of this story: no speaker, no antecedent of "she"."""
+    found = []
+    firsts = rules.links.first_words()
+    for k, token in enumerate(tokens):
+        if firsts.isdisjoint(token.readings):
+            continue
+        last = rules.links.match_at(tokens, k)
+        if last is None or last + 1 >= len(tokens):
+            continue
+        if between(text, tokens[last], tokens[last + 1]).strip()[:1] not in _LINK_SEPARATORS:
+            continue
+        start = tokens[last + 1].start
+        ends = [m.start() for m in (_SENTENCE_END.search(text, start), _OPENER.search(text, start)) if m]
+        found.append((token.start, min(ends, default=len(text))))
+    return found
 
 
 # A speaker the text names only by a pronoun or a verb's person (he said, وأضاف), and its gender.
@@ -379,16 +455,18 @@ MAX_CONTINUATION_GAP = 120
 MAX_ATTRIBUTION_TAIL = 4
 
 
-def _continues(mentions: list[_Mention], speaker: Entity, since: int, q_start: int) -> bool:
+def _continues(
+    text: str, rules: _Reporting, mentions: list[_Mention], speaker: Entity, since: int, q_start: int
+) -> bool:
     """The quote goes on the previous one: close after it, no other person named between
-    (``"...," said Michael Sachs, the past-president ... "We want to ..."``)."""
-    return (
-        since > 0
-        and q_start - since <= MAX_CONTINUATION_GAP
-        and not any(
-            since <= m.start < q_start and m.entity.type == "person" and m.entity.key != speaker.key
-            for m in mentions
-        )
+    (``"...," said Michael Sachs, the past-president ... "We want to ..."``) but in the
+    sentence that said who spoke (``"...," said Riverside Shelter manager Jane Doe. "We ..."``)."""
+    if since <= 0 or q_start - since > MAX_CONTINUATION_GAP:
+        return False
+    attribution_end = next((e for _, e in _sentence_ends(text, rules, since, q_start)), since)
+    return not any(
+        attribution_end <= m.start < q_start and m.entity.type == "person" and m.entity.key != speaker.key
+        for m in mentions
     )
 
 
@@ -537,8 +615,8 @@ def _previous_sentence(
     if end <= 0:
         return None
     found = _speaker(text, tokens, rules, mentions, end, end, follow=False)
-    if found is None or _pronoun(found) or found is _UNNAMED or found is _DOCUMENT:
-        return None
+    if found is None or found is _UNNAMED or found is _DOCUMENT:
+        return None  # a pronoun (..., she said. "I pray ...") speaks: the caller tells who she is
     # The sentence ends on who said it (..., Oliver Grant said on Monday.), not on what it
     # reports (Anna Lane said the council's position on the budget changed.).
     start = max((e for _, e in _sentence_ends(text, rules, 0, end)), default=0)

@@ -150,3 +150,22 @@ def test_a_bracketed_latin_gloss_is_no_organisation_of_its_own() -> None:
     tokens = tokenize(text)
     runs = latin_runs(text, tokens)
     assert _bracketed_glosses(text, tokens, runs, runs) == runs
+
+
+def test_a_given_name_before_a_tagged_surname_starts_a_person() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import given_name_before, retype_by_evidence
+    from streams.pipeline.enrich.spans import Span
+
+    gaz = gazetteer()
+    # the tagger saw the surname alone, as a place
+    text = "Isabel Quintanar, 38, said she was afraid."
+    tokens = tokenize(text)
+    spans = given_name_before(text, tokens, [Span(1, 1, "place", None, 2)], gaz, "en")
+    [span] = retype_by_evidence(tokens, spans, gaz, "en")
+    assert (span.first, span.last, span.type) == (0, 1, "person")
+    # a given name that is a known place, or one after a comma, stays out
+    for other in ("Jordan Quintanar said it.", "Isabel, Quintanar said it."):
+        tokens = tokenize(other)
+        chosen = [Span(1, 1, "place", None, 2)]
+        assert given_name_before(other, tokens, chosen, gaz, "en") == chosen

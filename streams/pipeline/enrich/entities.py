@@ -36,6 +36,7 @@ from streams.pipeline.enrich.refine import (
     caps_datelines,
     datelines,
     extend_org_chains,
+    given_name_before,
     places_not_people,
     regions_after_places,
     retype_by_evidence,
@@ -95,6 +96,7 @@ def find_entities(
     candidates += [Span(f, last, "person", rank=9) for f, last in speaker_names(text, tokens, language)]
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
+    chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))

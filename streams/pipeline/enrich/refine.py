@@ -234,6 +234,37 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
     return out
 
 
+def given_name_before(
+    text: str, tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str
+) -> list[Span]:
+    """A common given name right before a tagger's span the tagger left out is the start of
+    that name (``Isabel Arreola, 38, said``: the tagger saw ``Arreola`` alone, as a place): the
+    span takes it in, and ``retype_by_evidence`` makes the whole a person. Not a given name
+    that is a known place (``Jordan``), and only with a space between."""
+    given = _rules(language).given_names
+    if not given:
+        return chosen
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    out = []
+    for span in chosen:
+        before = span.first - 1
+        if (
+            span.key is None
+            and span.rank == 2
+            and span.type != "person"
+            and before >= 0
+            and before not in taken
+            and span.last - span.first < 2
+            and tokens[before].text in given
+            and between(text, tokens[before], tokens[span.first]) == " "
+            and gaz.match_at(tokens, before) is None
+            and (tokens[before].form,) not in known_cities()
+        ):
+            span = Span(before, span.last, span.type, None, span.rank)
+        out.append(span)
+    return out
+
+
 def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
     """A tagger's span that starts with a known name and runs on with capitalised words
     holds two names (``NBA David Stern``, ``Abuja The Peoples Democratic Party``)."""

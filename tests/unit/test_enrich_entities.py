@@ -169,3 +169,11 @@ def test_a_given_name_before_a_tagged_surname_starts_a_person() -> None:
         tokens = tokenize(other)
         chosen = [Span(1, 1, "place", None, 2)]
         assert given_name_before(other, tokens, chosen, gaz, "en") == chosen
+
+
+def test_a_name_ending_with_an_organisation_word_is_one_organisation_after_a_known_name() -> None:
+    text = "The coach left Texas Christian University in May. The U.N. Security Council met on Monday."
+    keys = _entities(text, "en", use_tagger=True)
+    names = {surface for surfaces in keys.values() for surface in surfaces}
+    assert {"Texas Christian University", "U.N. Security Council"} <= names
+    assert not {"Christian University", "Security Council"} & names

@@ -274,14 +274,17 @@ def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer,
             known = gaz.match_at(tokens, span.first)
             # an organisation's or a place's name often starts with a place (U.S. Embassy,
             # Alaska Senate): only a known organisation, "The", or a given name starts another
+            # an organisation's last word says the whole is one name (U.N. Security Council,
+            # Texas Christian University), unless "The" opens a second one
+            one_org = tokens[span.last].form in _rules(language).org_last_words
             if (
                 known
                 and (rest := known.last + 1) <= span.last
                 and all(t.capitalised for t in tokens[rest : span.last + 1])
                 and (
-                    known.entry.type == "org"
-                    or tokens[rest].form == "the"
-                    or tokens[rest].text in _rules(language).given_names
+                    tokens[rest].form == "the"
+                    or not one_org
+                    and (known.entry.type == "org" or tokens[rest].text in _rules(language).given_names)
                 )
             ):
                 out.append(Span(span.first, known.last, known.entry.type, known.entry.key, 0))

@@ -177,3 +177,21 @@ def test_a_name_ending_with_an_organisation_word_is_one_organisation_after_a_kno
     names = {surface for surfaces in keys.values() for surface in surfaces}
     assert {"Texas Christian University", "U.N. Security Council"} <= names
     assert not {"Christian University", "Security Council"} & names
+
+
+def test_a_title_that_is_part_of_a_name_is_taken_in() -> None:
+    from streams.pipeline.enrich.refine import titles_in_names
+    from streams.pipeline.enrich.spans import Span
+
+    text = "Princess Liesl Varga met President Tom Okafor and the then-Lady Ana Ruiz."
+    tokens = tokenize(text)
+    forms = [t.form for t in tokens]
+    liesl, tom, ana = forms.index("liesl"), forms.index("tom"), forms.index("ana")
+    tagged = [Span(liesl, liesl + 1, "person", None, 2), Span(tom, tom + 1, "person", None, 2)]
+    tagged.append(Span(ana, ana + 1, "person", None, 2))
+    found = titles_in_names(text, tokens, tagged, "en")
+    assert [" ".join(t.text for t in tokens[s.first : s.last + 1]) for s in found] == [
+        "Princess Liesl Varga",
+        "Tom Okafor",  # President is an office, not part of the name
+        "Lady Ana Ruiz",
+    ]

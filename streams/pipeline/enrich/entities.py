@@ -41,6 +41,7 @@ from streams.pipeline.enrich.refine import (
     regions_after_places,
     retype_by_evidence,
     street_names,
+    titles_in_names,
 )
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
@@ -97,6 +98,7 @@ def find_entities(
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
+    chosen = titles_in_names(text, tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))

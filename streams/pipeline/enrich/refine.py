@@ -41,6 +41,7 @@ class _Rules:
     not_name_last_words: frozenset[str]
     event_last_words: frozenset[str]
     place_last_words: frozenset[str]
+    name_titles: frozenset[str]
 
 
 @cache
@@ -62,6 +63,7 @@ def _rules(language: str) -> _Rules:
         forms("not_name_last_words"),
         forms("event_last_words"),
         forms("place_last_words"),
+        frozenset(data.get("name_titles", [])),
     )
 
 
@@ -259,6 +261,29 @@ def given_name_before(
             and between(text, tokens[before], tokens[span.first]) == " "
             and gaz.match_at(tokens, before) is None
             and (tokens[before].form,) not in known_cities()
+        ):
+            span = Span(before, span.last, span.type, None, span.rank)
+        out.append(span)
+    return out
+
+
+def titles_in_names(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A title that is part of a name (``names.json`` "name_titles": Pope Francis, Princess
+    Diana) right before a person the tagger found without it is taken into the name."""
+    titles = _rules(language).name_titles
+    if not titles:
+        return chosen
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    out = []
+    for span in chosen:
+        before = span.first - 1
+        if (
+            span.type == "person"
+            and span.key is None
+            and before >= 0
+            and before not in taken
+            and tokens[before].text in titles
+            and between(text, tokens[before], tokens[span.first]) == " "
         ):
             span = Span(before, span.last, span.type, None, span.rank)
         out.append(span)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.pipeline.enrich.entities import find_entities
+from streams.pipeline.enrich.entities import _clean_tagged, find_entities
 from streams.pipeline.enrich.tokens import tokenize
 from streams.text import normalize_text
 
@@ -194,4 +194,25 @@ def test_a_title_that_is_part_of_a_name_is_taken_in() -> None:
         "Princess Liesl Varga",
         "Tom Okafor",  # President is an office, not part of the name
         "Lady Ana Ruiz",
+    ]
+
+
+def test_a_person_s_name_stops_at_a_capitalised_function_word_of_a_title_case_headline() -> None:
+    text = "Talia Moss Is Leaving Town As Before Varga Said. Lu met Will Okoro and Moon Jae-in."
+    tokens = tokenize(text)
+    forms = [t.form for t in tokens]
+    talia, before, will, moon = (
+        forms.index("talia"),
+        forms.index("before"),
+        forms.index("will"),
+        forms.index("moon"),
+    )
+    tagged = [(talia, talia + 3, "person"), (before, before + 1, "person")]
+    tagged += [(will, will + 1, "person"), (moon, moon + 2, "person")]
+    cleaned = _clean_tagged(text, tokens, tagged, "en")
+    assert [" ".join(t.text for t in tokens[a : b + 1]) for a, b, _ in cleaned] == [
+        "Talia Moss",
+        "Varga",
+        "Will Okoro",  # a given name spelled like a function word
+        "Moon Jae in",
     ]

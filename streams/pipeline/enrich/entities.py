@@ -176,10 +176,36 @@ def _clean_tagged(
                         a = title_end + 1  # a title alone (Cpl. Jane O'Neill: Cpl) names no one
                 if typ == "person" and any(c.isdigit() for t in tokens[a : b + 1] for c in t.form):
                     a = b + 1  # a name has no digits (covid-19)
+                if typ == "person":
+                    a, b = _name_before_function_word(text, tokens, a, b, stop, _given_names(language))
                 if a <= b:
                     cleaned.append((a, b, typ))
                 start = k + 1
     return cleaned
+
+
+@cache
+def _given_names(language: str) -> frozenset[str]:
+    return frozenset((lang.load(language, "given_names") or {}).get("names", []))
+
+
+def _name_before_function_word(
+    text: str, tokens: list[Token], a: int, b: int, stop: frozenset[str], given: frozenset[str]
+) -> tuple[int, int]:
+    """A person's Latin name holds no function word, even a capitalised one: a headline in
+    title case runs a name into its sentence (``Heidi Is Separated``, ``Before Stern``). The
+    name is the words before the first one, after any that open the span; a given name
+    spelled like one (Will) is a name, and so is a word after a hyphen (Moon Jae-in)."""
+
+    def function_word(k: int) -> bool:
+        token = tokens[k]
+        hyphened = k > 0 and between(text, tokens[k - 1], token) == "-"
+        return token.latin and token.form in stop and token.text not in given and not hyphened
+
+    while a <= b and function_word(a):
+        a += 1
+    cut = next((k for k in range(a + 1, b + 1) if function_word(k)), None)
+    return a, b if cut is None else cut - 1
 
 
 def _bracketed_glosses(text: str, tokens: list[Token], chosen: list[Span], runs: list[Span]) -> list[Span]:

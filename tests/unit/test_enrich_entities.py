@@ -216,3 +216,12 @@ def test_a_person_s_name_stops_at_a_capitalised_function_word_of_a_title_case_he
         "Will Okoro",  # a given name spelled like a function word
         "Moon Jae in",
     ]
+
+
+def test_a_known_city_in_capitals_before_a_bare_dash_or_a_colon_is_a_dateline() -> None:
+    for text in (
+        "Ferry delays expected on the coast HALIFAX -- The first crossing was cancelled.",
+        "Fans queue for tickets MADRID: The club opened its doors early.",
+    ):
+        keys = _entities(text, "en")
+        assert any(surface in {"HALIFAX", "MADRID"} for surfaces in keys.values() for surface in surfaces)

@@ -85,6 +85,13 @@ def place_key(tokens: list[Token], gaz: Gazetteer) -> str:
     return "place:" + key_form(" ".join(t.form for t in tokens))
 
 
+def _listed(words: list[Token], key: str) -> bool:
+    """Whether a place's words are a known place: the gazetteer's or a known city (a city's key
+    is its words, ``place:vancouver``)."""
+    forms = tuple(t.form for t in words)
+    return not key.startswith("place:" + key_form(" ".join(forms))) or forms in known_cities()
+
+
 def datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> list[Span]:
     """Places that open a paragraph before a dash: ``NAIROBI (Reuters) -``, ``القاهرة -``.
 
@@ -107,7 +114,7 @@ def datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer) -> 
             head = rest.rstrip()[:-1] if rest.rstrip().endswith(dashes) else ""
             upper = all(t.text.isupper() for t in words if t.latin) and any(t.latin for t in words)
             known = place_key(words, gaz)
-            listed = not known.startswith("place:" + key_form(" ".join(t.form for t in words)))
+            listed = _listed(words, known)
             if upper or listed or "(" in head:
                 spans.append(Span(first, last, "place", known, rank=0))
             break
@@ -139,7 +146,7 @@ def caps_datelines(text: str, tokens: list[Token], language: str, gaz: Gazetteer
             continue
         words = tokens[first : last + 1]
         key = place_key(words, gaz)
-        listed = not key.startswith("place:" + key_form(" ".join(t.form for t in words)))
+        listed = _listed(words, key)
         evidence = listed or m.group("agency") or (m.group("region") and m.group("mark") != ":")
         if not evidence or m.group("mark") == ":" and not listed:
             continue

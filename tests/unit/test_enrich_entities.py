@@ -225,3 +225,8 @@ def test_a_known_city_in_capitals_before_a_bare_dash_or_a_colon_is_a_dateline() 
     ):
         keys = _entities(text, "en")
         assert any(surface in {"HALIFAX", "MADRID"} for surfaces in keys.values() for surface in surfaces)
+
+
+def test_a_lone_function_word_not_in_capitals_names_nothing() -> None:
+    assert _entities("Who among you will lead the town?", "en") == {}
+    assert _entities("The WHO said the outbreak is over.", "en") == {"org:WHO": {"WHO"}}

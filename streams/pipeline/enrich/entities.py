@@ -97,6 +97,7 @@ def find_entities(
     candidates += [Span(f, last, "person", rank=9) for f, last in speaker_names(text, tokens, language)]
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
+    chosen = [s for s in chosen if not _lone_function_word(tokens, s, language)]
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
@@ -206,6 +207,20 @@ def _name_before_function_word(
         a += 1
     cut = next((k for k in range(a + 1, b + 1) if function_word(k)), None)
     return a, b if cut is None else cut - 1
+
+
+def _lone_function_word(tokens: list[Token], span: Span, language: str) -> bool:
+    """A one-word Latin name that is a function word not written in capitals names nothing
+    (``Who among you``, ``between Us and Them``; ``WHO`` and ``US`` are names), unless it is a
+    given name too (Will)."""
+    token = tokens[span.first]
+    return (
+        span.first == span.last
+        and token.latin
+        and not token.text.isupper()
+        and token.form in function_words(language)
+        and token.text not in _given_names(language)
+    )
 
 
 def _bracketed_glosses(text: str, tokens: list[Token], chosen: list[Span], runs: list[Span]) -> list[Span]:

@@ -230,3 +230,15 @@ def test_a_known_city_in_capitals_before_a_bare_dash_or_a_colon_is_a_dateline() 
 def test_a_lone_function_word_not_in_capitals_names_nothing() -> None:
     assert _entities("Who among you will lead the town?", "en") == {}
     assert _entities("The WHO said the outbreak is over.", "en") == {"org:WHO": {"WHO"}}
+
+
+def test_a_photo_credit_s_word_alone_names_nothing() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import retype_by_evidence
+    from streams.pipeline.enrich.spans import Span
+
+    text = "Boats at the pier. Photo / Supplied. (Photo by Ann Lee)"
+    tokens = tokenize(text)
+    photos = [t.index for t in tokens if t.form == "photo"]
+    tagged = [Span(photos[0], photos[0], "org", None, 2), Span(photos[1], photos[1], "person", None, 2)]
+    assert retype_by_evidence(tokens, tagged, gazetteer(), "en") == []

@@ -218,6 +218,8 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
                 continue
             known = gaz.match_at(words, 0)
             whole = known if known and known.last == len(words) - 1 else None
+            if all(t.form in rules.not_name_last_words for t in words):
+                continue  # Photo / Supplied, (Photo by ...): a credit's word alone names nothing
             if words[-1].form in rules.event_last_words:
                 continue  # Heisman Trophy, Rose Parade: events and awards are no entities
             if span.type == "org" and len(words) > 1 and words[-1].form in rules.not_name_last_words:

@@ -242,3 +242,15 @@ def test_a_photo_credit_s_word_alone_names_nothing() -> None:
     photos = [t.index for t in tokens if t.form == "photo"]
     tagged = [Span(photos[0], photos[0], "org", None, 2), Span(photos[1], photos[1], "person", None, 2)]
     assert retype_by_evidence(tokens, tagged, gazetteer(), "en") == []
+
+
+def test_a_zoo_or_a_museum_is_an_organisation() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import retype_by_evidence
+    from streams.pipeline.enrich.spans import Span
+
+    text = "Keepers at Harlow Zoo and the Marsh Museum cheered."
+    tokens = tokenize(text)
+    zoo, museum = [t.index for t in tokens if t.form in ("harlow", "marsh")]
+    tagged = [Span(zoo, zoo + 1, "person", None, 2), Span(museum, museum + 1, "place", None, 2)]
+    assert [s.type for s in retype_by_evidence(tokens, tagged, gazetteer(), "en")] == ["org", "org"]

@@ -254,3 +254,28 @@ def test_a_zoo_or_a_museum_is_an_organisation() -> None:
     zoo, museum = [t.index for t in tokens if t.form in ("harlow", "marsh")]
     tagged = [Span(zoo, zoo + 1, "person", None, 2), Span(museum, museum + 1, "place", None, 2)]
     assert [s.type for s in retype_by_evidence(tokens, tagged, gazetteer(), "en")] == ["org", "org"]
+
+
+def test_two_tagged_halves_joined_by_and_are_one_organisation() -> None:
+    from streams.pipeline.enrich.refine import orgs_joined_by_and
+    from streams.pipeline.enrich.spans import Span
+
+    def joined(text: str, halves: list[tuple[str, str]]) -> list[str]:
+        tokens = tokenize(text)
+        forms = [t.form for t in tokens]
+        spans = [Span(forms.index(a), forms.index(b), "org", None, 2) for a, b in halves]
+        found = orgs_joined_by_and(text, tokens, spans, "en")
+        return [" ".join(t.text for t in tokens[s.first : s.last + 1]) for s in found]
+
+    assert joined(
+        "The Vermont Fish and Wildlife Department says", [("vermont", "fish"), ("wildlife", "department")]
+    ) == ["Vermont Fish and Wildlife Department"]
+    # two whole names, or a list, stay apart
+    assert joined("Acme Bank and Justice Department", [("acme", "bank"), ("justice", "department")]) == [
+        "Acme Bank",
+        "Justice Department",
+    ]
+    assert joined("Orbital, and Pioneer Airlines", [("orbital", "orbital"), ("pioneer", "airlines")]) == [
+        "Orbital",
+        "Pioneer Airlines",
+    ]

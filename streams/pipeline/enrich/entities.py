@@ -37,6 +37,7 @@ from streams.pipeline.enrich.refine import (
     datelines,
     extend_org_chains,
     given_name_before,
+    orgs_joined_by_and,
     places_not_people,
     regions_after_places,
     retype_by_evidence,
@@ -100,6 +101,7 @@ def find_entities(
     chosen = [s for s in chosen if not _lone_function_word(tokens, s, language)]
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
+    chosen = orgs_joined_by_and(text, tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))

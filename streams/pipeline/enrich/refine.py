@@ -299,6 +299,44 @@ def titles_in_names(text: str, tokens: list[Token], chosen: list[Span], language
     return out
 
 
+def orgs_joined_by_and(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """Two tagger's organisations joined by "and" or "&", the first with no organisation's last
+    word and the second ending with one, are one name (``New Hampshire Fish and Game
+    Department``); two whole names stay two (``Bank of Kenya and Central Bank``)."""
+    rules = _rules(language)
+    if not rules.org_last_words:
+        return chosen
+    out: list[Span] = []
+    for span in chosen:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.type == span.type == "org"
+            and prev.key is None
+            and span.key is None
+            and prev.rank == span.rank == 2
+            and tokens[prev.last].form not in rules.org_last_words
+            and tokens[span.last].form in rules.org_last_words
+            and _joined_by_and(text, tokens, prev.last, span.first)
+        ):
+            out[-1] = Span(prev.first, span.last, "org", None, span.rank)
+            continue
+        out.append(span)
+    return out
+
+
+def _joined_by_and(text: str, tokens: list[Token], left: int, right: int) -> bool:
+    if right == left + 1:
+        return between(text, tokens[left], tokens[right]) == " & "
+    return (
+        right == left + 2
+        and tokens[left + 1].text == "and"
+        and between(text, tokens[left], tokens[left + 1])
+        == between(text, tokens[left + 1], tokens[right])
+        == " "
+    )
+
+
 def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
     """A tagger's span that starts with a known name and runs on with capitalised words
     holds two names (``NBA David Stern``, ``Abuja The Peoples Democratic Party``)."""

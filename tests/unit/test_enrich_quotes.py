@@ -230,3 +230,12 @@ def test_who_a_link_to_another_story_names_does_not_speak() -> None:
         '"I studied every night," she said.'
     )
     assert _quotes(text, "en", tagger=True) == [("I studied every night,", "Priya Naidoo")]
+
+
+def test_a_quote_whose_opening_mark_was_lost_begins_at_its_sentence_or_the_seam() -> None:
+    seam = "Ms Rosa Diaz sat by the door. Then the bus left earlyThe town is my home,” she said."
+    assert _quotes(seam, "en") == [("The town is my home,", "Rosa Diaz")]
+    lost = "Ms Rosa Diaz sat by the door. We will rebuild the hall,” she said."
+    assert _quotes(lost, "en") == [("We will rebuild the hall,", "Rosa Diaz")]
+    # a stray mark with no reporting verb after it quotes nothing
+    assert _quotes("Ms Rosa Diaz sat by the door” and waited.", "en") == []

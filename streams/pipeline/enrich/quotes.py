@@ -35,7 +35,9 @@ its subject (``وقالت الهيئة ... عبر تويتر``); with a relaying
 (``ونقلت الوكالة عن الوزير``; ``relaying_verbs``, ``relayed_from``). A quote that opens its
 sentence after one ending on a pronoun and a verb (``..., she said. "I pray ..."``) is that
 pronoun's. Who a link to another story names (``ALSO READ : Sfundo soars ...``; ``page.json``
-"embedded_markers") is no speaker of this one.
+"embedded_markers") is no speaker of this one. A closing mark after a word with a reporting verb
+right after it (``... got upThe church is my family,” she said``) closes a quote whose opening
+mark the scraper lost: it began at its sentence's start, or where two passages run together.
 
 One module, read whole: each rule above is a step in choosing one quote's speaker,
 and the order the steps are tried in is what decides it.
@@ -307,7 +309,8 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
     last_speaker: Entity | None = None
     last_org_speaker: Entity | None = None
     previous_end = 0
-    for start, end in quoted_spans(text):
+    spans = quoted_spans(text)
+    for start, end in sorted(spans + _unopened_quotes(text, tokens, rules, spans)):
         content = text[start:end].strip()
         if not content or any(s <= start and end <= e2 for s, e2 in names) or _is_name(start, end, names):
             continue
@@ -342,6 +345,35 @@ def find_quotes(text: str, tokens: list[Token], language: str | None, entities: 
             )
         )
     return quotes
+
+
+# Two passages a scraper ran together mid-word (``got upThe church``): a lower-case letter, then
+# a capital that starts a word.
+_SEAM = re.compile(r"(?<=[a-z])[A-Z](?=[a-z]*\b)")
+MAX_VERB_AFTER_QUOTE = 3
+
+
+def _unopened_quotes(
+    text: str, tokens: list[Token], rules: _Reporting, spans: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Quotes whose opening mark the scraper lost (``Then the man got upThe church is my
+    family,” she said.``): a closing curly mark after a word, outside every quote, with a
+    reporting verb a few words after it. The quote began at its sentence's start, or where two
+    passages were run together inside it."""
+    found = []
+    for mark in re.finditer("”", text):
+        end = mark.start()
+        if end == 0 or text[end - 1].isspace() or any(a - 1 <= end <= b for a, b in spans):
+            continue
+        stop = next((s for s, _ in _sentence_ends(text, rules, end, len(text))), len(text))
+        after = [t for t in tokens if end < t.start and t.end <= stop][:MAX_VERB_AFTER_QUOTE]
+        if not any(rules.verbs.match_at(after, k) is not None for k in range(len(after))):
+            continue
+        start = max((e for _, e in _sentence_ends(text, rules, 0, end)), default=0)
+        start = max([start] + [m.start() for m in _SEAM.finditer(text, start, end)])
+        if len(text[start:end].split()) >= 2 and not any(c in _QUOTE_MARKS for c in text[start:end]):
+            found.append((start, end))
+    return found
 
 
 _LINK_SEPARATORS = frozenset(":|-–—>»")

@@ -279,3 +279,15 @@ def test_two_tagged_halves_joined_by_and_are_one_organisation() -> None:
         "Orbital",
         "Pioneer Airlines",
     ]
+
+
+def test_a_person_whose_given_name_is_a_place_stays_one_person() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import retype_by_evidence
+    from streams.pipeline.enrich.spans import Span
+
+    text = "Jordan Wesley and Chad Grant were called into camp."
+    tokens = tokenize(text)
+    tagged = [Span(0, 1, "person", None, 2), Span(3, 4, "person", None, 2)]
+    found = retype_by_evidence(tokens, tagged, gazetteer(), "en")
+    assert [(s.first, s.last, s.type) for s in found] == [(0, 1, "person"), (3, 4, "person")]

@@ -347,16 +347,19 @@ def _split_known_prefix(tokens: list[Token], chosen: list[Span], gaz: Gazetteer,
             # an organisation's or a place's name often starts with a place (U.S. Embassy,
             # Alaska Senate): only a known organisation, "The", or a given name starts another
             # an organisation's last word says the whole is one name (U.N. Security Council,
-            # Texas Christian University), unless "The" opens a second one
-            one_org = tokens[span.last].form in _rules(language).org_last_words
+            # Texas Christian University), unless "The" opens a second one; so does a person
+            # whose first word is a given name too (Jordan Morris, Chelsea Clinton)
+            given = _rules(language).given_names
+            one_name = tokens[span.last].form in _rules(language).org_last_words
+            one_name = one_name or span.type == "person" and tokens[span.first].text in given
             if (
                 known
                 and (rest := known.last + 1) <= span.last
                 and all(t.capitalised for t in tokens[rest : span.last + 1])
                 and (
                     tokens[rest].form == "the"
-                    or not one_org
-                    and (known.entry.type == "org" or tokens[rest].text in _rules(language).given_names)
+                    or not one_name
+                    and (known.entry.type == "org" or tokens[rest].text in given)
                 )
             ):
                 out.append(Span(span.first, known.last, known.entry.type, known.entry.key, 0))

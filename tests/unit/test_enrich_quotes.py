@@ -239,3 +239,19 @@ def test_a_quote_whose_opening_mark_was_lost_begins_at_its_sentence_or_the_seam(
     assert _quotes(lost, "en") == [("We will rebuild the hall,", "Rosa Diaz")]
     # a stray mark with no reporting verb after it quotes nothing
     assert _quotes("Ms Rosa Diaz sat by the door” and waited.", "en") == []
+
+
+def test_honorifics_and_titles_in_a_row_are_no_part_of_the_speaker_s_name() -> None:
+    text = '"We will act on it now," Justice Secretary Ana Cruz said.'
+    assert _quotes(text, "en") == [("We will act on it now,", "Ana Cruz")]
+    letter = "TO: Honorable Mitch Lane, Justice Secretary Ana Cruz"
+    tokens = tokenize(letter)
+    forms = [t.form for t in tokens]
+    honorable, justice = forms.index("honorable"), forms.index("justice")
+    tagged = [
+        (honorable, honorable + 2, "person"),
+        (justice, justice, "org"),
+        (justice + 1, justice + 3, "person"),
+    ]
+    cleaned = _clean_tagged(letter, tokens, tagged, "en")
+    assert [" ".join(t.text for t in tokens[a : b + 1]) for a, b, _ in cleaned] == ["Mitch Lane", "Ana Cruz"]

@@ -173,10 +173,10 @@ def _clean_tagged(
                     a += 1
                 while b > a and dropped(b, b - 1):
                     b -= 1
-                if typ == "person" and a <= b:
-                    title_end = titles.match_at(tokens, a)
-                    if title_end is not None:
-                        a = title_end + 1  # a title alone (Cpl. Jane O'Neill: Cpl) names no one
+                while typ == "person" and a <= b and (title_end := titles.match_at(tokens, a)) is not None:
+                    a = title_end + 1  # a title alone (Cpl. Jane O'Neill: Cpl) names no one
+                if typ == "org" and a == b and titles.match_at(tokens, a) == a:
+                    a = b + 1  # nor an organisation (Justice Secretary Menardo Guevarra: Justice)
                 if typ == "person" and any(c.isdigit() for t in tokens[a : b + 1] for c in t.form):
                     a = b + 1  # a name has no digits (covid-19)
                 if typ == "person":

@@ -96,6 +96,8 @@ class _Reporting:
     name_gender: dict[str, str]
     # What introduces a link to another story inside the text (ALSO READ:, اقرأ أيضا:).
     links: PhraseSet
+    # Words before a name that are no part of it (names.json "honorifics": Ms, Justice, Honorable).
+    honorifics: PhraseSet
 
 
 @cache
@@ -134,6 +136,7 @@ def _reporting(language: str) -> _Reporting | None:
         word_gender=verb_gender | _genders(gender, "{}"),
         name_gender=_genders(gender, "{}_names"),
         links=PhraseSet((lang.load(language, "page") or {}).get("embedded_markers", [])),
+        honorifics=PhraseSet((lang.load(language, "names") or {}).get("honorifics", [])),
     )
 
 
@@ -234,7 +237,7 @@ def speaker_names(text: str, tokens: list[Token], language: str | None) -> list[
         k = next((i for i, t in enumerate(tokens) if t.start > end), len(tokens))
         if k == len(tokens) or text[end + 1 : tokens[k].start].strip(" ,\u00a0"):
             continue
-        while k < len(tokens) and (title := rules.titles.match_at(tokens, k)) is not None:
+        while k < len(tokens) and (title := _title_at(rules, tokens, k)) is not None:
             k = title + 1  # "...," Defense Secretary Lloyd Austin said: the name after the title
         n = 0
         while (
@@ -251,6 +254,14 @@ def speaker_names(text: str, tokens: list[Token], language: str | None) -> list[
         if _verb_follows(text, tokens, rules, last):
             found.append((k, last))
     return found
+
+
+def _title_at(rules: _Reporting, tokens: list[Token], k: int) -> int | None:
+    """The last token of a title or an honorific at ``k`` (Justice Secretary, Honorable)."""
+    found = [
+        e for e in (rules.titles.match_at(tokens, k), rules.honorifics.match_at(tokens, k)) if e is not None
+    ]
+    return max(found, default=None)
 
 
 def _verb_follows(text: str, tokens: list[Token], rules: _Reporting, last: int) -> bool:

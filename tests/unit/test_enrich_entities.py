@@ -291,3 +291,21 @@ def test_a_person_whose_given_name_is_a_place_stays_one_person() -> None:
     tagged = [Span(0, 1, "person", None, 2), Span(3, 4, "person", None, 2)]
     found = retype_by_evidence(tokens, tagged, gazetteer(), "en")
     assert [(s.first, s.last, s.type) for s in found] == [(0, 1, "person"), (3, 4, "person")]
+
+
+def test_an_acronym_is_no_given_name_for_a_lone_mention() -> None:
+    from streams.pipeline.enrich.entities import _group
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.spans import Span
+
+    text = "said HSPA North Vale manager Ann Pike. Owners went to the HSPA. Frida Lund met Frida."
+    tokens = tokenize(text)
+    forms = [t.form for t in tokens]
+    hspa = [i for i, f in enumerate(forms) if f == "hspa"]
+    frida = [i for i, f in enumerate(forms) if f == "frida"]
+    spans = [Span(hspa[0], hspa[0] + 2, "person", None, 2), Span(hspa[1], hspa[1], "org", None, 2)]
+    spans += [Span(frida[0], frida[0] + 1, "person", None, 2), Span(frida[1], frida[1], "org", None, 2)]
+    found = _group(text, tokens, spans, gazetteer(), "en")
+    types = {m.text: e.type for e in found.values() for m in e.mentions}
+    assert types["HSPA"] == "org"
+    assert types["Frida"] == "person"  # a given name alone is the person named in full before

@@ -451,7 +451,8 @@ def _group(
         if span.key is None and span.type == "person" and span.last > span.first:
             words = tokens[span.first : span.last + 1]
             last_names.setdefault(key_form(words[-1].form), (_person_key(words), "person"))
-            if words[0].latin:  # Frida ... Frida Aasen; Arabic given names are too common
+            # Frida ... Frida Aasen; Arabic given names are too common, an acronym is none (SPCA)
+            if words[0].latin and not words[0].text.isupper():
                 first_names.setdefault(key_form(words[0].form), (_person_key(words), "person"))
     for span in spans:
         words = tokens[span.first : span.last + 1]

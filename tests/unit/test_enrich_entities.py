@@ -309,3 +309,15 @@ def test_an_acronym_is_no_given_name_for_a_lone_mention() -> None:
     types = {m.text: e.type for e in found.values() for m in e.mentions}
     assert types["HSPA"] == "org"
     assert types["Frida"] == "person"  # a given name alone is the person named in full before
+
+
+def test_a_capitalised_word_the_article_also_writes_in_lower_case_is_no_name() -> None:
+    from streams.pipeline.enrich.entities import _common_nouns_dropped
+    from streams.pipeline.enrich.spans import Span
+
+    text = "Fireworks, smoke and tear gas start the decade. The fireworks lit the sky."
+    assert _common_nouns_dropped(text, tokenize(text), [Span(0, 0, "org", None, 2)]) == []
+    # a web address writes a name in lower case: no evidence
+    named = "Zorvex said on Monday the outage is over, see zorvex.com for more."
+    kept = [Span(0, 0, "org", None, 2)]
+    assert _common_nouns_dropped(named, tokenize(named), kept) == kept

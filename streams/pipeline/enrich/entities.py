@@ -99,6 +99,7 @@ def find_entities(
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
     chosen = [s for s in chosen if not _lone_function_word(tokens, s, language)]
+    chosen = _common_nouns_dropped(text, tokens, chosen)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
@@ -209,6 +210,34 @@ def _name_before_function_word(
         a += 1
     cut = next((k for k in range(a + 1, b + 1) if function_word(k)), None)
     return a, b if cut is None else cut - 1
+
+
+def _common_nouns_dropped(text: str, tokens: list[Token], chosen: list[Span]) -> list[Span]:
+    """A tagger's one-word Latin name that the article also writes in lower case as a word of
+    its own is that common word, capitalised where a sentence or a headline starts (``Coronavirus
+    from China`` beside ``the coronavirus``, ``Fireworks, smoke and tear gas`` beside ``fireworks``)."""
+    lower = {t.form for t in tokens if t.latin and t.text == t.form and not _in_address(text, t)}
+    return [
+        s
+        for s in chosen
+        if not (
+            s.first == s.last
+            and s.key is None
+            and s.rank == 2
+            and tokens[s.first].latin
+            and tokens[s.first].text != tokens[s.first].form
+            and tokens[s.first].form in lower
+        )
+    ]
+
+
+def _in_address(text: str, token: Token) -> bool:
+    """A word of a web or mail address (pic.twitter.com, @nytimes)."""
+    before, after = text[token.start - 1 : token.start], text[token.end : token.end + 2]
+    return before in _ADDRESS_MARKS or after[:1] in _ADDRESS_MARKS and after[1:].isalnum()
+
+
+_ADDRESS_MARKS = frozenset("./@")
 
 
 def _lone_function_word(tokens: list[Token], span: Span, language: str) -> bool:

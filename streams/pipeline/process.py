@@ -10,7 +10,7 @@ the topics would carry.
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -56,9 +56,6 @@ class InProcessPipeline:
         # Table entries are kept encoded, as in the Faust tables; keys as text.
         self.tables: dict[str, dict[str, bytes]] = {name: {} for name in self.runner.tables}
         self.messages = 0  # every message a step read from a topic (rounds after the first)
-        # What the tables' changelogs would get: records and bytes (keys and values) per table.
-        self.changelog_records: Counter[str] = Counter()
-        self.changelog_bytes: Counter[str] = Counter()
 
     def feed(self, value: bytes, key: bytes | None = None, timestamp_ms: int | None = None) -> Iterator[Emit]:
         """Yield every public record the raw ``value`` causes, in emission order (values encoded)."""
@@ -113,9 +110,6 @@ class InProcessPipeline:
 
     def _write(self, writes: list[Write]) -> None:
         for write in writes:
-            for key, value in write.records():
-                self.changelog_records[write.table] += 1
-                self.changelog_bytes[write.table] += len(key) + len(value or b"")
             if write.value is None:
                 self.tables[write.table].pop(write.key.decode(), None)
             else:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 import typing
 from collections import Counter as Tally
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, get_args
 
@@ -235,16 +236,19 @@ def record_batch(
     ins: Tally[str] = Tally()
     outs: Tally[tuple[str, str]] = Tally()
     delivered: set[tuple[str, str | None, int]] = set()
+    durations: dict[str, list[float]] = defaultdict(list)
+    ages: dict[str, list[float]] = defaultdict(list)
+    latencies: dict[str, list[float]] = defaultdict(list)
     for seen in observations:
         ins[seen.step] += 1
-        _child(STEP_SECONDS, seen.step).observe(seen.seconds)
+        durations[seen.step].append(seen.seconds)
         if seen.input_timestamp_ms:
-            _child(INPUT_AGE, seen.step).observe(max(now - seen.input_timestamp_ms / 1000, 0.0))
+            ages[seen.step].append(max(now - seen.input_timestamp_ms / 1000, 0.0))
         for emit in seen.emits:
             outs[(seen.step, emit.topic)] += 1
             if seen.raw_ts_ms and (emit.topic, emit.key, seen.raw_ts_ms) not in delivered:
                 delivered.add((emit.topic, emit.key, seen.raw_ts_ms))
-                _child(END_TO_END, emit.topic).observe(max(now - seen.raw_ts_ms / 1000, 0.0))
+                latencies[emit.topic].append(max(now - seen.raw_ts_ms / 1000, 0.0))
             if emit.topic == DEAD_LETTER:
                 DEAD_LETTERS.labels(field_of(emit.value, "stage"), field_of(emit.value, "reason")).inc()
             elif emit.topic == VERDICTS:
@@ -253,6 +257,11 @@ def record_batch(
                 ).inc()
         latency = max(now - seen.raw_ts_ms / 1000, 0.0) if seen.raw_ts_ms else None
         target.record(seen.step, seen.emits, now, latency_s=latency)
+    from streams.faust_internals import observe_all  # the worker's layer of library internals
+
+    for histogram, by_label in ((STEP_SECONDS, durations), (INPUT_AGE, ages), (END_TO_END, latencies)):
+        for label, amounts in by_label.items():
+            observe_all(_child(histogram, label), amounts)
     for step, count in ins.items():
         _child(MESSAGES_IN, step).inc(count)
     for (step, topic), count in outs.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -53,8 +54,23 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(check_copartitioned(settings))
     (settings.data_path() / "faust").mkdir(parents=True, exist_ok=True)
     warm_up()
-    faust_worker(create_app(settings).app, settings).execute_from_commandline()
+    app = create_app(settings).app
+    freeze_start_up_heap()
+    faust_worker(app, settings).execute_from_commandline()
     return 0
+
+
+def freeze_start_up_heap() -> None:
+    """Keep what start-up built (modules, language models, the app) out of every later collection.
+
+    Python's full garbage collection walks every tracked object, and start-up
+    leaves hundreds of thousands of them that live as long as the process: each
+    full collection while the worker ran took about 70 ms, a few per hundred
+    articles. Frozen, they are never walked again; what the worker builds
+    afterwards is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def faust_worker(app: Any, settings: Settings) -> Any:

@@ -484,3 +484,53 @@ def test_every_alert_reads_metrics_the_worker_exports_and_the_readme_explains_it
     assert "/etc/prometheus/alerts.yml" in config["rule_files"]
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     assert "./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro" in compose["prometheus"]["volumes"]
+
+
+def test_a_histogram_observed_all_at_once_holds_what_observing_each_value_gives():
+    """record_batch moves each bucket once per batch: the scrape must not tell the difference."""
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from streams.faust_internals import observe_all
+
+    amounts = [0.0, 0.0004, 0.001, 0.001, 0.0011, 0.7, 2.5, 3.0, 1e9, float("nan"), 0.03]
+    samples = []
+    for bulk in (False, True):
+        registry = CollectorRegistry()
+        histogram = Histogram("h", "h", ["step"], registry=registry, buckets=(0.001, 0.01, 1, 2.5))
+        child = histogram.labels("s")
+        if bulk:
+            observe_all(child, amounts)
+            observe_all(child, [])
+        else:
+            for amount in amounts:
+                child.observe(amount)
+        samples.append(
+            {
+                (s.name, tuple(sorted(s.labels.items()))): s.value
+                for m in registry.collect()
+                for s in m.samples
+                if not s.name.endswith("_created")
+            }
+        )
+    each, bulk_samples = samples
+    assert each.keys() == bulk_samples.keys()
+    for name, value in each.items():
+        assert value == bulk_samples[name] or (value != value and bulk_samples[name] != bulk_samples[name]), (
+            name
+        )
+
+
+def test_observing_all_at_once_moves_each_bucket_once(monkeypatch):
+    from prometheus_client import CollectorRegistry, Histogram
+    from prometheus_client.values import MutexValue
+
+    from streams.faust_internals import observe_all
+
+    histogram = Histogram("h", "h", registry=CollectorRegistry(), buckets=(0.001, 0.01))
+    moves = []
+    original = MutexValue.inc
+    monkeypatch.setattr(
+        MutexValue, "inc", lambda self, amount: moves.append(amount) or original(self, amount)
+    )
+    observe_all(histogram, [0.0005] * 100 + [0.005] * 50)
+    assert len(moves) == 3  # the sum and two buckets, not 150 values and 150 sums

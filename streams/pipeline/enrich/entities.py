@@ -33,10 +33,13 @@ from streams.pipeline.enrich.quotes import speaker_names
 from streams.pipeline.enrich.refine import (
     abbreviated,
     acronyms,
+    back_references,
     caps_datelines,
     datelines,
     extend_org_chains,
+    generic_heads_cut,
     given_name_before,
+    lone_nisbas,
     orgs_joined_by_and,
     places_not_people,
     regions_after_places,
@@ -100,6 +103,8 @@ def find_entities(
     chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
     chosen = [s for s in chosen if not _lone_function_word(tokens, s, language)]
     chosen = _common_nouns_dropped(text, tokens, chosen)
+    chosen = generic_heads_cut(tokens, chosen, gaz, language)
+    chosen = lone_nisbas(text, tokens, chosen, gaz)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
@@ -107,7 +112,7 @@ def find_entities(
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + street_names(text, tokens, chosen, language))
-    chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
+    chosen = back_references(tokens, _resolve_overlaps(chosen + _repeats(tokens, chosen)))
     abbreviations = acronyms(text, tokens, chosen, {s.first: _span_key(tokens, s) for s in chosen}, language)
     if abbreviations:
         covered = {s.first for s in abbreviations}

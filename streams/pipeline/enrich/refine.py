@@ -510,3 +510,104 @@ def places_not_people(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -
                 span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
         out.append(span)
     return out
+
+
+@cache
+def _generic_heads(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("generic_heads", []) for f in phrase_forms(w))
+
+
+def generic_heads_cut(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
+    """A generic noun before a name is no part of it (``names.json`` "generic_heads": تنظيم داعش
+    -> داعش, مدينة الإسماعيلية -> الإسماعيلية, بصحيفة الوطن -> الوطن), and alone it names nothing
+    (شركة). A name a list gives whole with its head keeps it when the rest alone is no name of the
+    same thing (مدينة الكويت is Kuwait City, تنظيم القاعدة is listed whole)."""
+    heads = _generic_heads(language)
+    if not heads:
+        return chosen
+    out = []
+    for span in chosen:
+        if span.type != "person" and heads.intersection(tokens[span.first].readings):
+            if span.first == span.last:
+                continue
+            rest = gaz.match_at(tokens, span.first + 1)
+            rest_key = rest.entry.key if rest and rest.last == span.last else None
+            if span.key is None or rest_key == span.key:
+                span = Span(span.first + 1, span.last, span.type, rest_key or span.key, span.rank)
+        out.append(span)
+    return out
+
+
+def lone_nisbas(text: str, tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -> list[Span]:
+    """A nationality adjective alone is no place (الحدود السورية، الثورة السورية): a one-word
+    place that is a nisba is dropped when no list gives it as a place's name (البريطاني), or
+    when it follows a definite word it agrees with (الصادرات السعودية: the adjective, not the
+    country السعودية). An organisation that is a nisba alone is a news agency (ذكرت الفرنسية:
+    وكالة الصحافة الفرنسية), unless it agrees with the word or quoted name before it (الدار
+    الأميركية، صحيفة "حريت" التركية)."""
+    from streams.pipeline.enrich.nisba import country_of
+
+    out = []
+    for span in chosen:
+        token = tokens[span.first]
+        if span.type != "person" and span.first == span.last and country_of(token) is not None:
+            previous = tokens[span.first - 1] if span.first > 0 else None
+            gap = between(text, previous, token) if previous is not None else ""
+            agrees = (
+                previous is not None
+                and gap == " "
+                and _definite(previous)
+                and _definite(token)
+                and country_of(previous) is None
+            )
+            if span.type == "place":
+                known = gaz.match_at(tokens, span.first)
+                named = known is not None and known.last == span.first and known.entry.type == "place"
+                if not named or agrees:
+                    continue
+            elif agrees or (_definite(token) and gap in _AFTER_QUOTED_NAME):
+                continue
+        out.append(span)
+    return out
+
+
+_AFTER_QUOTED_NAME = frozenset({'" ', "» ", "” ", ") "})
+
+
+def _definite(token: Token) -> bool:
+    """A word with the article, bare or after a clitic (الصادرات، بالحدود، للثورة)."""
+    articles = _articles()
+    return any(r.startswith(a) and len(r) > len(a) + 1 for r in token.readings for a in articles)
+
+
+@cache
+def _articles() -> tuple[str, ...]:
+    found = []
+    for data in lang.load_all("morphology").values():
+        article = data.get("definite_article", "")
+        if article:
+            found.append("".join(phrase_forms(article)))
+    return tuple(found)
+
+
+def back_references(tokens: list[Token], chosen: list[Span]) -> list[Span]:
+    """A tagger's one-word organisation that is a common noun with the article, written in the
+    same article without it before a name (القاعدة after قاعدة انجرليك، الجامعة after جامعة جدة),
+    refers back to that thing by the common noun: no mention of a name."""
+    articles = _articles()
+    if not articles:
+        return chosen
+    bare_uses: set[str] = set()
+    for token in tokens[:-1]:
+        if not _definite(token) and not token.latin:
+            bare_uses.update(token.readings)
+    out = []
+    for span in chosen:
+        token = tokens[span.first]
+        if span.type == "org" and span.key is None and span.rank >= 2 and span.first == span.last:
+            bare = {token.form[len(a) :] for a in articles if token.form.startswith(a)}
+            if bare & bare_uses:
+                continue
+        out.append(span)
+    return out

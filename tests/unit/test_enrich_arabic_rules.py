@@ -1,0 +1,65 @@
+"""Arabic entity rules: words that are names only in context, generic heads, adjectives."""
+
+from __future__ import annotations
+
+from streams.pipeline.enrich.entities import find_entities
+from streams.pipeline.enrich.tokens import tokenize
+from streams.text import normalize_text
+
+
+def _entities(text: str, use_tagger: bool = False) -> dict[str, set[str]]:
+    text = normalize_text(text)
+    found = find_entities(text, tokenize(text), "ar", use_tagger=use_tagger)
+    return {e.key: {m.text for m in e.mentions} for e in found}
+
+
+def test_a_city_that_is_a_common_word_needs_the_context() -> None:
+    assert "place:khobar" not in _entities("انتشر الخبر بسرعة، ويمكن قراءة الخبر كاملا عبر الرابط.")
+    assert "place:khobar" in _entities("وصل الوفد إلى الخبر أمس قادما من الدمام.")
+
+
+def _span_texts(text: str, spans: list, tokens: list) -> list[tuple[str, str]]:
+    return [(text[tokens[s.first].start : tokens[s.last].end], s.type) for s in spans]
+
+
+def test_a_generic_head_is_no_part_of_a_name() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import generic_heads_cut
+    from streams.pipeline.enrich.spans import Span
+
+    assert _entities("هاجم تنظيم داعش القرية")["org:isis"] == {"داعش"}
+    text = normalize_text("نشرت بصحيفة الأفق الجديد تقريرا، وأعلنت شركة عن خطة في مدينة الكويت")
+    tokens = tokenize(text)
+    kuwait_city = Span(10, 11, "place", "place:kuwait-city")
+    tagged = [Span(1, 3, "org", rank=2), Span(6, 6, "org", rank=2), kuwait_city]
+    cut = generic_heads_cut(tokens, tagged, gazetteer(), "ar")
+    assert _span_texts(text, cut, tokens) == [("الأفق الجديد", "org"), ("مدينة الكويت", "place")]
+
+
+def test_a_nationality_adjective_alone_is_no_place() -> None:
+    assert "place:SA" not in _entities("تراجعت الصادرات السعودية خلال الشهر")
+    assert "place:SA" in _entities("وصل الوفد إلى السعودية أمس، ووقعت السعودية الاتفاق")
+
+
+def test_a_lone_nisba_organisation_is_an_agency_unless_it_agrees_with_a_name() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import lone_nisbas
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text('ذكرت الفرنسية أن صحيفة "لاريبوبليكا" الإيطالية نشرت أن الدار البريطانية تعرض')
+    tokens = tokenize(text)
+    spans = [Span(1, 1, "org", rank=2), Span(4, 4, "org", rank=2), Span(5, 5, "org", rank=2)]
+    spans.append(Span(9, 9, "place", rank=2))
+    kept = lone_nisbas(text, tokens, spans, gazetteer())
+    assert _span_texts(text, kept, tokens) == [("الفرنسية", "org"), ("لاريبوبليكا", "org")]
+
+
+def test_a_common_noun_with_the_article_refers_back_and_is_no_organisation() -> None:
+    from streams.pipeline.enrich.refine import back_references
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("افتتحت البلاد قاعدة بحرية جديدة، وستستخدم القوات القاعدة قريبا. وقالت الرابطة إن")
+    tokens = tokenize(text)
+    spans = [Span(7, 7, "org", rank=2), Span(10, 10, "org", rank=2)]
+    kept = back_references(tokens, spans)
+    assert _span_texts(text, kept, tokens) == [("الرابطة", "org")]

@@ -63,3 +63,34 @@ def test_a_common_noun_with_the_article_refers_back_and_is_no_organisation() -> 
     spans = [Span(7, 7, "org", rank=2), Span(10, 10, "org", rank=2)]
     kept = back_references(tokens, spans)
     assert _span_texts(text, kept, tokens) == [("الرابطة", "org")]
+
+
+def test_a_person_s_name_after_a_word_for_a_town_is_the_town() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import places_after_place_nouns
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("قصفت الطائرات بلدة أبو سالم وقرية الشيخ مبارك، والتقى الشيخ مبارك بالوفد")
+    tokens = tokenize(text)
+    spans = [Span(3, 4, "person", rank=2), Span(7, 7, "person", rank=1), Span(10, 10, "person", rank=1)]
+    out = places_after_place_nouns(tokens, spans, gazetteer(), "ar")
+    assert _span_texts(text, out, tokens) == [
+        ("أبو سالم", "place"),
+        ("الشيخ مبارك", "place"),
+        ("مبارك", "person"),
+    ]
+
+
+def test_a_verb_with_a_conjunction_before_a_known_name_is_no_part_of_it() -> None:
+    from streams.pipeline.enrich.refine import conjunction_cut
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("زار رئيس الوزراء جون هاريسون المعرض. ووعد هاريسون بدعمه، ووليد هاريسون ابنه")
+    tokens = tokenize(text)
+    spans = [Span(3, 4, "person", rank=1), Span(6, 7, "person", rank=2), Span(9, 10, "person", rank=2)]
+    out = conjunction_cut(tokens, spans, "ar")
+    assert _span_texts(text, out, tokens) == [
+        ("جون هاريسون", "person"),
+        ("هاريسون", "person"),
+        ("ووليد هاريسون", "person"),
+    ]

@@ -35,12 +35,14 @@ from streams.pipeline.enrich.refine import (
     acronyms,
     back_references,
     caps_datelines,
+    conjunction_cut,
     datelines,
     extend_org_chains,
     generic_heads_cut,
     given_name_before,
     lone_nisbas,
     orgs_joined_by_and,
+    places_after_place_nouns,
     places_not_people,
     regions_after_places,
     retype_by_evidence,
@@ -109,6 +111,8 @@ def find_entities(
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
+    chosen = places_after_place_nouns(tokens, chosen, gaz, language)
+    chosen = conjunction_cut(tokens, chosen, language)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + street_names(text, tokens, chosen, language))

@@ -611,3 +611,85 @@ def back_references(tokens: list[Token], chosen: list[Span]) -> list[Span]:
                 continue
         out.append(span)
     return out
+
+
+@cache
+def _place_nouns(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("place_nouns", []) for f in phrase_forms(w))
+
+
+@cache
+def _title_words(language: str) -> frozenset[str]:
+    """One-word titles and honorifics (الشيخ، الأمير): a place may be named after one."""
+    titles = (lang.load(language, "titles") or {}).get("titles", [])
+    gender = lang.load(language, "gender") or {}
+    words = [*titles, *gender.get("male", []), *gender.get("female", [])]
+    return frozenset(forms[0] for w in words if len(forms := phrase_forms(w)) == 1)
+
+
+def places_after_place_nouns(
+    tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str
+) -> list[Span]:
+    """A person's name right after a word for a town or district is that place's name (``names.json``
+    "place_nouns": ناحية خان بني سعد، بمنطقة الشيخ زويد), a title it holds included."""
+    nouns = _place_nouns(language)
+    if not nouns:
+        return chosen
+    titles = _title_words(language)
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    out = []
+    for span in chosen:
+        if span.type == "person" and span.key is None:
+            first = span.first
+            if first > 0 and first - 1 not in taken and tokens[first - 1].form in titles:
+                first -= 1
+            if first > 0 and first - 1 not in taken and nouns.intersection(tokens[first - 1].readings):
+                words = tokens[first : span.last + 1]
+                span = Span(first, span.last, "place", place_key(words, gaz), span.rank)
+        out.append(span)
+    return out
+
+
+@cache
+def _conjunctions(language: str) -> tuple[str, ...]:
+    data = lang.load(language, "names") or {}
+    return tuple(f for w in data.get("conjunction_clitics", []) for f in phrase_forms(w))
+
+
+@cache
+def _given_forms(language: str) -> frozenset[str]:
+    return frozenset(f for name in _rules(language).given_names for f in phrase_forms(name))
+
+
+def conjunction_cut(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A word with a conjunction clitic that opens a tagger's person is the sentence's verb, not
+    a given name (ورسم كاميرون، وجعل شي), when the rest begins or ends a longer name the article
+    gives elsewhere (ديفيد كاميرون، شي جين بينغ) and the word is no given name (وليد، وائل)."""
+    conjunctions = _conjunctions(language)
+    if not conjunctions:
+        return chosen
+    given = _given_forms(language)
+    people = [s for s in chosen if s.type == "person"]
+    out = []
+    for span in chosen:
+        token = tokens[span.first]
+        if (
+            span.type == "person"
+            and span.key is None
+            and span.last > span.first
+            and any(token.form.startswith(c) and token.form[len(c) :] in token.readings for c in conjunctions)
+            and given.isdisjoint(token.readings)
+        ):
+            rest = [t.form for t in tokens[span.first + 1 : span.last + 1]]
+            for other in people:
+                words = [t.form for t in tokens[other.first : other.last + 1]]
+                if (
+                    other is not span
+                    and len(words) > len(rest)
+                    and rest in (words[: len(rest)], words[-len(rest) :])
+                ):
+                    span = Span(span.first + 1, span.last, span.type, None, span.rank)
+                    break
+        out.append(span)
+    return out

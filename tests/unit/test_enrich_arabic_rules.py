@@ -94,3 +94,22 @@ def test_a_verb_with_a_conjunction_before_a_known_name_is_no_part_of_it() -> Non
         ("هاريسون", "person"),
         ("ووليد هاريسون", "person"),
     ]
+
+
+def test_the_name_after_a_word_for_a_newspaper_is_the_outlet() -> None:
+    from streams.pipeline.enrich.refine import outlets_after_heads
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text(
+        'نشرت بصحيفة الأفق تقريرا، وذكرت جريدة "النهار الجديد" أن القناة التي تبث من الرياض'
+        " كتبت في جريدة الرياض"
+    )
+    tokens = tokenize(text)
+    spans = [Span(13, 13, "place", "place:riyadh"), Span(17, 17, "place", "place:riyadh")]
+    out = outlets_after_heads(text, tokens, spans, "ar")
+    assert _span_texts(text, out, tokens) == [
+        ("الأفق", "org"),
+        ("النهار الجديد", "org"),
+        ("الرياض", "place"),
+        ("الرياض", "org"),
+    ]

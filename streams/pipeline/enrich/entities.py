@@ -42,6 +42,7 @@ from streams.pipeline.enrich.refine import (
     given_name_before,
     lone_nisbas,
     orgs_joined_by_and,
+    outlets_after_heads,
     places_after_place_nouns,
     places_not_people,
     regions_after_places,
@@ -106,6 +107,7 @@ def find_entities(
     chosen = [s for s in chosen if not _lone_function_word(tokens, s, language)]
     chosen = _common_nouns_dropped(text, tokens, chosen)
     chosen = generic_heads_cut(tokens, chosen, gaz, language)
+    chosen = outlets_after_heads(text, tokens, chosen, language)
     chosen = lone_nisbas(text, tokens, chosen, gaz)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)

@@ -21,6 +21,8 @@ from functools import cache
 
 from streams import lang
 from streams.pipeline.enrich.gazetteer import Gazetteer, known_cities
+from streams.pipeline.enrich.nisba import country_of
+from streams.pipeline.enrich.people import function_words
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.records import EntityType
@@ -532,7 +534,8 @@ def generic_heads_cut(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, l
             if span.first == span.last:
                 continue
             rest = gaz.match_at(tokens, span.first + 1)
-            rest_key = rest.entry.key if rest and rest.last == span.last else None
+            same = rest is not None and rest.last == span.last and rest.entry.type == span.type
+            rest_key = rest.entry.key if rest is not None and same else None
             if span.key is None or rest_key == span.key:
                 span = Span(span.first + 1, span.last, span.type, rest_key or span.key, span.rank)
         out.append(span)
@@ -546,8 +549,6 @@ def lone_nisbas(text: str, tokens: list[Token], chosen: list[Span], gaz: Gazette
     country السعودية). An organisation that is a nisba alone is a news agency (ذكرت الفرنسية:
     وكالة الصحافة الفرنسية), unless it agrees with the word or quoted name before it (الدار
     الأميركية، صحيفة "حريت" التركية)."""
-    from streams.pipeline.enrich.nisba import country_of
-
     out = []
     for span in chosen:
         token = tokens[span.first]
@@ -693,3 +694,65 @@ def conjunction_cut(tokens: list[Token], chosen: list[Span], language: str) -> l
                     break
         out.append(span)
     return out
+
+
+@cache
+def _outlet_heads(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("outlet_heads", []) for f in phrase_forms(w))
+
+
+_OPENING_QUOTES = frozenset('"«“')
+_CLOSING_QUOTES = frozenset('"»”')
+
+
+def outlets_after_heads(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """The name after a word for a newspaper or a channel (``names.json`` "outlet_heads") is that
+    outlet's: بصحيفة الوطن، صحيفة "الاقتصادية"، جريدة الرياض (the paper, not the city). A name in
+    quote marks runs to the closing mark; a bare one is one word with the article."""
+    heads = _outlet_heads(language)
+    if not heads:
+        return chosen
+    stop = function_words(language)
+    starts = {s.first: s for s in chosen}
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    out = list(chosen)
+    for i, token in enumerate(tokens[:-1]):
+        if i in taken or heads.isdisjoint(token.readings) or _definite(token):
+            continue  # القناة التي: a head with the article names no outlet after it
+        j = i + 1
+        if tokens[j].form in stop:
+            continue
+        gap = between(text, token, tokens[j])
+        quoted = gap.strip() in _OPENING_QUOTES and gap.strip() != ""
+        if gap != " " and not quoted:
+            continue
+        span = starts.get(j)
+        if span is not None:
+            if span.type == "place":
+                out[out.index(span)] = Span(span.first, span.last, "org", None, span.rank)
+            continue
+        if j in taken:
+            continue
+        last = j
+        if quoted:
+            while last + 1 < len(tokens) and last - j < 3 and last + 1 not in taken:
+                if set(between(text, tokens[last], tokens[last + 1]).strip()) & _CLOSING_QUOTES:
+                    break
+                if between(text, tokens[last], tokens[last + 1]) != " ":
+                    break
+                last += 1
+            if (
+                not set(
+                    between(text, tokens[last], tokens[last + 1]).strip()[:1]
+                    if last + 1 < len(tokens)
+                    else text[tokens[last].end :].strip()[:1]
+                )
+                & _CLOSING_QUOTES
+            ):
+                continue
+        elif not _definite(tokens[j]):
+            continue
+        out.append(Span(j, last, "org", None, 1))
+        taken.update(range(j, last + 1))
+    return sorted(out, key=lambda s: s.first)

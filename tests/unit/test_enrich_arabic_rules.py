@@ -113,3 +113,17 @@ def test_the_name_after_a_word_for_a_newspaper_is_the_outlet() -> None:
         ("الرياض", "place"),
         ("الرياض", "org"),
     ]
+
+
+def test_a_public_body_is_its_head_and_the_definite_words_after_it() -> None:
+    from streams.pipeline.enrich.refine import public_bodies
+
+    text = normalize_text(
+        "أعلنت وزارة المياه والزراعة عن خطة، وقالت الهيئة العامة لرعاية الحدائق إن مجلس الإدارة"
+        " وافق بالإجماع، وسيجتمع مجلس الأمن الأسبوع المقبل"
+    )
+    tokens = tokenize(text)
+    found = [
+        (text[tokens[s.first].start : tokens[s.last].end], s.type) for s in public_bodies(text, tokens, "ar")
+    ]
+    assert found == [("وزارة المياه والزراعة", "org"), ("الهيئة العامة لرعاية الحدائق", "org")]

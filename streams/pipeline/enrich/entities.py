@@ -45,6 +45,7 @@ from streams.pipeline.enrich.refine import (
     outlets_after_heads,
     places_after_place_nouns,
     places_not_people,
+    public_bodies,
     regions_after_places,
     retype_by_evidence,
     street_names,
@@ -102,6 +103,7 @@ def find_entities(
     candidates += runs
     # a capitalised name in a quote's speaker slot is a person, if nothing else is there
     candidates += [Span(f, last, "person", rank=9) for f, last in speaker_names(text, tokens, language)]
+    candidates += public_bodies(text, tokens, language)
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
     chosen = [s for s in chosen if not _lone_function_word(tokens, s, language)]

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from streams import lang
-from streams.pipeline.enrich.gazetteer import Gazetteer, known_cities
+from streams.pipeline.enrich.gazetteer import Gazetteer, gazetteer, known_cities
 from streams.pipeline.enrich.nisba import country_of
 from streams.pipeline.enrich.people import function_words
+from streams.pipeline.enrich.phrases import PhraseSet
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.records import EntityType
@@ -756,3 +757,70 @@ def outlets_after_heads(text: str, tokens: list[Token], chosen: list[Span], lang
         out.append(Span(j, last, "org", None, 1))
         taken.update(range(j, last + 1))
     return sorted(out, key=lambda s: s.first)
+
+
+@cache
+def _body_stop_words(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("body_stop_words", []) for f in phrase_forms(w))
+
+
+def _with_preposition(token: Token) -> bool:
+    """A definite word with ب (بالتنسيق، بالموافقة) is an adverbial phrase, not part of a name."""
+    return token.form.startswith("بال") or token.form.startswith("وبال")
+
+
+@cache
+def _body_heads(language: str) -> tuple[PhraseSet, PhraseSet]:
+    data = lang.load(language, "names") or {}
+    return PhraseSet(data.get("body_heads", [])), PhraseSet(data.get("body_heads_definite", []))
+
+
+def public_bodies(text: str, tokens: list[Token], language: str) -> list[Span]:
+    """A ministry, authority or council named by its head and the definite words after it
+    (``names.json`` "body_heads": وزارة الدفاع، منظمة الأغذية والزراعة، مجلس الاحتياطي الاتحادي;
+    "body_heads_definite", heads that carry the article themselves: الرئاسة العامة لرعاية
+    الشباب). The name runs over words with the article, a genitive with ل before one (لرعاية
+    الشباب) and one joined by و, up to a word without them, a function word or punctuation."""
+    heads, definite_heads = _body_heads(language)
+    stop = function_words(language) | _body_stop_words(language)
+    gaz = gazetteer()
+    spans = []
+    i = 0
+    while i < len(tokens):
+        known = gaz.match_at(tokens, i)
+        if known is not None and known.entry.type == "org":
+            i = known.last + 1  # مجلس الأمن, جامعة الدول العربية: a list knows where it ends
+            continue
+        end = heads.match_at(tokens, i)
+        if end is None or _definite(tokens[i]):
+            end = definite_heads.match_at(tokens, i)
+        if end is None:
+            i += 1
+            continue
+        last = end
+        k = end + 1
+        while (
+            k < len(tokens) and k - i < MAX_NAME_TOKENS - 1 and between(text, tokens[k - 1], tokens[k]) == " "
+        ):
+            token = tokens[k]
+            if token.form in stop or token.latin or stop.intersection(token.readings):
+                break
+            if _definite(token) and not _with_preposition(token):
+                last = k
+            elif (
+                k + 1 < len(tokens)
+                and token.form[:1] == "ل"
+                and _definite(tokens[k + 1])
+                and between(text, token, tokens[k + 1]) == " "
+            ):
+                pass  # لرعاية الشباب: the genitive runs on
+            else:
+                break
+            k += 1
+        if last > end:
+            spans.append(Span(i, last, "org", rank=3))
+            i = last + 1
+        else:
+            i += 1
+    return spans

@@ -127,3 +127,15 @@ def test_a_public_body_is_its_head_and_the_definite_words_after_it() -> None:
         (text[tokens[s.first].start : tokens[s.last].end], s.type) for s in public_bodies(text, tokens, "ar")
     ]
     assert found == [("وزارة المياه والزراعة", "org"), ("الهيئة العامة لرعاية الحدائق", "org")]
+
+
+def test_a_city_with_a_masculine_nationality_adjective_is_a_club() -> None:
+    from streams.pipeline.enrich.refine import clubs_by_nisba
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text(
+        "فاز فريقه أمام روما الإيطالي، ثم سافر إلى روما الإيطالية، وهبط في مطار روما الإيطالي"
+    )
+    tokens = tokenize(text)
+    spans = [Span(k, k, "place", "place:rome") for k in (3, 8, 13)]
+    assert [s.type for s in clubs_by_nisba(text, tokens, spans, "ar")] == ["org", "place", "place"]

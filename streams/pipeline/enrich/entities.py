@@ -35,6 +35,7 @@ from streams.pipeline.enrich.refine import (
     acronyms,
     back_references,
     caps_datelines,
+    clubs_by_nisba,
     conjunction_cut,
     datelines,
     extend_org_chains,
@@ -111,6 +112,7 @@ def find_entities(
     chosen = generic_heads_cut(tokens, chosen, gaz, language)
     chosen = outlets_after_heads(text, tokens, chosen, language)
     chosen = lone_nisbas(text, tokens, chosen, gaz)
+    chosen = clubs_by_nisba(text, tokens, chosen, language)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)

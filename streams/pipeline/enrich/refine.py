@@ -824,3 +824,41 @@ def public_bodies(text: str, tokens: list[Token], language: str) -> list[Span]:
         else:
             i += 1
     return spans
+
+
+def clubs_by_nisba(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A city with a masculine nationality adjective after it is a club, not the city, which
+    Arabic makes feminine (أمام روما الإيطالي: the club; روما الإيطالية: the city), unless a
+    facility's word before it takes the adjective (مطار عمان الأردني: ``names.json``
+    "facility_heads"). Only a language whose nisbas have a masculine form apart (``nisbas.json``
+    "masculine_endings")."""
+    endings = tuple(
+        f for w in (lang.load(language, "nisbas") or {}).get("masculine_endings", []) for f in phrase_forms(w)
+    )
+    if not endings:
+        return chosen
+    facilities = frozenset(
+        f for w in (lang.load(language, "names") or {}).get("facility_heads", []) for f in phrase_forms(w)
+    )
+    out = []
+    for span in chosen:
+        after = span.last + 1
+        if (
+            span.type == "place"
+            and not (span.first > 0 and facilities.intersection(tokens[span.first - 1].readings))
+            and span.key is not None
+            and not _country(span.key)
+            and after < len(tokens)
+            and between(text, tokens[span.last], tokens[after]) == " "
+            and _definite(tokens[after])
+            and country_of(tokens[after]) is not None
+            and tokens[after].form.endswith(endings)
+        ):
+            span = Span(span.first, span.last, "org", None, span.rank)
+        out.append(span)
+    return out
+
+
+def _country(key: str) -> bool:
+    code = key.removeprefix("place:")
+    return len(code) == 2 and code.isupper() or code.isdigit()

@@ -783,11 +783,17 @@ def public_bodies(text: str, tokens: list[Token], language: str) -> list[Span]:
     الشباب). The name runs over words with the article, a genitive with ل before one (لرعاية
     الشباب) and one joined by و, up to a word without them, a function word or punctuation."""
     heads, definite_heads = _body_heads(language)
+    starters = heads.first_words() | definite_heads.first_words()
+    if not starters:
+        return []
     stop = function_words(language) | _body_stop_words(language)
     gaz = gazetteer()
     spans = []
     i = 0
     while i < len(tokens):
+        if starters.isdisjoint(tokens[i].readings):
+            i += 1
+            continue
         known = gaz.match_at(tokens, i)
         if known is not None and known.entry.type == "org":
             i = known.last + 1  # مجلس الأمن, جامعة الدول العربية: a list knows where it ends

@@ -139,3 +139,15 @@ def test_a_city_with_a_masculine_nationality_adjective_is_a_club() -> None:
     tokens = tokenize(text)
     spans = [Span(k, k, "place", "place:rome") for k in (3, 8, 13)]
     assert [s.type for s in clubs_by_nisba(text, tokens, spans, "ar")] == ["org", "place", "place"]
+
+
+def test_a_latin_title_after_a_word_for_a_product_is_no_organisation() -> None:
+    from streams.pipeline.enrich.institutions import latin_runs
+    from streams.pipeline.enrich.refine import latin_works_dropped
+
+    text = normalize_text(
+        "أطلقت الشركة تطبيق “نوتس” Quick Notes لتدوين الملاحظات. ويعمل Quick Notes دون اتصال، بحسب Reuters."
+    )
+    tokens = tokenize(text)
+    kept = latin_works_dropped(text, tokens, latin_runs(text, tokens), "ar")
+    assert _span_texts(text, kept, tokens) == [("Reuters", "org")]

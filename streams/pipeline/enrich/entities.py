@@ -41,6 +41,7 @@ from streams.pipeline.enrich.refine import (
     extend_org_chains,
     generic_heads_cut,
     given_name_before,
+    latin_works_dropped,
     lone_nisbas,
     orgs_joined_by_and,
     outlets_after_heads,
@@ -113,6 +114,7 @@ def find_entities(
     chosen = outlets_after_heads(text, tokens, chosen, language)
     chosen = lone_nisbas(text, tokens, chosen, gaz)
     chosen = clubs_by_nisba(text, tokens, chosen, language)
+    chosen = latin_works_dropped(text, tokens, chosen, language)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)

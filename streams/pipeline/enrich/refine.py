@@ -868,3 +868,36 @@ def clubs_by_nisba(text: str, tokens: list[Token], chosen: list[Span], language:
 def _country(key: str) -> bool:
     code = key.removeprefix("place:")
     return len(code) == 2 and code.isupper() or code.isdigit()
+
+
+@cache
+def _work_heads(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("work_heads", []) for f in phrase_forms(w))
+
+
+def latin_works_dropped(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A Latin title right after a word for a work or a product (``names.json`` "work_heads":
+    تطبيق Super Erase، كتابه الشهير The Innovator's Dilemma, a transliteration in quote marks
+    between them allowed) names a work, no organisation; so do the same words anywhere in the
+    article, and a Latin run that goes on the title (…'s Dilemma)."""
+    heads = _work_heads(language)
+    if not heads:
+        return chosen
+    works: set[tuple[str, ...]] = set()
+    dropped_end = -10
+    for span in chosen:
+        words = tokens[span.first : span.last + 1]
+        if span.key is not None or not all(t.latin for t in words):
+            continue
+        before = tokens[max(0, span.first - 3) : span.first]
+        after_head = any(heads.intersection(t.readings) for t in before if not t.latin)
+        clause = not any(
+            set(between(text, a, b)) & set(".:؛;،,") for a, b in zip(before, before[1:], strict=False)
+        )
+        if (after_head and clause) or span.first - dropped_end <= 2:
+            works.add(tuple(t.form for t in words))
+            dropped_end = span.last
+    if not works:
+        return chosen
+    return [s for s in chosen if tuple(t.form for t in tokens[s.first : s.last + 1]) not in works]

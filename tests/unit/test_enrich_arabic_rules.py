@@ -151,3 +151,15 @@ def test_a_latin_title_after_a_word_for_a_product_is_no_organisation() -> None:
     tokens = tokenize(text)
     kept = latin_works_dropped(text, tokens, latin_runs(text, tokens), "ar")
     assert _span_texts(text, kept, tokens) == [("Reuters", "org")]
+
+
+def test_a_city_alone_in_quote_marks_is_the_newspaper_named_after_it() -> None:
+    from streams.pipeline.enrich.refine import quoted_places_as_outlets
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text('وقال في تصريح لـ"الرياض" إن الوفد زار الرياض ومنطقة "الدمام" أمس')
+    tokens = tokenize(text)
+    spans = [Span(4, 4, "place", "place:riyadh"), Span(8, 8, "place", "place:riyadh")]
+    spans.append(Span(10, 10, "place", "place:dammam"))
+    out = quoted_places_as_outlets(text, tokens, spans, "ar")
+    assert [s.type for s in out] == ["org", "place", "place"]

@@ -48,6 +48,7 @@ from streams.pipeline.enrich.refine import (
     places_after_place_nouns,
     places_not_people,
     public_bodies,
+    quoted_places_as_outlets,
     regions_after_places,
     retype_by_evidence,
     street_names,
@@ -112,6 +113,7 @@ def find_entities(
     chosen = _common_nouns_dropped(text, tokens, chosen)
     chosen = generic_heads_cut(tokens, chosen, gaz, language)
     chosen = outlets_after_heads(text, tokens, chosen, language)
+    chosen = quoted_places_as_outlets(text, tokens, chosen, language)
     chosen = lone_nisbas(text, tokens, chosen, gaz)
     chosen = clubs_by_nisba(text, tokens, chosen, language)
     chosen = latin_works_dropped(text, tokens, chosen, language)

@@ -901,3 +901,29 @@ def latin_works_dropped(text: str, tokens: list[Token], chosen: list[Span], lang
     if not works:
         return chosen
     return [s for s in chosen if tuple(t.form for t in tokens[s.first : s.last + 1]) not in works]
+
+
+def quoted_places_as_outlets(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A city or region written alone in quote marks is a newspaper named after it (تصريح خاص
+    لـ"الرياض"، تلقت «الشرق الأوسط» نسخة منه): news quotes a paper's name, not a place's, unless
+    a word for a place stands before it (منطقة "جبل العليقة")."""
+    nouns = _place_nouns(language) | _generic_heads(language)
+    out = []
+    for span in chosen:
+        if span.type == "place" and span.key is not None and not _country_code(span.key):
+            opening = text[: tokens[span.first].start].rstrip()[-1:]
+            closing = text[tokens[span.last].end :].lstrip()[:1]
+            before = tokens[span.first - 1] if span.first > 0 else None
+            if (
+                opening in _OPENING_QUOTES
+                and closing in _CLOSING_QUOTES
+                and not (before is not None and nouns.intersection(before.readings))
+            ):
+                span = Span(span.first, span.last, "org", None, span.rank)
+        out.append(span)
+    return out
+
+
+def _country_code(key: str) -> bool:
+    code = key.removeprefix("place:")
+    return len(code) == 2 and code.isupper()

@@ -61,7 +61,7 @@ def test_a_common_noun_with_the_article_refers_back_and_is_no_organisation() -> 
     text = normalize_text("افتتحت البلاد قاعدة بحرية جديدة، وستستخدم القوات القاعدة قريبا. وقالت الرابطة إن")
     tokens = tokenize(text)
     spans = [Span(7, 7, "org", rank=2), Span(10, 10, "org", rank=2)]
-    kept = back_references(tokens, spans)
+    kept = back_references(text, tokens, spans)
     assert _span_texts(text, kept, tokens) == [("الرابطة", "org")]
 
 
@@ -163,3 +163,32 @@ def test_a_city_alone_in_quote_marks_is_the_newspaper_named_after_it() -> None:
     spans.append(Span(10, 10, "place", "place:dammam"))
     out = quoted_places_as_outlets(text, tokens, spans, "ar")
     assert [s.type for s in out] == ["org", "place", "place"]
+
+
+def test_a_public_body_ends_before_a_title() -> None:
+    from streams.pipeline.enrich.refine import public_bodies
+
+    text = normalize_text("استدعت وزارة الخارجية البحرينية السفير الإيراني")
+    tokens = tokenize(text)
+    found = [text[tokens[s.first].start : tokens[s.last].end] for s in public_bodies(text, tokens, "ar")]
+    assert found == ["وزارة الخارجية البحرينية"]
+
+
+def test_a_country_after_a_preposition_is_no_adjective() -> None:
+    assert "place:SA" in _entities("بلغت الواردات الإجمالية للسعودية من الأقمشة مليار ريال")
+
+
+def test_a_name_written_bare_elsewhere_is_no_common_noun() -> None:
+    from streams.pipeline.enrich.refine import back_references
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("قال رئيس الاتحاد (فيفا) إن الفيفا سيعقد اجتماعا")
+    tokens = tokenize(text)
+    kept = back_references(text, tokens, [Span(3, 3, "org", rank=2), Span(5, 5, "org", rank=2)])
+    assert _span_texts(text, kept, tokens) == [("فيفا", "org"), ("الفيفا", "org")]
+
+
+def test_an_outlet_s_name_is_not_repeated_where_it_is_a_common_word() -> None:
+    text = normalize_text("نشرت بصحيفة الأفق تقريرا، وقال كاتبه إن الأفق مفتوح")
+    found = find_entities(text, tokenize(text), "ar", use_tagger=False)
+    assert [(e.type, len(e.mentions)) for e in found] == [("org", 1)]

@@ -126,7 +126,7 @@ def find_entities(
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + street_names(text, tokens, chosen, language))
-    chosen = back_references(tokens, _resolve_overlaps(chosen + _repeats(tokens, chosen)))
+    chosen = back_references(text, tokens, _resolve_overlaps(chosen + _repeats(tokens, chosen)))
     abbreviations = acronyms(text, tokens, chosen, {s.first: _span_key(tokens, s) for s in chosen}, language)
     if abbreviations:
         covered = {s.first for s in abbreviations}

@@ -560,7 +560,7 @@ def lone_nisbas(text: str, tokens: list[Token], chosen: list[Span], gaz: Gazette
                 previous is not None
                 and gap == " "
                 and _definite(previous)
-                and _definite(token)
+                and token.form.startswith(_articles())
                 and country_of(previous) is None
             )
             if span.type == "place":
@@ -593,16 +593,23 @@ def _articles() -> tuple[str, ...]:
     return tuple(found)
 
 
-def back_references(tokens: list[Token], chosen: list[Span]) -> list[Span]:
+def back_references(text: str, tokens: list[Token], chosen: list[Span]) -> list[Span]:
     """A tagger's one-word organisation that is a common noun with the article, written in the
-    same article without it before a name (القاعدة after قاعدة انجرليك، الجامعة after جامعة جدة),
-    refers back to that thing by the common noun: no mention of a name."""
+    same article without it right before another word (القاعدة after قاعدة انجرليك، الجامعة after
+    جامعة جدة), refers back to that thing by the common noun: no mention of a name. A name written
+    bare elsewhere (فيفا beside الفيفا) is no such common noun."""
     articles = _articles()
     if not articles:
         return chosen
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
     bare_uses: set[str] = set()
-    for token in tokens[:-1]:
-        if not _definite(token) and not token.latin:
+    for token, following in zip(tokens, tokens[1:], strict=False):
+        if (
+            not _definite(token)
+            and not token.latin
+            and token.index not in taken
+            and text[token.end : following.start] == " "
+        ):
             bare_uses.update(token.readings)
     out = []
     for span in chosen:
@@ -754,7 +761,8 @@ def outlets_after_heads(text: str, tokens: list[Token], chosen: list[Span], lang
                 continue
         elif not _definite(tokens[j]):
             continue
-        out.append(Span(j, last, "org", None, 1))
+        words = [min(tokens[j].readings, key=len)] + [t.form for t in tokens[j + 1 : last + 1]]
+        out.append(Span(j, last, "org", "org:" + key_form(" ".join(words)), 1))
         taken.update(range(j, last + 1))
     return sorted(out, key=lambda s: s.first)
 
@@ -786,7 +794,7 @@ def public_bodies(text: str, tokens: list[Token], language: str) -> list[Span]:
     starters = heads.first_words() | definite_heads.first_words()
     if not starters:
         return []
-    stop = function_words(language) | _body_stop_words(language)
+    stop = function_words(language) | _body_stop_words(language) | _title_words(language)
     gaz = gazetteer()
     spans = []
     i = 0

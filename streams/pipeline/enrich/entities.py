@@ -33,12 +33,22 @@ from streams.pipeline.enrich.quotes import speaker_names
 from streams.pipeline.enrich.refine import (
     abbreviated,
     acronyms,
+    back_references,
     caps_datelines,
+    clubs_by_nisba,
+    conjunction_cut,
     datelines,
     extend_org_chains,
+    generic_heads_cut,
     given_name_before,
+    latin_works_dropped,
+    lone_nisbas,
     orgs_joined_by_and,
+    outlets_after_heads,
+    places_after_place_nouns,
     places_not_people,
+    public_bodies,
+    quoted_places_as_outlets,
     regions_after_places,
     retype_by_evidence,
     street_names,
@@ -96,18 +106,27 @@ def find_entities(
     candidates += runs
     # a capitalised name in a quote's speaker slot is a person, if nothing else is there
     candidates += [Span(f, last, "person", rank=9) for f, last in speaker_names(text, tokens, language)]
+    candidates += public_bodies(text, tokens, language)
     candidates = extend_org_chains(text, tokens, candidates, language)
     chosen = _bracketed_glosses(text, tokens, _resolve_overlaps(candidates), runs)
     chosen = [s for s in chosen if not _lone_function_word(tokens, s, language)]
     chosen = _common_nouns_dropped(text, tokens, chosen)
+    chosen = generic_heads_cut(tokens, chosen, gaz, language)
+    chosen = outlets_after_heads(text, tokens, chosen, language)
+    chosen = quoted_places_as_outlets(text, tokens, chosen, language)
+    chosen = lone_nisbas(text, tokens, chosen, gaz)
+    chosen = clubs_by_nisba(text, tokens, chosen, language)
+    chosen = latin_works_dropped(text, tokens, chosen, language)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
+    chosen = places_after_place_nouns(tokens, chosen, gaz, language)
+    chosen = conjunction_cut(tokens, chosen, language)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
     chosen = _resolve_overlaps(chosen + street_names(text, tokens, chosen, language))
-    chosen = _resolve_overlaps(chosen + _repeats(tokens, chosen))
+    chosen = back_references(text, tokens, _resolve_overlaps(chosen + _repeats(tokens, chosen)))
     abbreviations = acronyms(text, tokens, chosen, {s.first: _span_key(tokens, s) for s in chosen}, language)
     if abbreviations:
         covered = {s.first for s in abbreviations}

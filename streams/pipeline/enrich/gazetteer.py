@@ -200,11 +200,15 @@ def gazetteer() -> Gazetteer:
         _add_regions(gaz, language, data.get("region_countries", []), not_places)
     for language, data in lang.load_all("cities").items():
         if data["use"] == "gazetteer":
-            not_places = {_folded(n) for n in (lang.load(language, "places") or {}).get("not_places", [])}
+            curated = lang.load(language, "places") or {}
+            not_places = {_folded(n) for n in curated.get("not_places", [])}
+            # names a list gives as cities that are as often a common word (الخبر "the news")
+            words = {_folded(n) for n in curated.get("word_places", [])}
             for city in data["cities"]:
                 for name in city["names"]:
                     if not _listed(name, not_places):
-                        gaz.add(name, Entry("place", city["key"], city=True), language)
+                        word = _listed(name, words)
+                        gaz.add(name, Entry("place", city["key"], city=True, word=word), language)
                 for name in city.get("also_words", []):
                     if not _listed(name, not_places):
                         gaz.add(name, Entry("place", city["key"], city=True, word=True), language)

@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from streams import lang
-from streams.pipeline.enrich.gazetteer import Gazetteer, known_cities
+from streams.pipeline.enrich.gazetteer import Gazetteer, gazetteer, known_cities
+from streams.pipeline.enrich.nisba import country_of
+from streams.pipeline.enrich.people import function_words
+from streams.pipeline.enrich.phrases import PhraseSet
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.records import EntityType
@@ -510,3 +513,425 @@ def places_not_people(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -
                 span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
         out.append(span)
     return out
+
+
+@cache
+def _generic_heads(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("generic_heads", []) for f in phrase_forms(w))
+
+
+def generic_heads_cut(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
+    """A generic noun before a name is no part of it (``names.json`` "generic_heads": تنظيم داعش
+    -> داعش, مدينة الإسماعيلية -> الإسماعيلية, بصحيفة الوطن -> الوطن), and alone it names nothing
+    (شركة). A name a list gives whole with its head keeps it when the rest alone is no name of the
+    same thing (مدينة الكويت is Kuwait City, تنظيم القاعدة is listed whole)."""
+    heads = _generic_heads(language)
+    if not heads:
+        return chosen
+    out = []
+    for span in chosen:
+        if span.type != "person" and heads.intersection(tokens[span.first].readings):
+            if span.first == span.last:
+                continue
+            rest = gaz.match_at(tokens, span.first + 1)
+            same = rest is not None and rest.last == span.last and rest.entry.type == span.type
+            rest_key = rest.entry.key if rest is not None and same else None
+            if span.key is None or rest_key == span.key:
+                span = Span(span.first + 1, span.last, span.type, rest_key or span.key, span.rank)
+        out.append(span)
+    return out
+
+
+def lone_nisbas(text: str, tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -> list[Span]:
+    """A nationality adjective alone is no place (الحدود السورية، الثورة السورية): a one-word
+    place that is a nisba is dropped when no list gives it as a place's name (البريطاني), or
+    when it follows a definite word it agrees with (الصادرات السعودية: the adjective, not the
+    country السعودية). An organisation that is a nisba alone is a news agency (ذكرت الفرنسية:
+    وكالة الصحافة الفرنسية), unless it agrees with the word or quoted name before it (الدار
+    الأميركية، صحيفة "حريت" التركية)."""
+    out = []
+    for span in chosen:
+        token = tokens[span.first]
+        if span.type != "person" and span.first == span.last and country_of(token) is not None:
+            previous = tokens[span.first - 1] if span.first > 0 else None
+            gap = between(text, previous, token) if previous is not None else ""
+            agrees = (
+                previous is not None
+                and gap == " "
+                and _definite(previous)
+                and token.form.startswith(_articles())
+                and country_of(previous) is None
+            )
+            if span.type == "place":
+                known = gaz.match_at(tokens, span.first)
+                named = known is not None and known.last == span.first and known.entry.type == "place"
+                if not named or agrees:
+                    continue
+            elif agrees or (_definite(token) and gap in _AFTER_QUOTED_NAME):
+                continue
+        out.append(span)
+    return out
+
+
+_AFTER_QUOTED_NAME = frozenset({'" ', "» ", "” ", ") "})
+
+
+def _definite(token: Token) -> bool:
+    """A word with the article, bare or after a clitic (الصادرات، بالحدود، للثورة)."""
+    articles = _articles()
+    return any(r.startswith(a) and len(r) > len(a) + 1 for r in token.readings for a in articles)
+
+
+@cache
+def _articles() -> tuple[str, ...]:
+    found = []
+    for data in lang.load_all("morphology").values():
+        article = data.get("definite_article", "")
+        if article:
+            found.append("".join(phrase_forms(article)))
+    return tuple(found)
+
+
+def back_references(text: str, tokens: list[Token], chosen: list[Span]) -> list[Span]:
+    """A tagger's one-word organisation that is a common noun with the article, written in the
+    same article without it right before another word (القاعدة after قاعدة انجرليك، الجامعة after
+    جامعة جدة), refers back to that thing by the common noun: no mention of a name. A name written
+    bare elsewhere (فيفا beside الفيفا) is no such common noun."""
+    articles = _articles()
+    if not articles:
+        return chosen
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    bare_uses: set[str] = set()
+    for token, following in zip(tokens, tokens[1:], strict=False):
+        if (
+            not _definite(token)
+            and not token.latin
+            and token.index not in taken
+            and text[token.end : following.start] == " "
+        ):
+            bare_uses.update(token.readings)
+    out = []
+    for span in chosen:
+        token = tokens[span.first]
+        if span.type == "org" and span.key is None and span.rank >= 2 and span.first == span.last:
+            bare = {token.form[len(a) :] for a in articles if token.form.startswith(a)}
+            if bare & bare_uses:
+                continue
+        out.append(span)
+    return out
+
+
+@cache
+def _place_nouns(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("place_nouns", []) for f in phrase_forms(w))
+
+
+@cache
+def _title_words(language: str) -> frozenset[str]:
+    """One-word titles and honorifics (الشيخ، الأمير): a place may be named after one."""
+    titles = (lang.load(language, "titles") or {}).get("titles", [])
+    gender = lang.load(language, "gender") or {}
+    words = [*titles, *gender.get("male", []), *gender.get("female", [])]
+    return frozenset(forms[0] for w in words if len(forms := phrase_forms(w)) == 1)
+
+
+def places_after_place_nouns(
+    tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str
+) -> list[Span]:
+    """A person's name right after a word for a town or district is that place's name (``names.json``
+    "place_nouns": ناحية خان بني سعد، بمنطقة الشيخ زويد), a title it holds included."""
+    nouns = _place_nouns(language)
+    if not nouns:
+        return chosen
+    titles = _title_words(language)
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    out = []
+    for span in chosen:
+        if span.type == "person" and span.key is None:
+            first = span.first
+            if first > 0 and first - 1 not in taken and tokens[first - 1].form in titles:
+                first -= 1
+            if first > 0 and first - 1 not in taken and nouns.intersection(tokens[first - 1].readings):
+                words = tokens[first : span.last + 1]
+                span = Span(first, span.last, "place", place_key(words, gaz), span.rank)
+        out.append(span)
+    return out
+
+
+@cache
+def _conjunctions(language: str) -> tuple[str, ...]:
+    data = lang.load(language, "names") or {}
+    return tuple(f for w in data.get("conjunction_clitics", []) for f in phrase_forms(w))
+
+
+@cache
+def _given_forms(language: str) -> frozenset[str]:
+    return frozenset(f for name in _rules(language).given_names for f in phrase_forms(name))
+
+
+def conjunction_cut(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A word with a conjunction clitic that opens a tagger's person is the sentence's verb, not
+    a given name (ورسم كاميرون، وجعل شي), when the rest begins or ends a longer name the article
+    gives elsewhere (ديفيد كاميرون، شي جين بينغ) and the word is no given name (وليد، وائل)."""
+    conjunctions = _conjunctions(language)
+    if not conjunctions:
+        return chosen
+    given = _given_forms(language)
+    people = [s for s in chosen if s.type == "person"]
+    out = []
+    for span in chosen:
+        token = tokens[span.first]
+        if (
+            span.type == "person"
+            and span.key is None
+            and span.last > span.first
+            and any(token.form.startswith(c) and token.form[len(c) :] in token.readings for c in conjunctions)
+            and given.isdisjoint(token.readings)
+        ):
+            rest = [t.form for t in tokens[span.first + 1 : span.last + 1]]
+            for other in people:
+                words = [t.form for t in tokens[other.first : other.last + 1]]
+                if (
+                    other is not span
+                    and len(words) > len(rest)
+                    and rest in (words[: len(rest)], words[-len(rest) :])
+                ):
+                    span = Span(span.first + 1, span.last, span.type, None, span.rank)
+                    break
+        out.append(span)
+    return out
+
+
+@cache
+def _outlet_heads(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("outlet_heads", []) for f in phrase_forms(w))
+
+
+_OPENING_QUOTES = frozenset('"«“')
+_CLOSING_QUOTES = frozenset('"»”')
+
+
+def outlets_after_heads(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """The name after a word for a newspaper or a channel (``names.json`` "outlet_heads") is that
+    outlet's: بصحيفة الوطن، صحيفة "الاقتصادية"، جريدة الرياض (the paper, not the city). A name in
+    quote marks runs to the closing mark; a bare one is one word with the article."""
+    heads = _outlet_heads(language)
+    if not heads:
+        return chosen
+    stop = function_words(language)
+    starts = {s.first: s for s in chosen}
+    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
+    out = list(chosen)
+    for i, token in enumerate(tokens[:-1]):
+        if i in taken or heads.isdisjoint(token.readings) or _definite(token):
+            continue  # القناة التي: a head with the article names no outlet after it
+        j = i + 1
+        if tokens[j].form in stop:
+            continue
+        gap = between(text, token, tokens[j])
+        quoted = gap.strip() in _OPENING_QUOTES and gap.strip() != ""
+        if gap != " " and not quoted:
+            continue
+        span = starts.get(j)
+        if span is not None:
+            if span.type == "place":
+                out[out.index(span)] = Span(span.first, span.last, "org", None, span.rank)
+            continue
+        if j in taken:
+            continue
+        last = j
+        if quoted:
+            while last + 1 < len(tokens) and last - j < 3 and last + 1 not in taken:
+                if set(between(text, tokens[last], tokens[last + 1]).strip()) & _CLOSING_QUOTES:
+                    break
+                if between(text, tokens[last], tokens[last + 1]) != " ":
+                    break
+                last += 1
+            if (
+                not set(
+                    between(text, tokens[last], tokens[last + 1]).strip()[:1]
+                    if last + 1 < len(tokens)
+                    else text[tokens[last].end :].strip()[:1]
+                )
+                & _CLOSING_QUOTES
+            ):
+                continue
+        elif not _definite(tokens[j]):
+            continue
+        words = [min(tokens[j].readings, key=len)] + [t.form for t in tokens[j + 1 : last + 1]]
+        out.append(Span(j, last, "org", "org:" + key_form(" ".join(words)), 1))
+        taken.update(range(j, last + 1))
+    return sorted(out, key=lambda s: s.first)
+
+
+@cache
+def _body_stop_words(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("body_stop_words", []) for f in phrase_forms(w))
+
+
+def _with_preposition(token: Token) -> bool:
+    """A definite word with ب (بالتنسيق، بالموافقة) is an adverbial phrase, not part of a name."""
+    return token.form.startswith("بال") or token.form.startswith("وبال")
+
+
+@cache
+def _body_heads(language: str) -> tuple[PhraseSet, PhraseSet]:
+    data = lang.load(language, "names") or {}
+    return PhraseSet(data.get("body_heads", [])), PhraseSet(data.get("body_heads_definite", []))
+
+
+def public_bodies(text: str, tokens: list[Token], language: str) -> list[Span]:
+    """A ministry, authority or council named by its head and the definite words after it
+    (``names.json`` "body_heads": وزارة الدفاع، منظمة الأغذية والزراعة، مجلس الاحتياطي الاتحادي;
+    "body_heads_definite", heads that carry the article themselves: الرئاسة العامة لرعاية
+    الشباب). The name runs over words with the article, a genitive with ل before one (لرعاية
+    الشباب) and one joined by و, up to a word without them, a function word or punctuation."""
+    heads, definite_heads = _body_heads(language)
+    starters = heads.first_words() | definite_heads.first_words()
+    if not starters:
+        return []
+    stop = function_words(language) | _body_stop_words(language) | _title_words(language)
+    gaz = gazetteer()
+    spans = []
+    i = 0
+    while i < len(tokens):
+        if starters.isdisjoint(tokens[i].readings):
+            i += 1
+            continue
+        known = gaz.match_at(tokens, i)
+        if known is not None and known.entry.type == "org":
+            i = known.last + 1  # مجلس الأمن, جامعة الدول العربية: a list knows where it ends
+            continue
+        end = heads.match_at(tokens, i)
+        if end is None or _definite(tokens[i]):
+            end = definite_heads.match_at(tokens, i)
+        if end is None:
+            i += 1
+            continue
+        last = end
+        k = end + 1
+        while (
+            k < len(tokens) and k - i < MAX_NAME_TOKENS - 1 and between(text, tokens[k - 1], tokens[k]) == " "
+        ):
+            token = tokens[k]
+            if token.form in stop or token.latin or stop.intersection(token.readings):
+                break
+            if _definite(token) and not _with_preposition(token):
+                last = k
+            elif (
+                k + 1 < len(tokens)
+                and token.form[:1] == "ل"
+                and _definite(tokens[k + 1])
+                and between(text, token, tokens[k + 1]) == " "
+            ):
+                pass  # لرعاية الشباب: the genitive runs on
+            else:
+                break
+            k += 1
+        if last > end:
+            spans.append(Span(i, last, "org", rank=3))
+            i = last + 1
+        else:
+            i += 1
+    return spans
+
+
+def clubs_by_nisba(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A city with a masculine nationality adjective after it is a club, not the city, which
+    Arabic makes feminine (أمام روما الإيطالي: the club; روما الإيطالية: the city), unless a
+    facility's word before it takes the adjective (مطار عمان الأردني: ``names.json``
+    "facility_heads"). Only a language whose nisbas have a masculine form apart (``nisbas.json``
+    "masculine_endings")."""
+    endings = tuple(
+        f for w in (lang.load(language, "nisbas") or {}).get("masculine_endings", []) for f in phrase_forms(w)
+    )
+    if not endings:
+        return chosen
+    facilities = frozenset(
+        f for w in (lang.load(language, "names") or {}).get("facility_heads", []) for f in phrase_forms(w)
+    )
+    out = []
+    for span in chosen:
+        after = span.last + 1
+        if (
+            span.type == "place"
+            and not (span.first > 0 and facilities.intersection(tokens[span.first - 1].readings))
+            and span.key is not None
+            and not _country(span.key)
+            and after < len(tokens)
+            and between(text, tokens[span.last], tokens[after]) == " "
+            and _definite(tokens[after])
+            and country_of(tokens[after]) is not None
+            and tokens[after].form.endswith(endings)
+        ):
+            span = Span(span.first, span.last, "org", None, span.rank)
+        out.append(span)
+    return out
+
+
+def _country(key: str) -> bool:
+    code = key.removeprefix("place:")
+    return len(code) == 2 and code.isupper() or code.isdigit()
+
+
+@cache
+def _work_heads(language: str) -> frozenset[str]:
+    data = lang.load(language, "names") or {}
+    return frozenset(f for w in data.get("work_heads", []) for f in phrase_forms(w))
+
+
+def latin_works_dropped(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A Latin title right after a word for a work or a product (``names.json`` "work_heads":
+    تطبيق Super Erase، كتابه الشهير The Innovator's Dilemma, a transliteration in quote marks
+    between them allowed) names a work, no organisation; so do the same words anywhere in the
+    article, and a Latin run that goes on the title (…'s Dilemma)."""
+    heads = _work_heads(language)
+    if not heads:
+        return chosen
+    works: set[tuple[str, ...]] = set()
+    dropped_end = -10
+    for span in chosen:
+        words = tokens[span.first : span.last + 1]
+        if span.key is not None or not all(t.latin for t in words):
+            continue
+        before = tokens[max(0, span.first - 3) : span.first]
+        after_head = any(heads.intersection(t.readings) for t in before if not t.latin)
+        clause = not any(
+            set(between(text, a, b)) & set(".:؛;،,") for a, b in zip(before, before[1:], strict=False)
+        )
+        if (after_head and clause) or span.first - dropped_end <= 2:
+            works.add(tuple(t.form for t in words))
+            dropped_end = span.last
+    if not works:
+        return chosen
+    return [s for s in chosen if tuple(t.form for t in tokens[s.first : s.last + 1]) not in works]
+
+
+def quoted_places_as_outlets(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A city or region written alone in quote marks is a newspaper named after it (تصريح خاص
+    لـ"الرياض"، تلقت «الشرق الأوسط» نسخة منه): news quotes a paper's name, not a place's, unless
+    a word for a place stands before it (منطقة "جبل العليقة")."""
+    nouns = _place_nouns(language) | _generic_heads(language)
+    out = []
+    for span in chosen:
+        if span.type == "place" and span.key is not None and not _country_code(span.key):
+            opening = text[: tokens[span.first].start].rstrip()[-1:]
+            closing = text[tokens[span.last].end :].lstrip()[:1]
+            before = tokens[span.first - 1] if span.first > 0 else None
+            if (
+                opening in _OPENING_QUOTES
+                and closing in _CLOSING_QUOTES
+                and not (before is not None and nouns.intersection(before.readings))
+            ):
+                span = Span(span.first, span.last, "org", None, span.rank)
+        out.append(span)
+    return out
+
+
+def _country_code(key: str) -> bool:
+    code = key.removeprefix("place:")
+    return len(code) == 2 and code.isupper()

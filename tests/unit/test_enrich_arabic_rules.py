@@ -1,0 +1,194 @@
+"""Arabic entity rules: words that are names only in context, generic heads, adjectives."""
+
+from __future__ import annotations
+
+from streams.pipeline.enrich.entities import find_entities
+from streams.pipeline.enrich.tokens import tokenize
+from streams.text import normalize_text
+
+
+def _entities(text: str, use_tagger: bool = False) -> dict[str, set[str]]:
+    text = normalize_text(text)
+    found = find_entities(text, tokenize(text), "ar", use_tagger=use_tagger)
+    return {e.key: {m.text for m in e.mentions} for e in found}
+
+
+def test_a_city_that_is_a_common_word_needs_the_context() -> None:
+    assert "place:khobar" not in _entities("انتشر الخبر بسرعة، ويمكن قراءة الخبر كاملا عبر الرابط.")
+    assert "place:khobar" in _entities("وصل الوفد إلى الخبر أمس قادما من الدمام.")
+
+
+def _span_texts(text: str, spans: list, tokens: list) -> list[tuple[str, str]]:
+    return [(text[tokens[s.first].start : tokens[s.last].end], s.type) for s in spans]
+
+
+def test_a_generic_head_is_no_part_of_a_name() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import generic_heads_cut
+    from streams.pipeline.enrich.spans import Span
+
+    assert _entities("هاجم تنظيم داعش القرية")["org:isis"] == {"داعش"}
+    text = normalize_text("نشرت بصحيفة الأفق الجديد تقريرا، وأعلنت شركة عن خطة في مدينة الكويت")
+    tokens = tokenize(text)
+    kuwait_city = Span(10, 11, "place", "place:kuwait-city")
+    tagged = [Span(1, 3, "org", rank=2), Span(6, 6, "org", rank=2), kuwait_city]
+    cut = generic_heads_cut(tokens, tagged, gazetteer(), "ar")
+    assert _span_texts(text, cut, tokens) == [("الأفق الجديد", "org"), ("مدينة الكويت", "place")]
+
+
+def test_a_nationality_adjective_alone_is_no_place() -> None:
+    assert "place:SA" not in _entities("تراجعت الصادرات السعودية خلال الشهر")
+    assert "place:SA" in _entities("وصل الوفد إلى السعودية أمس، ووقعت السعودية الاتفاق")
+
+
+def test_a_lone_nisba_organisation_is_an_agency_unless_it_agrees_with_a_name() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import lone_nisbas
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text('ذكرت الفرنسية أن صحيفة "لاريبوبليكا" الإيطالية نشرت أن الدار البريطانية تعرض')
+    tokens = tokenize(text)
+    spans = [Span(1, 1, "org", rank=2), Span(4, 4, "org", rank=2), Span(5, 5, "org", rank=2)]
+    spans.append(Span(9, 9, "place", rank=2))
+    kept = lone_nisbas(text, tokens, spans, gazetteer())
+    assert _span_texts(text, kept, tokens) == [("الفرنسية", "org"), ("لاريبوبليكا", "org")]
+
+
+def test_a_common_noun_with_the_article_refers_back_and_is_no_organisation() -> None:
+    from streams.pipeline.enrich.refine import back_references
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("افتتحت البلاد قاعدة بحرية جديدة، وستستخدم القوات القاعدة قريبا. وقالت الرابطة إن")
+    tokens = tokenize(text)
+    spans = [Span(7, 7, "org", rank=2), Span(10, 10, "org", rank=2)]
+    kept = back_references(text, tokens, spans)
+    assert _span_texts(text, kept, tokens) == [("الرابطة", "org")]
+
+
+def test_a_person_s_name_after_a_word_for_a_town_is_the_town() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import places_after_place_nouns
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("قصفت الطائرات بلدة أبو سالم وقرية الشيخ مبارك، والتقى الشيخ مبارك بالوفد")
+    tokens = tokenize(text)
+    spans = [Span(3, 4, "person", rank=2), Span(7, 7, "person", rank=1), Span(10, 10, "person", rank=1)]
+    out = places_after_place_nouns(tokens, spans, gazetteer(), "ar")
+    assert _span_texts(text, out, tokens) == [
+        ("أبو سالم", "place"),
+        ("الشيخ مبارك", "place"),
+        ("مبارك", "person"),
+    ]
+
+
+def test_a_verb_with_a_conjunction_before_a_known_name_is_no_part_of_it() -> None:
+    from streams.pipeline.enrich.refine import conjunction_cut
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("زار رئيس الوزراء جون هاريسون المعرض. ووعد هاريسون بدعمه، ووليد هاريسون ابنه")
+    tokens = tokenize(text)
+    spans = [Span(3, 4, "person", rank=1), Span(6, 7, "person", rank=2), Span(9, 10, "person", rank=2)]
+    out = conjunction_cut(tokens, spans, "ar")
+    assert _span_texts(text, out, tokens) == [
+        ("جون هاريسون", "person"),
+        ("هاريسون", "person"),
+        ("ووليد هاريسون", "person"),
+    ]
+
+
+def test_the_name_after_a_word_for_a_newspaper_is_the_outlet() -> None:
+    from streams.pipeline.enrich.refine import outlets_after_heads
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text(
+        'نشرت بصحيفة الأفق تقريرا، وذكرت جريدة "النهار الجديد" أن القناة التي تبث من الرياض'
+        " كتبت في جريدة الرياض"
+    )
+    tokens = tokenize(text)
+    spans = [Span(13, 13, "place", "place:riyadh"), Span(17, 17, "place", "place:riyadh")]
+    out = outlets_after_heads(text, tokens, spans, "ar")
+    assert _span_texts(text, out, tokens) == [
+        ("الأفق", "org"),
+        ("النهار الجديد", "org"),
+        ("الرياض", "place"),
+        ("الرياض", "org"),
+    ]
+
+
+def test_a_public_body_is_its_head_and_the_definite_words_after_it() -> None:
+    from streams.pipeline.enrich.refine import public_bodies
+
+    text = normalize_text(
+        "أعلنت وزارة المياه والزراعة عن خطة، وقالت الهيئة العامة لرعاية الحدائق إن مجلس الإدارة"
+        " وافق بالإجماع، وسيجتمع مجلس الأمن الأسبوع المقبل"
+    )
+    tokens = tokenize(text)
+    found = [
+        (text[tokens[s.first].start : tokens[s.last].end], s.type) for s in public_bodies(text, tokens, "ar")
+    ]
+    assert found == [("وزارة المياه والزراعة", "org"), ("الهيئة العامة لرعاية الحدائق", "org")]
+
+
+def test_a_city_with_a_masculine_nationality_adjective_is_a_club() -> None:
+    from streams.pipeline.enrich.refine import clubs_by_nisba
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text(
+        "فاز فريقه أمام روما الإيطالي، ثم سافر إلى روما الإيطالية، وهبط في مطار روما الإيطالي"
+    )
+    tokens = tokenize(text)
+    spans = [Span(k, k, "place", "place:rome") for k in (3, 8, 13)]
+    assert [s.type for s in clubs_by_nisba(text, tokens, spans, "ar")] == ["org", "place", "place"]
+
+
+def test_a_latin_title_after_a_word_for_a_product_is_no_organisation() -> None:
+    from streams.pipeline.enrich.institutions import latin_runs
+    from streams.pipeline.enrich.refine import latin_works_dropped
+
+    text = normalize_text(
+        "أطلقت الشركة تطبيق “نوتس” Quick Notes لتدوين الملاحظات. ويعمل Quick Notes دون اتصال، بحسب Reuters."
+    )
+    tokens = tokenize(text)
+    kept = latin_works_dropped(text, tokens, latin_runs(text, tokens), "ar")
+    assert _span_texts(text, kept, tokens) == [("Reuters", "org")]
+
+
+def test_a_city_alone_in_quote_marks_is_the_newspaper_named_after_it() -> None:
+    from streams.pipeline.enrich.refine import quoted_places_as_outlets
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text('وقال في تصريح لـ"الرياض" إن الوفد زار الرياض ومنطقة "الدمام" أمس')
+    tokens = tokenize(text)
+    spans = [Span(4, 4, "place", "place:riyadh"), Span(8, 8, "place", "place:riyadh")]
+    spans.append(Span(10, 10, "place", "place:dammam"))
+    out = quoted_places_as_outlets(text, tokens, spans, "ar")
+    assert [s.type for s in out] == ["org", "place", "place"]
+
+
+def test_a_public_body_ends_before_a_title() -> None:
+    from streams.pipeline.enrich.refine import public_bodies
+
+    text = normalize_text("استدعت وزارة الخارجية البحرينية السفير الإيراني")
+    tokens = tokenize(text)
+    found = [text[tokens[s.first].start : tokens[s.last].end] for s in public_bodies(text, tokens, "ar")]
+    assert found == ["وزارة الخارجية البحرينية"]
+
+
+def test_a_country_after_a_preposition_is_no_adjective() -> None:
+    assert "place:SA" in _entities("بلغت الواردات الإجمالية للسعودية من الأقمشة مليار ريال")
+
+
+def test_a_name_written_bare_elsewhere_is_no_common_noun() -> None:
+    from streams.pipeline.enrich.refine import back_references
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("قال رئيس الاتحاد (فيفا) إن الفيفا سيعقد اجتماعا")
+    tokens = tokenize(text)
+    kept = back_references(text, tokens, [Span(3, 3, "org", rank=2), Span(5, 5, "org", rank=2)])
+    assert _span_texts(text, kept, tokens) == [("فيفا", "org"), ("الفيفا", "org")]
+
+
+def test_an_outlet_s_name_is_not_repeated_where_it_is_a_common_word() -> None:
+    text = normalize_text("نشرت بصحيفة الأفق تقريرا، وقال كاتبه إن الأفق مفتوح")
+    found = find_entities(text, tokenize(text), "ar", use_tagger=False)
+    assert [(e.type, len(e.mentions)) for e in found] == [("org", 1)]

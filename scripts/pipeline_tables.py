@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from streams.pipeline import graph as related
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import Step, StepContext
 
@@ -50,4 +51,4 @@ def pair_reasons(graph: dict[str, Any], a: str, b: str) -> dict[str, float]:
 
 
 def pair_score(graph: dict[str, Any], a: str, b: str) -> float:
-    return graph.combined(pair_reasons(graph, a, b))
+    return related.combined(pair_reasons(graph, a, b))

@@ -333,3 +333,22 @@ def test_a_weak_neighbour_is_kept_but_not_shown_unless_asked_for():
     state = apply_edge(state, _edge("a", "close", link.similar_score(0.6), "similar:0.60"), top_k=50)
     assert [n["article_id"] for n in neighbours(state)] == ["close"]
     assert [n["article_id"] for n in neighbours(state, 0.0)] == ["close", "weak"]
+
+
+def test_a_cosine_a_little_above_chance_makes_no_edge():
+    # Cosines of 0.30-0.35 are a little above what random news articles reach: as edges
+    # they filled the graph (and its messages) with pairs no one is shown.
+    def meet(differing_bits):
+        a = {"id": "a", "at": DAY1, "lang": "en", "sig": _signature([3] * similarity.BANDS)}
+        b = {
+            "id": "b",
+            "at": DAY2,
+            "lang": "en",
+            "sig": _signature([3] * similarity.BANDS, (1 << differing_bits) - 1),
+        }
+        return similarity.cosine(a["sig"], b["sig"]), _meet_in_bands(a, b)[1]
+
+    cosine, edges = meet(374)
+    assert 0.3 < cosine < link.SIMILAR_MIN_COSINE and edges == []
+    cosine, edges = meet(350)
+    assert cosine > link.SIMILAR_MIN_COSINE and edges and edges[0].reasons[0] == f"similar:{cosine:.2f}"

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline_tables import TimedPipeline, table, table_bytes  # noqa: E402
 
+from streams.pipeline import graph as related  # noqa: E402
 from streams.pipeline import link, similarity  # noqa: E402
 from streams.pipeline.steps import StepContext  # noqa: E402
 from streams.settings import Settings  # noqa: E402
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     top_counts: Counter[str] = Counter()
     with_neighbours = 0
     for key in sample:
-        top = graph.neighbours(graph.get(key))[:TOP]
+        top = related.neighbours(graph.get(key))[:TOP]
         with_neighbours += bool(top)
         for n in top:
             if n["article_id"] in docs:
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             for reason, score in reasons.items():
                 by_reason[reason_kind(reason)].append(score)
             if src < dst and src in docs and dst in docs:
-                by_evidence[evidence(docs[src], docs[dst], rare)].append(graph.combined(reasons))
+                by_evidence[evidence(docs[src], docs[dst], rare)].append(related.combined(reasons))
     print("\nscore by reason (every directed edge):          n     mean   median")
     for kind, scores in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
         print(f"  {kind:40} {len(scores):7} {statistics.mean(scores):8.3f} {statistics.median(scores):8.3f}")
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     readable = [k for k in sample if len(graph.get(k, {}).get("neighbours", {})) >= 3][:SHOWN]
     for key in readable:
         print(f"\n■ {docs[key]['title']}  [{docs[key]['source']}]")
-        for n in graph.neighbours(graph[key])[:TOP]:
+        for n in related.neighbours(graph[key])[:TOP]:
             other = docs.get(n["article_id"], {"title": n["article_id"], "source": "?"})
             reasons = ", ".join(n["reasons"][:4]) + (" …" if len(n["reasons"]) > 4 else "")
             print(f"   {n['score']:.3f}  {other['title'][:90]}  [{other['source']}]\n          {reasons}")

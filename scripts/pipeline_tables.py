@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from streams.pipeline import graph as related
 from streams.pipeline.process import InProcessPipeline
 from streams.pipeline.steps import Step, StepContext
 
@@ -24,13 +25,23 @@ class TimedPipeline(InProcessPipeline):
     def __init__(self, ctx: StepContext):
         super().__init__(ctx)
         self.seconds: Counter[str] = Counter()
+        make_batch = self.runner.batch
 
-    def _run(self, step: Step, *args: Any, **kwargs: Any) -> Any:
-        started = time.process_time()
-        try:
-            return super()._run(step, *args, **kwargs)
-        finally:
-            self.seconds[step.name] += time.process_time() - started
+        def timed_batch(agent: str, read: Any, partition_of: Any) -> Any:
+            batch = make_batch(agent, read, partition_of)
+            run = batch._run
+
+            def timed_run(step: Step, *args: Any, **kwargs: Any) -> Any:
+                started = time.process_time()
+                try:
+                    return run(step, *args, **kwargs)
+                finally:
+                    self.seconds[step.name] += time.process_time() - started
+
+            batch._run = timed_run  # type: ignore[method-assign]
+            return batch
+
+        self.runner.batch = timed_batch  # type: ignore[method-assign]
 
 
 def table(pipeline: InProcessPipeline, name: str) -> dict[str, Any]:
@@ -50,4 +61,4 @@ def pair_reasons(graph: dict[str, Any], a: str, b: str) -> dict[str, float]:
 
 
 def pair_score(graph: dict[str, Any], a: str, b: str) -> float:
-    return graph.combined(pair_reasons(graph, a, b))
+    return related.combined(pair_reasons(graph, a, b))

@@ -158,7 +158,7 @@ def register_views(newsflow: Newsflow) -> None:
         # the catalog entry of an article sits on the same partition as its graph entry
         if state is None and _load(CATALOG_TABLE, article_id) is None:
             return _error(view, 404, f"no article {article_id!r} on this deployment")
-        items = [n for n in graph.neighbours(state) if n["score"] >= query.min_score][: query.limit]
+        items = graph.neighbours(state, query.min_score)[: query.limit]
         if query.depth == 2:
             items = await second_hop(
                 app, settings.advertised_url, article_id, items, query.min_score, query.limit, request
@@ -329,7 +329,9 @@ class RelatedQuery:
         if problem := too_long("article id", article_id):
             raise ValueError(problem)
         depth = _query_number(query, "depth", "1", int, "1 or 2")
-        min_score = _query_number(query, "min_score", "0", float, "a number between 0 and 1")
+        min_score = _query_number(
+            query, "min_score", str(graph.SHOWN_MIN_SCORE), float, "a number between 0 and 1"
+        )
         limit = _query_number(query, "limit", "50", int, f"a whole number from 1 to {MAX_LIMIT}")
         if depth not in (1, 2):
             raise ValueError(f"depth must be 1 or 2, not {depth}")

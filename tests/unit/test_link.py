@@ -63,9 +63,11 @@ def test_a_forget_edge_removes_the_dropped_reasons_and_keeps_one_added_meanwhile
     state = apply_edge(state, _edge("b", "a", 0.3, "keyword:x"), top_k=5)
     state = apply_edge(state, _edge("b", "c"), top_k=5)
     state, told = fold_edge(state, _forget("b", "a", "embedded"), top_k=5)
-    assert neighbours(state)[1] == {"article_id": "a", "score": 0.3, "reasons": ["keyword:x"]} and not told
+    assert (
+        neighbours(state, 0.0)[1] == {"article_id": "a", "score": 0.3, "reasons": ["keyword:x"]} and not told
+    )
     state = apply_edge(state, _forget("b", "a", "keyword:x"), top_k=5)
-    assert [n["article_id"] for n in neighbours(state)] == ["c"] and set(state["times"]) == {"c"}
+    assert [n["article_id"] for n in neighbours(state, 0.0)] == ["c"] and set(state["times"]) == {"c"}
     assert apply_edge(state, _forget("b", "c", "embedded"), top_k=5) is None  # no neighbour left
 
 
@@ -82,7 +84,7 @@ def test_expiry_forgets_the_article_and_the_neighbours_that_left_the_window():
     state = apply_edge(state, _edge("a", "new", 0.3, "keyword:x", src_at=DAY3, dst_at=DAY3), top_k=5)
     assert expire_node(state, DAY1) == state
     kept = expire_node(state, DAY2)
-    assert [n["article_id"] for n in neighbours(kept)] == ["new"] and set(kept["times"]) == {"new"}
+    assert [n["article_id"] for n in neighbours(kept, 0.0)] == ["new"] and set(kept["times"]) == {"new"}
     assert expire_node(state, "2024-01-04") is None  # the article itself is gone
     only_old = apply_edge(None, _edge("b", "old", src_at=DAY3, dst_at=DAY1), top_k=5)
     assert expire_node(only_old, DAY2) is None  # no neighbour left
@@ -292,3 +294,61 @@ def test_a_member_ref_carries_the_content_signature_when_the_article_has_one():
     article = {"article_id": "a", "fetched_at": DAY1, "language": "en", "content_signature": "c2ln"}
     assert member_ref(article)["sig"] == "c2ln"
     assert "sig" not in member_ref({**article, "content_signature": None})
+
+
+def _signature(bands, rest=0):
+    """A signature whose bands hold ``bands`` (one value each) and whose verifying bits are ``rest``."""
+    import base64
+
+    bits = 0
+    for value in bands:
+        bits = (bits << similarity.BAND_BITS) | value
+    bits = (bits << (similarity.SIGNATURE_BITS - similarity.VERIFY_FROM)) | rest
+    return base64.b64encode(bits.to_bytes(similarity.SIGNATURE_BYTES, "big")).decode("ascii")
+
+
+def test_a_pair_is_still_related_when_its_lowest_shared_band_has_let_the_older_one_go():
+    bands = similarity.BANDS
+    first = {"id": "first", "at": DAY1, "lang": "en", "sig": _signature([1] * bands)}
+    # Many articles share band 0 with both (and nothing else): the entry of band 0 lets "first" go.
+    crowd = [
+        {
+            "id": f"c{i:02d}",
+            "at": f"2024-01-01T11:{i:02d}:00Z",
+            "lang": "en",
+            "sig": _signature([1] + [2] * (bands - 1), -1 & ((1 << 900) - 1)),
+        }
+        for i in range(link.MAX_SIMILAR_MEMBERS)
+    ]
+    second = {"id": "second", "at": DAY2, "lang": "en", "sig": _signature([1] * bands)}
+    _, edges = _meet_in_bands(first, *crowd, second)
+    related = {(e.src, e.dst) for e in edges}
+    assert ("second", "first") in related  # met again in band 1, which still holds "first"
+    # The lowest bands speak, not all 16: here bands 1 and 2 (band 0 no longer holds "first").
+    assert sum((e.src, e.dst) == ("second", "first") for e in edges) == link.SPEAKING_BANDS - 1
+
+
+def test_a_weak_neighbour_is_kept_but_not_shown_unless_asked_for():
+    state = apply_edge(None, _edge("a", "weak", key_weight("keyword:rain", 2), "keyword:rain"), top_k=50)
+    state = apply_edge(state, _edge("a", "close", link.similar_score(0.6), "similar:0.60"), top_k=50)
+    assert [n["article_id"] for n in neighbours(state)] == ["close"]
+    assert [n["article_id"] for n in neighbours(state, 0.0)] == ["close", "weak"]
+
+
+def test_a_cosine_a_little_above_chance_makes_no_edge():
+    # Cosines of 0.30-0.35 are a little above what random news articles reach: as edges
+    # they filled the graph (and its messages) with pairs no one is shown.
+    def meet(differing_bits):
+        a = {"id": "a", "at": DAY1, "lang": "en", "sig": _signature([3] * similarity.BANDS)}
+        b = {
+            "id": "b",
+            "at": DAY2,
+            "lang": "en",
+            "sig": _signature([3] * similarity.BANDS, (1 << differing_bits) - 1),
+        }
+        return similarity.cosine(a["sig"], b["sig"]), _meet_in_bands(a, b)[1]
+
+    cosine, edges = meet(374)
+    assert 0.3 < cosine < link.SIMILAR_MIN_COSINE and edges == []
+    cosine, edges = meet(350)
+    assert cosine > link.SIMILAR_MIN_COSINE and edges and edges[0].reasons[0] == f"similar:{cosine:.2f}"

@@ -67,3 +67,53 @@ def test_the_hyperplanes_come_from_a_fixed_hash_not_a_random_generator():
     assert planes.shape == (512, similarity.SIGNATURE_BITS)
     assert set(np.unique(planes)) == {-1.0, 1.0}
     assert abs(planes.mean()) < 0.01
+
+
+def _pair_at_cosine(rng, cosine):
+    a = rng.standard_normal(512)
+    a /= np.linalg.norm(a)
+    noise = rng.standard_normal(512)
+    noise -= (noise @ a) * a
+    noise /= np.linalg.norm(noise)
+    return a, cosine * a + np.sqrt(1 - cosine**2) * noise
+
+
+def test_articles_at_a_moderate_cosine_mostly_meet_in_a_band():
+    # 7-bit bands met a pair at cosine 0.5 in about 62% of cases: too few of the pairs
+    # people call related were ever compared. Short bands meet them almost always.
+    rng = np.random.default_rng(7)
+    pairs = [_pair_at_cosine(rng, 0.5) for _ in range(300)]
+    met = sum(
+        similarity.first_shared_band(similarity.signature_of(a), similarity.signature_of(b)) is not None
+        for a, b in pairs
+    )
+    assert met / len(pairs) > 0.8
+    far = [_pair_at_cosine(rng, 0.0) for _ in range(300)]
+    met_by_chance = sum(
+        similarity.first_shared_band(similarity.signature_of(a), similarity.signature_of(b)) is not None
+        for a, b in far
+    )
+    assert met_by_chance / len(far) < 0.6  # the cosine check turns those away
+
+
+def test_shared_bands_lists_every_band_two_signatures_agree_on():
+    vector = similarity.embed(*BEIRUT_EN)
+    signature = similarity.signature_of(vector)
+    assert similarity.shared_bands(signature, signature) == list(range(similarity.BANDS))
+    assert similarity.shared_bands(signature, similarity.signature_of(-vector)) == []
+    assert similarity.shared_bands(signature, "AAAA") == []
+
+
+def test_the_encoder_reads_the_first_500_characters():
+    # 250 characters gave the cross-lingual pairs people rated much less than 500 (0.62
+    # against 0.69 on the rated news pairs) for about 4 ms more an article.
+    football, beirut_ar = " ".join([FOOTBALL_EN[1]] * 6), " ".join([BEIRUT_AR[1]] * 6)
+    opening = " ".join([BEIRUT_EN[1]] * 3)[:300]
+    assert len(similarity.embedding_text(None, f"{opening} {football}")) == similarity.EMBED_CHARS == 500
+    assert similarity.content_signature(None, f"{opening} {football}") != similarity.content_signature(
+        None, f"{opening} {beirut_ar}"
+    )
+    opening = " ".join([BEIRUT_EN[1]] * 5)[:520]
+    assert similarity.content_signature(None, f"{opening} {football}") == similarity.content_signature(
+        None, f"{opening} {beirut_ar}"
+    )

@@ -102,7 +102,7 @@ def test_every_view_reads_what_its_step_wrote(sample_run):
     assert related, "the samples relate some articles"
     for article_id in related:
         state = pipeline.state("related_graph", article_id)
-        best_first = graph.neighbours(state)
+        best_first = graph.neighbours(state, 0.0)
         assert len(best_first) == graph.edge_count(state) > 0
         assert [n["score"] for n in best_first] == sorted((n["score"] for n in best_first), reverse=True)
     index = pipeline.tables["graph_index"]

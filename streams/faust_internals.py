@@ -18,8 +18,8 @@ import time
 import weakref
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import faust
 from faust.streams import _current_event
@@ -30,7 +30,6 @@ from faust.types import TP
 from faust.web.drivers.aiohttp import Web
 
 from streams.kafka_io import first_record_from, true_end_offsets
-from streams.pipeline.rows import Fold, RowCodec
 from streams.settings import Settings
 
 _log = logging.getLogger("newsflow.consumer")
@@ -94,49 +93,6 @@ def entries_of_partition(
 def read_entry(table: Any, key: bytes) -> bytes | None:
     """The stored bytes of ``key``, read from the store under the table (no event, no routing)."""
     return table.data.get(key)
-
-
-class _FoldedMessage(NamedTuple):
-    key: bytes
-    value: bytes | None
-    partition: int
-    offset: int
-    tp: TP
-
-
-class _FoldedEvent(NamedTuple):
-    key: bytes
-    value: bytes | None
-    message: _FoldedMessage
-
-
-def fold_changelog_rows(table: Any, codec: RowCodec) -> None:
-    """Make the table's recovery (active and standby) fold changelog rows into whole entries.
-
-    Faust hands each batch of changelog records it reads to
-    ``Table.apply_changelog_batch``, whose store takes each record as a whole
-    entry: the memory store reads ``event.key``, ``event.value``,
-    ``event.message.value`` and ``event.message.partition``, RocksDB
-    ``event.message.key``, ``value``, ``partition``, ``offset`` and ``tp``
-    (faust-streaming 0.15.3). This replaces the method on the table object: the
-    batch's rows are folded into the entries they belong to (``rows.Fold``, read
-    from the store as it stands), and the store is handed one record per entry,
-    with the partition and offset of the last row that touched it.
-    """
-    original = table.apply_changelog_batch
-
-    def apply_changelog_batch(batch: Iterable[Any]) -> None:
-        fold = Fold(codec, lambda key: read_entry(table, key))
-        for event in batch:
-            fold.apply(event.message.key, event.message.value, event.message)
-        original(
-            [
-                _FoldedEvent(key, value, _FoldedMessage(key, value, last.partition, last.offset, last.tp))
-                for key, value, last in fold.entries()
-            ]
-        )
-
-    table.apply_changelog_batch = apply_changelog_batch
 
 
 def changelog_topic(table: Any) -> str:

@@ -83,19 +83,14 @@ class Sender:
         await self._until_sent(agent, self._output_records(agent, outputs), prefixed=False)
 
     async def write_state(self, agent: str, tables: dict[str, Any], writes: Sequence[Write]) -> None:
-        """Apply ``writes`` to the tables' stores and send their changelog records; wait for the broker.
-
-        A store gets each entry whole; its changelog what ``Write.records`` says
-        (the changed rows of a table kept as rows).
-        """
-        records: list[_Record] = []
-        table_of = {}
+        """Apply ``writes`` to the tables' stores and send their changelog records; wait for the broker."""
+        records, table_of = [], {}
         for write in writes:
             table = tables[write.table]
             faust_internals.write_entry(table, write.partition, write.key, write.value)
             topic = faust_internals.changelog_topic(table)
             table_of[topic] = table
-            records += [_Record(topic, write.partition, key, value) for key, value in write.records()]
+            records.append(_Record(topic, write.partition, write.key, write.value))
         last: dict[tuple[str, int], int] = {}
         for sent in await self._until_sent(agent, records, prefixed=True):
             last[(sent.topic, sent.partition)] = max(last.get((sent.topic, sent.partition), -1), sent.offset)

@@ -30,7 +30,6 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from streams.pipeline.rows import ROWS, row_changes
 from streams.pipeline.steps import (
     AGENTS,
     EXPIRY,
@@ -70,22 +69,12 @@ class Output(NamedTuple):
 
 
 class Write(NamedTuple):
-    """A changed table entry: ``value`` None deletes the key.
-
-    ``changelog``: the records its changelog gets, when they are not the entry
-    itself (``(key, value)``, value None a tombstone): the changed rows of a
-    table kept as rows (``streams.pipeline.rows``).
-    """
+    """A changed table entry: ``value`` None deletes the key."""
 
     table: str
     key: bytes
     partition: int
     value: bytes | None
-    changelog: tuple[tuple[bytes, bytes | None], ...] | None = None
-
-    def records(self) -> tuple[tuple[bytes, bytes | None], ...]:
-        """What the changelog gets for this write."""
-        return ((self.key, self.value),) if self.changelog is None else self.changelog
 
 
 class Readers(NamedTuple):
@@ -237,20 +226,10 @@ class Batch:
         return self.writes()
 
     def writes(self) -> list[Write]:
-        """Each changed entry, once: its new encoding, or None to delete it.
-
-        An entry of a table kept as rows (``ROWS``) is stored whole as well, and
-        its changelog gets only the rows that changed.
-        """
+        """Each changed entry, once: its new encoding, or None to delete it."""
         changed = []
         for (table, key), entry in self.entries.items():
-            codec = ROWS.get(table)
-            if codec is not None:
-                records = row_changes(codec, key, entry.initial, entry.state)
-                if records:
-                    value = encode_state(entry.state) if entry.state is not None else None
-                    changed.append(Write(table, key, entry.partition, value, tuple(records)))
-            elif entry.state is None:
+            if entry.state is None:
                 if entry.stored is not None:
                     changed.append(Write(table, key, entry.partition, None))
             elif (encoded := encode_state(entry.state)) != entry.stored:

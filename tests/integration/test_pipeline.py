@@ -15,7 +15,6 @@ import pytest
 from streams import batches
 from streams.kafka_io import read_topics, strip_prefix
 from streams.pipeline.process import InProcessPipeline
-from streams.pipeline.rows import parse_row_key
 from streams.pipeline.steps import (
     CLEAN,
     DEAD_LETTER,
@@ -305,5 +304,4 @@ def test_every_changelog_record_lands_on_the_partition_of_the_input_that_changed
     assert len(written) >= 6  # every table the samples touch
     for topic, records in written.items():
         for key, partition in records:
-            entry = (parse_row_key(key) or (key, b""))[0]  # a row of an entry: the entry's key
-            assert sources.get(entry) == {partition}, (topic, key, partition, sources.get(entry))
+            assert sources.get(key) == {partition}, (topic, key, partition, sources.get(key))

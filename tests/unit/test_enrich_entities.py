@@ -321,3 +321,24 @@ def test_a_capitalised_word_the_article_also_writes_in_lower_case_is_no_name() -
     named = "Zorvex said on Monday the outage is over, see zorvex.com for more."
     kept = [Span(0, 0, "org", None, 2)]
     assert _common_nouns_dropped(named, tokenize(named), kept) == kept
+
+
+def test_a_title_the_tagger_takes_into_an_arabic_name_is_left_out() -> None:
+    from streams.pipeline.enrich.entities import _clean_tagged
+
+    text = normalize_text("كثيرة والأمير بندر قال أيضا")
+    tokens = tokenize(text)
+    assert _clean_tagged(text, tokens, [(1, 2, "person")], "ar") == [(2, 2, "person")]
+    # a title alone names no one
+    assert _clean_tagged(text, tokens, [(1, 1, "person")], "ar") == []
+
+
+def test_a_reporting_verb_the_tagger_takes_into_a_name_is_left_out() -> None:
+    from streams.pipeline.enrich.entities import _clean_tagged
+
+    text = normalize_text("ورأى ستيف بلادوين عالم الفلك")
+    tokens = tokenize(text)
+    assert _clean_tagged(text, tokens, [(0, 2, "person")], "ar") == [(1, 2, "person")]
+    latin = normalize_text("the book of Said Jalili")  # a capitalised Said is a name
+    tokens = tokenize(latin)
+    assert _clean_tagged(latin, tokens, [(3, 4, "person")], "en") == [(3, 4, "person")]

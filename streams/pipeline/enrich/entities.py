@@ -29,7 +29,7 @@ from streams.pipeline.enrich.gazetteer import Gazetteer, Match, gazetteer
 from streams.pipeline.enrich.institutions import latin_runs, national_orgs
 from streams.pipeline.enrich.people import TitledName, function_words, given_after_particle, titled_names
 from streams.pipeline.enrich.phrases import PhraseSet
-from streams.pipeline.enrich.quotes import speaker_names
+from streams.pipeline.enrich.quotes import reporting_verb_at, speaker_names
 from streams.pipeline.enrich.refine import (
     abbreviated,
     acronyms,
@@ -155,8 +155,9 @@ def _clean_tagged(
 ) -> list[tuple[int, int, EntityType]]:
     """The tagger's spans cut where punctuation stands between two words (a quote or a
     comma ends a name: وزارة الدفاع الأمريكية "البنتاغون"), without function words at
-    their ends (إنّ أوستن -> أوستن) and without the title before a person's name (Ms Bradley);
-    a person's span that is only a title, or has a digit (covid-19), names no one.
+    their ends (إنّ أوستن -> أوستن) and without the title or the reporting verb before a
+    person's name (Ms Bradley, ورأى ستيف بلادوين); a person's span that is only a title,
+    or has a digit (covid-19), names no one.
 
     A capitalised Latin function word inside a sentence is part of the name (New Colony);
     a word joined by a hyphen is too (Moon Jae-in)."""
@@ -193,6 +194,8 @@ def _clean_tagged(
                     a += 1
                 while b > a and dropped(b, b - 1):
                     b -= 1
+                if typ == "person" and a < b and reporting_verb_at(tokens, a, language):
+                    a += 1  # ورأى ستيف بلادوين: the verb before the name
                 while typ == "person" and a <= b and (title_end := titles.match_at(tokens, a)) is not None:
                     a = title_end + 1  # a title alone (Cpl. Jane O'Neill: Cpl) names no one
                 if typ == "org" and a == b and titles.match_at(tokens, a) == a:

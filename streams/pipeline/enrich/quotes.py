@@ -151,6 +151,13 @@ def _genders(data: dict[str, Any], key: str) -> dict[str, str]:
     return found
 
 
+def reporting_verb_at(tokens: list[Token], i: int, language: str) -> bool:
+    """Token ``i`` is a one-word reporting verb of the language in lower case (ورأى، وقالت):
+    the start of a clause, never of a name (a capitalised Said is a name)."""
+    rules = _reporting(language)
+    return rules is not None and not tokens[i].capitalised and rules.verbs.match_at(tokens, i) == i
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of the text inside each pair of quote marks, in order.
 

@@ -96,14 +96,14 @@ def report(title: str, counts: Counter, items: int, seconds: float) -> None:
 
 
 def eval_newsfane(
-    folder: Path, use_tagger: bool, per_item: int, dev: bool = False, join: bool = False, fold: int = 3
+    folder: Path, use_tagger: bool, per_item: int, dev: bool = False, join: bool = False
 ) -> Counter:
     """Score ``per_item`` consecutive held-out sentences at a time, as one text.
 
     1 is the strict setting; more is closer to real use, where a name found
     once in an article is found again wherever it recurs.
     """
-    _, held_out = split(read(folder), dev=dev, fold=fold)
+    _, held_out = split(read(folder), dev=dev)
     if join:
         held_out = [joined(s) for s in held_out]
     counts: Counter = Counter()
@@ -410,7 +410,6 @@ def main() -> None:
         action="store_true",
         help="score on the dev blocks of the training part (experiments), not held-out",
     )
-    parser.add_argument("--fold", type=int, default=3, help="with --dev: which dev blocks (0-3)")
     parser.add_argument("--model", type=Path, help="another Arabic CRF file (experiments)")
     parser.add_argument("--no-english", action="store_true")
     parser.add_argument("--real", type=Path, default=REAL_SET / "en-semeval22.jsonl")
@@ -429,14 +428,10 @@ def main() -> None:
         tagger.model_path = lambda language: args.model
     newsfane = None
     for per_item in [n for n in args.sentences_per_text if n > 0]:
-        counts = eval_newsfane(
-            args.data / "ar-ner-newsfane", not args.no_tagger, per_item, args.dev, fold=args.fold
-        )
+        counts = eval_newsfane(args.data / "ar-ner-newsfane", not args.no_tagger, per_item, args.dev)
         newsfane = counts if per_item == 1 else newsfane
         if args.joined and per_item == 1:
-            eval_newsfane(
-                args.data / "ar-ner-newsfane", not args.no_tagger, per_item, args.dev, True, args.fold
-            )
+            eval_newsfane(args.data / "ar-ner-newsfane", not args.no_tagger, per_item, args.dev, join=True)
     arabic = None if args.no_arabic else eval_real_arabic(args.data, args.arabic, not args.no_tagger)
     english = None
     if not args.no_english:

@@ -119,23 +119,19 @@ def _repair_bio(sentences: list[Sentence]) -> list[Sentence]:
     return sentences
 
 
-def split(
-    sentences: list[Sentence], *, dev: bool = False, fold: int = HELD_OUT_EVERY - 2
-) -> tuple[list[Sentence], list[Sentence]]:
+def split(sentences: list[Sentence], *, dev: bool = False) -> tuple[list[Sentence], list[Sentence]]:
     """``(train, held_out)``: every fifth block of 100 sentences is held out.
 
     ``dev=True`` splits the training part again, the same way (the block before
     each held-out one), for choosing features and parameters without looking
-    at the held-out part: ``(train minus dev, dev)``. ``fold`` (0 to 3) picks
-    another block of the training part as the dev blocks, to check a choice on
-    more than one fold.
+    at the held-out part: ``(train minus dev, dev)``.
     """
     train, held_out, development = [], [], []
     for i, sentence in enumerate(sentences):
         block = (i // BLOCK) % HELD_OUT_EVERY
         if block == HELD_OUT_EVERY - 1:
             held_out.append(sentence)
-        elif dev and block == fold:
+        elif dev and block == HELD_OUT_EVERY - 2:
             development.append(sentence)
         else:
             train.append(sentence)

@@ -70,9 +70,6 @@ def main() -> None:
         help="train without the dev blocks (newsfane.split(dev=True)), for experiments",
     )
     parser.add_argument(
-        "--fold", type=int, default=3, help="with --dev: which block of the training part is dev (0-3)"
-    )
-    parser.add_argument(
         "--segmented-only",
         action="store_true",
         help="train on NewsFANE's segmented text only, without the joined copy",
@@ -85,7 +82,7 @@ def main() -> None:
         help="override a training parameter (experiments), e.g. c1=0.1",
     )
     args = parser.parse_args()
-    train, held_out = split(read(args.data), dev=args.dev, fold=args.fold)
+    train, held_out = split(read(args.data), dev=args.dev)
     params = dict(PARAMS)
     for item in args.set:
         key, _, value = item.partition("=")

@@ -57,10 +57,8 @@ def _title_words(language: str) -> frozenset[str]:
 
 
 # Context-free features a word lends its neighbours (gaz and nisba are added per article).
-_NEIGHBOUR_KEYS = ("w", "s", "title", "given", "x2", "p2", "head", "pn")
+_NEIGHBOUR_KEYS = ("w", "s", "title", "given", "x2", "p2", "head")
 _OFFSETS = (-2, -1, 1, 2)
-# How many words back a title or head word still cues the word (modifiers and nisbas stand between).
-CUE_WINDOW = 3
 
 
 @cache
@@ -77,7 +75,6 @@ class _Word:
     """The features of a word that do not depend on its context, built once per word."""
 
     stem: str
-    cue: str  # "title", or the kind of name the word opens, or ""
     own: tuple[str, ...]
     as_neighbour: dict[int, tuple[str, ...]]
 
@@ -85,13 +82,12 @@ class _Word:
 @lru_cache(maxsize=200_000)
 def _word(text: str, form: str, readings: tuple[str, ...], latin: bool, language: str) -> _Word:
     stem = min(readings, key=len)
-    titles, given, people = _title_words(language), _given_names(language), _person_names(language)
+    titles, given = _title_words(language), _given_names(language)
     if text[:1].isdigit():
         shape = "digit"
     else:
         shape = ("Latin" if text[:1].isupper() else "latin") if latin else "word"
     heads = _heads(language)
-    title = form in titles or stem in titles
     values = {
         "w": key_form(form),
         "s": key_form(stem),
@@ -103,18 +99,13 @@ def _word(text: str, form: str, readings: tuple[str, ...], latin: bool, language
         "x3": stem[-3:],
         "len": str(min(len(stem), 8)),
         "shape": shape,
-        "title": "1" if title else "0",
+        "title": "1" if form in titles or stem in titles else "0",
         "given": "1" if form in given or stem in given else "0",
-        # a given name or surname from anywhere (فرويد، سيباستيان), spelled as Arabic writes it;
-        # not a title that is a name too (الشيخ / Sheikh)
-        "pn": "1" if not title and any(r in people for r in readings) else "0",
         # a word that opens a name of a kind (وزارة، حزب -> org; نهر -> place; اللاعب -> person)
         "head": next((heads[r] for r in readings if r in heads), "-"),
     }
     return _Word(
         stem=values["s"],
-        # a head word says which kind of name follows, even one that is also a word of a title (هيئة)
-        cue=values["head"].strip("-") or ("title" if title else ""),
         own=tuple(f"{k}={v}" for k, v in values.items()),
         as_neighbour={o: tuple(f"{o}:{k}={values[k]}" for k in _NEIGHBOUR_KEYS) for o in _OFFSETS},
     )
@@ -147,9 +138,6 @@ def features(text: str, tokens: list[Token], language: str) -> list[list[str]]:
                 row += (f"{offset}:gaz={gaz_of[j]}", f"{offset}:nisba={nisba[j]}")
             else:
                 row.append(f"{offset}:edge")
-        # the nearest title or head word in the words before: الرئيس الروسي السابق ديمتري
-        cue = next((words[j].cue for j in range(i - 1, max(i - 1 - CUE_WINDOW, -1), -1) if words[j].cue), "-")
-        row.append(f"cue={cue}")
         if i:
             row.append(f"bi-1={words[i - 1].stem}|{word.stem}")
         if i + 1 < len(words):
@@ -157,12 +145,6 @@ def features(text: str, tokens: list[Token], language: str) -> list[list[str]]:
             row.append(f"+1:punct={punct[i + 1]}")
         rows.append(row)
     return rows
-
-
-@cache
-def _person_names(language: str) -> frozenset[str]:
-    data = lang.load(language, "person_names") or {"names": []}
-    return frozenset(f for n in data["names"] for f in phrase_forms(n)[:1])
 
 
 @cache

@@ -81,6 +81,19 @@ def test_a_person_s_name_after_a_word_for_a_town_is_the_town() -> None:
     ]
 
 
+def test_a_person_after_the_word_for_a_region_with_its_article_stays_a_person() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import places_after_place_nouns
+    from streams.pipeline.enrich.spans import Span
+
+    # المنطقة is "the region" named before, not the head of a place's name
+    text = normalize_text("وقال مدير شرطة المنطقة العقيد سالم الفهيد إن، وزار بالمنطقة وليد")
+    tokens = tokenize(text)
+    spans = [Span(5, 6, "person", rank=2), Span(10, 10, "person", rank=1)]
+    out = places_after_place_nouns(tokens, spans, gazetteer(), "ar")
+    assert _span_texts(text, out, tokens) == [("سالم الفهيد", "person"), ("وليد", "person")]
+
+
 def test_a_verb_with_a_conjunction_before_a_known_name_is_no_part_of_it() -> None:
     from streams.pipeline.enrich.refine import conjunction_cut
     from streams.pipeline.enrich.spans import Span

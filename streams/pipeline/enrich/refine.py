@@ -646,6 +646,7 @@ def places_after_place_nouns(
     if not nouns:
         return chosen
     titles = _title_words(language)
+    article = (lang.load(language, "morphology") or {}).get("definite_article", "")
     taken = {i for s in chosen for i in range(s.first, s.last + 1)}
     out = []
     for span in chosen:
@@ -653,11 +654,18 @@ def places_after_place_nouns(
             first = span.first
             if first > 0 and first - 1 not in taken and tokens[first - 1].form in titles:
                 first -= 1
-            if first > 0 and first - 1 not in taken and nouns.intersection(tokens[first - 1].readings):
+            if first > 0 and first - 1 not in taken and _names_a_place(tokens[first - 1], nouns, article):
                 words = tokens[first : span.last + 1]
                 span = Span(first, span.last, "place", place_key(words, gaz), span.rank)
         out.append(span)
     return out
+
+
+def _names_a_place(token: Token, nouns: frozenset[str], article: str) -> bool:
+    """The word for a place in the construct state (بمنطقة حائل); with the article (مدير جوازات
+    المنطقة العميد مشبب) it is "the region" and the name after it is no part of it."""
+    found = nouns.intersection(token.readings)
+    return bool(found) and not (article and any(article + noun in token.readings for noun in found))
 
 
 @cache

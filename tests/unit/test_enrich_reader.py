@@ -259,3 +259,19 @@ def test_a_date_that_needs_the_missing_day_is_no_quantity_either() -> None:
     story = _article("كأس العالم التي تنطلق 12 يونيو المقبل في البرازيل", "ar", published=None)
     assert story.dates == []
     assert story.quantities == []
+
+
+def test_a_storm_s_name_is_no_person_and_a_speaker_who_heads_something_is_one() -> None:
+    article = _article(
+        "Two terminals halted operations on Friday as Storm Elin drove gusts across the coast. "
+        '"Every hour of closure pushes the backlog further," said Ilse de Waard, who heads '
+        "operations at one of them. Operators expect to restart loading on Saturday morning.",
+        "en",
+        published="2025-03-14",
+    )
+    names = {e.name: e.type for e in article.entities}
+    assert "Storm Elin" not in names and "Elin" not in names
+    assert names["Ilse de Waard"] == "person"
+    assert article.quotes[0].speaker_key == "person:ilse-de-waard"
+    # "expect to" points forward: the coming Saturday, not the one before
+    assert {d.text: d.value for d in article.dates}["Saturday"] == "2025-03-15"

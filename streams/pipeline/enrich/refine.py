@@ -45,6 +45,8 @@ class _Rules:
     event_last_words: frozenset[str]
     place_last_words: frozenset[str]
     name_titles: frozenset[str]
+    event_first_words: frozenset[str]
+    person_relatives: frozenset[str]
 
 
 @cache
@@ -67,6 +69,8 @@ def _rules(language: str) -> _Rules:
         forms("event_last_words"),
         forms("place_last_words"),
         frozenset(data.get("name_titles", [])),
+        forms("event_first_words"),
+        forms("person_relatives"),
     )
 
 
@@ -225,6 +229,11 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
                 continue  # Photo / Supplied, (Photo by ...): a credit's word alone names nothing
             if words[-1].form in rules.event_last_words:
                 continue  # Heisman Trophy, Rose Parade: events and awards are no entities
+            if len(words) > 1 and words[0].form in rules.event_first_words:
+                continue  # Storm Elin, Hurricane Ian: a storm's name names no one
+            if span.type == "org" and _speaker_who(tokens, span, rules, language):
+                out.append(Span(span.first, span.last, "person", None, span.rank))
+                continue
             if span.type == "org" and len(words) > 1 and words[-1].form in rules.not_name_last_words:
                 span = Span(span.first, span.last - 1, "org", None, span.rank)  # AP Photo -> AP
             elif span.type != "org" and words[-1].form in rules.org_last_words and len(words) > 1:
@@ -246,6 +255,20 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
                 span = Span(span.first, span.last, "place", place_key(words, gaz), span.rank)
         out.append(span)
     return out
+
+
+def _speaker_who(tokens: list[Token], span: Span, rules: _Rules, language: str) -> bool:
+    """A name after a reporting verb and before ``who`` is a person's (``said Ilse de Waard, who
+    heads operations``), whatever the tagger took it for."""
+    from streams.pipeline.enrich.quotes import reporting_verb_at
+
+    after = span.last + 1
+    return (
+        after < len(tokens)
+        and tokens[after].form in rules.person_relatives
+        and span.first > 0
+        and reporting_verb_at(tokens, span.first - 1, language)
+    )
 
 
 def given_name_before(

@@ -538,18 +538,12 @@ def places_not_people(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -
     return out
 
 
-@cache
-def _generic_heads(language: str) -> frozenset[str]:
-    data = lang.load(language, "names") or {}
-    return frozenset(f for w in data.get("generic_heads", []) for f in phrase_forms(w))
-
-
 def generic_heads_cut(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, language: str) -> list[Span]:
     """A generic noun before a name is no part of it (``names.json`` "generic_heads": تنظيم داعش
     -> داعش, مدينة الإسماعيلية -> الإسماعيلية, بصحيفة الوطن -> الوطن), and alone it names nothing
     (شركة). A name a list gives whole with its head keeps it when the rest alone is no name of the
     same thing (مدينة الكويت is Kuwait City, تنظيم القاعدة is listed whole)."""
-    heads = _generic_heads(language)
+    heads = _name_words(language, "generic_heads")
     if not heads:
         return chosen
     out = []
@@ -646,9 +640,10 @@ def back_references(text: str, tokens: list[Token], chosen: list[Span]) -> list[
 
 
 @cache
-def _place_nouns(language: str) -> frozenset[str]:
+def _name_words(language: str, key: str) -> frozenset[str]:
+    """The matching forms of a word list of ``lang/<xx>/names.json`` (place_nouns, outlet_heads...)."""
     data = lang.load(language, "names") or {}
-    return frozenset(f for w in data.get("place_nouns", []) for f in phrase_forms(w))
+    return frozenset(f for w in data.get(key, []) for f in phrase_forms(w))
 
 
 @cache
@@ -665,7 +660,7 @@ def places_after_place_nouns(
 ) -> list[Span]:
     """A person's name right after a word for a town or district is that place's name (``names.json``
     "place_nouns": ناحية خان بني سعد، بمنطقة الشيخ زويد), a title it holds included."""
-    nouns = _place_nouns(language)
+    nouns = _name_words(language, "place_nouns")
     if not nouns:
         return chosen
     titles = _title_words(language)
@@ -735,12 +730,6 @@ def conjunction_cut(tokens: list[Token], chosen: list[Span], language: str) -> l
     return out
 
 
-@cache
-def _outlet_heads(language: str) -> frozenset[str]:
-    data = lang.load(language, "names") or {}
-    return frozenset(f for w in data.get("outlet_heads", []) for f in phrase_forms(w))
-
-
 _OPENING_QUOTES = frozenset('"«“')
 _CLOSING_QUOTES = frozenset('"»”')
 
@@ -749,7 +738,7 @@ def outlets_after_heads(text: str, tokens: list[Token], chosen: list[Span], lang
     """The name after a word for a newspaper or a channel (``names.json`` "outlet_heads") is that
     outlet's: بصحيفة الوطن، صحيفة "الاقتصادية"، جريدة الرياض (the paper, not the city). A name in
     quote marks runs to the closing mark; a bare one is one word with the article."""
-    heads = _outlet_heads(language)
+    heads = _name_words(language, "outlet_heads")
     if not heads:
         return chosen
     stop = function_words(language)
@@ -798,12 +787,6 @@ def outlets_after_heads(text: str, tokens: list[Token], chosen: list[Span], lang
     return sorted(out, key=lambda s: s.first)
 
 
-@cache
-def _body_stop_words(language: str) -> frozenset[str]:
-    data = lang.load(language, "names") or {}
-    return frozenset(f for w in data.get("body_stop_words", []) for f in phrase_forms(w))
-
-
 def _with_preposition(token: Token) -> bool:
     """A definite word with ب (بالتنسيق، بالموافقة) is an adverbial phrase, not part of a name."""
     return token.form.startswith("بال") or token.form.startswith("وبال")
@@ -825,7 +808,7 @@ def public_bodies(text: str, tokens: list[Token], language: str) -> list[Span]:
     starters = heads.first_words() | definite_heads.first_words()
     if not starters:
         return []
-    stop = function_words(language) | _body_stop_words(language) | _title_words(language)
+    stop = function_words(language) | _name_words(language, "body_stop_words") | _title_words(language)
     gaz = gazetteer()
     spans = []
     i = 0
@@ -909,18 +892,12 @@ def _country(key: str) -> bool:
     return len(code) == 2 and code.isupper() or code.isdigit()
 
 
-@cache
-def _work_heads(language: str) -> frozenset[str]:
-    data = lang.load(language, "names") or {}
-    return frozenset(f for w in data.get("work_heads", []) for f in phrase_forms(w))
-
-
 def latin_works_dropped(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
     """A Latin title right after a word for a work or a product (``names.json`` "work_heads":
     تطبيق Super Erase، كتابه الشهير The Innovator's Dilemma, a transliteration in quote marks
     between them allowed) names a work, no organisation; so do the same words anywhere in the
     article, and a Latin run that goes on the title (…'s Dilemma)."""
-    heads = _work_heads(language)
+    heads = _name_words(language, "work_heads")
     if not heads:
         return chosen
     works: set[tuple[str, ...]] = set()
@@ -946,7 +923,7 @@ def quoted_places_as_outlets(text: str, tokens: list[Token], chosen: list[Span],
     """A city or region written alone in quote marks is a newspaper named after it (تصريح خاص
     لـ"الرياض"، تلقت «الشرق الأوسط» نسخة منه): news quotes a paper's name, not a place's, unless
     a word for a place stands before it (منطقة "جبل العليقة")."""
-    nouns = _place_nouns(language) | _generic_heads(language)
+    nouns = _name_words(language, "place_nouns") | _name_words(language, "generic_heads")
     out = []
     for span in chosen:
         if span.type == "place" and span.key is not None and not _country_code(span.key):

@@ -16,6 +16,7 @@ acronyms, and that a city is not a person.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,6 +25,7 @@ from streams.pipeline.enrich.gazetteer import Gazetteer, gazetteer, known_cities
 from streams.pipeline.enrich.nisba import country_of
 from streams.pipeline.enrich.people import function_words
 from streams.pipeline.enrich.phrases import PhraseSet
+from streams.pipeline.enrich.quotes import reporting_verb_at
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.records import EntityType
@@ -260,8 +262,6 @@ def retype_by_evidence(tokens: list[Token], chosen: list[Span], gaz: Gazetteer, 
 def _speaker_who(tokens: list[Token], span: Span, rules: _Rules, language: str) -> bool:
     """A name after a reporting verb and before ``who`` is a person's (``said Ilse de Waard, who
     heads operations``), whatever the tagger took it for."""
-    from streams.pipeline.enrich.quotes import reporting_verb_at
-
     after = span.last + 1
     return (
         after < len(tokens)
@@ -281,25 +281,20 @@ def given_name_before(
     given = _rules(language).given_names
     if not given:
         return chosen
-    taken = {i for s in chosen for i in range(s.first, s.last + 1)}
-    out = []
-    for span in chosen:
-        before = span.first - 1
-        if (
+    return _taking_word_before(
+        text,
+        tokens,
+        chosen,
+        lambda span, before: (
             span.key is None
             and span.rank == 2
             and span.type != "person"
-            and before >= 0
-            and before not in taken
             and span.last - span.first < 2
             and tokens[before].text in given
-            and between(text, tokens[before], tokens[span.first]) == " "
             and gaz.match_at(tokens, before) is None
             and (tokens[before].form,) not in known_cities()
-        ):
-            span = Span(before, span.last, span.type, None, span.rank)
-        out.append(span)
-    return out
+        ),
+    )
 
 
 def titles_in_names(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
@@ -308,17 +303,28 @@ def titles_in_names(text: str, tokens: list[Token], chosen: list[Span], language
     titles = _rules(language).name_titles
     if not titles:
         return chosen
+    return _taking_word_before(
+        text,
+        tokens,
+        chosen,
+        lambda span, before: span.type == "person" and span.key is None and tokens[before].text in titles,
+    )
+
+
+def _taking_word_before(
+    text: str, tokens: list[Token], chosen: list[Span], takes: Callable[[Span, int], bool]
+) -> list[Span]:
+    """Each span starts one word earlier where that word is in no span, a space apart, and
+    ``takes(span, index of the word)``."""
     taken = {i for s in chosen for i in range(s.first, s.last + 1)}
     out = []
     for span in chosen:
         before = span.first - 1
         if (
-            span.type == "person"
-            and span.key is None
-            and before >= 0
+            before >= 0
             and before not in taken
-            and tokens[before].text in titles
             and between(text, tokens[before], tokens[span.first]) == " "
+            and takes(span, before)
         ):
             span = Span(before, span.last, span.type, None, span.rank)
         out.append(span)

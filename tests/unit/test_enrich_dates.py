@@ -267,3 +267,23 @@ def test_without_a_reference_a_day_needs_the_text_to_write_it_whole_and_since_pl
     assert ("March", "2019-03") in [
         (t, v) for t, v, _ in _undated("During 2019 the rains came. In March, again.")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The board will meet in August.", ("August", "2024-08")),
+        ("In August the board will meet again.", ("August", "2024-08")),
+        ("During the final Wednesday, the team will pay tribute.", ("Wednesday", "2024-06-26")),
+        # the forward word tells of another clause: the month is the past one
+        (
+            "Restrictions introduced in February had cut irrigation and warned that crops would be lost.",
+            ("February", "2024-02"),
+        ),
+        ("The minister, who took office in January, will travel to Paris.", ("January", "2024-01")),
+        ("وقال إن الوزارة ستعقد اجتماعا في أغسطس", ("أغسطس", "2024-08")),
+    ],
+)
+def test_a_word_for_what_is_to_come_speaks_of_its_own_clause(text: str, expected: tuple[str, str]) -> None:
+    language = "ar" if text[0] > "z" else "en"
+    assert expected in [(d, v) for d, v, _ in _found(text, language)]

@@ -70,6 +70,9 @@ def parse_reference(value: str | None) -> date | None:
 
 
 _SENTENCE_END = re.compile(r"[.!?؟]\s|\n")
+_CLAUSE_END = re.compile(r"[.!?؟]\s|[,;:،؛]|\n")
+# How many tokens before a word for what is to come it still speaks of, in its clause.
+FORWARD_REACH_BACK = 5
 _ANY_DAY = date(2000, 1, 1)  # resolves what is left out when there is no reference
 
 
@@ -160,19 +163,27 @@ def _own_year(hits: list[Hit], tokens: list[Token], w: Words) -> int | None:
 
 
 def _forward_tokens(text: str, tokens: list[Token], w: Words) -> set[int]:
-    """Indices of the tokens in sentences that speak of what is to come."""
+    """Indices of the tokens a word for what is to come speaks of.
+
+    A cue reaches forward to the end of its clause (``will meet in August``), back over
+    the few words before it in its clause (``in August the board will``) and over an
+    opening phrase of its sentence (``During the Bowl Wednesday, the team will``); a date
+    elsewhere is told of by another verb (``restrictions introduced in February had cut
+    ... and warned that crops would be lost``, ``the minister, who took office in
+    January, will``)."""
     forward: set[int] = set()
-    sentence: list[int] = []
-    ahead = False
+    clauses: list[int] = [0]  # where the clauses of the current sentence begin
     for k, token in enumerate(tokens):
-        if k and _SENTENCE_END.search(text, tokens[k - 1].end, token.start):
-            if ahead:
-                forward.update(sentence)
-            sentence, ahead = [], False
-        sentence.append(k)
-        ahead = ahead or w.forward.match_at(tokens, k) is not None
-    if ahead:
-        forward.update(sentence)
+        gap = _CLAUSE_END.search(text, tokens[k - 1].end, token.start) if k else None
+        if gap:
+            clauses = [k] if _SENTENCE_END.match(gap.group()) else [*clauses, k]
+        if w.forward.match_at(tokens, k) is None:
+            continue
+        end = k + 1
+        while end < len(tokens) and not _CLAUSE_END.search(text, tokens[end - 1].end, tokens[end].start):
+            end += 1
+        start = clauses[0] if len(clauses) == 2 else max(clauses[-1], k - FORWARD_REACH_BACK)
+        forward.update(range(start, end))
     return forward
 
 

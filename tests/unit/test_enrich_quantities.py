@@ -94,3 +94,18 @@ def test_a_part_of_a_count_takes_no_noun_of_its_own() -> None:
 )
 def test_half_a_dozen_written_three_ways_and_half_of_a_whole(text: str, expected: set) -> None:
     assert _quantities(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("tankers carrying 23,000 cubic metres each", "en", ("23,000 cubic metres", 23000.0, "cubic metre")),
+        ("an area of 1,200 square kilometres", "en", ("1,200 square kilometres", 1200.0, "square kilometre")),
+        ("بسعة 500 ألف متر مكعب يوميا", "ar", ("500 ألف متر مكعب", 500000.0, "cubic metre")),
+        ("على مساحة 20 ألف مترا مربعا", "ar", ("20 ألف مترا مربعا", 20000.0, "square metre")),
+    ],
+)
+def test_areas_and_volumes_keep_their_whole_unit(
+    text: str, language: str, expected: tuple[str, float, str]
+) -> None:
+    assert expected in _quantities(text, language)

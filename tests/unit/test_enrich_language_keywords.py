@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from streams.pipeline.enrich import keywords
 from streams.pipeline.enrich.keywords import find_keywords, merge_tags
 from streams.pipeline.enrich.language import detect
 from streams.pipeline.enrich.tokens import tokenize
@@ -26,3 +27,23 @@ def test_repeated_phrases_become_keywords() -> None:
     text = "القاعدة الجوية في النيجر. أغلقت القاعدة الجوية. القاعدة الجوية 201 في النيجر."
     keywords = find_keywords(text, tokenize(text), "ar", [])
     assert "القاعدة الجوية" in keywords
+
+
+def test_rare_words_come_before_words_every_article_writes() -> None:
+    text = (
+        "Six tankers a month will carry water for a million people. The drought has emptied the "
+        "reservoirs. Next month more tankers will come, and a million more people are at risk. "
+        "The drought is the worst on record and the reservoirs are at 14% of their capacity."
+    )
+    keywords = find_keywords(text, tokenize(text), "en", [])
+    assert keywords.index("drought") < keywords.index("month")
+    assert keywords.index("reservoirs") < keywords.index("million")
+
+
+def test_a_clitic_makes_no_word_rare() -> None:
+    assert (
+        keywords._rarity_of("والترويج", "ar") == keywords._rarity_of("الترويج", "ar") < keywords.RARE_WEIGHT
+    )
+    assert keywords._rarity_of("توازنه", "ar") == keywords._rarity_of("توازن", "ar") < keywords.RARE_WEIGHT
+    # a language without a word list weighs every word alike
+    assert keywords._rarity_of("habari", "sw") == keywords._rarity_of("kubwa", "sw")

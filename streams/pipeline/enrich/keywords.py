@@ -4,8 +4,15 @@ Candidates are runs of 1-3 words inside one clause that neither start nor end
 with a function word (``lang/<xx>/function_words.json``).
 Words are compared by their matching form with clitics and inner vowels
 folded, so inflections and spellings merge (الأمريكي / الأميركية). A phrase
-scores by how often it occurs, longer phrases favoured; a phrase inside a
-better one that occurs as often is dropped.
+scores by how often it occurs times how rare its words are in the language
+(the sum of their ``-log10`` frequencies, as TF-IDF weighs a term by its
+document frequency): ``drought`` and ``reservoirs`` come before ``month`` and
+``million`` that every article writes. A phrase inside a better one that occurs
+as often is dropped.
+
+The frequencies are wordfreq's (42 languages, data inside the wheel, its
+``small`` lists: 30,000 to 60,000 words a language); a word it does not list is
+rare, and a language it does not know weighs every word alike.
 
 YAKE was measured here and not taken: about 100 ms per Arabic article (ten
 times the whole stage's budget) and its Arabic phrases cross commas
@@ -17,6 +24,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from functools import cache, lru_cache
 
+from wordfreq import available_languages, zipf_frequency
+
 from streams import lang
 from streams.pipeline.enrich.people import function_words
 from streams.pipeline.enrich.tokens import Token, between, key_form, tokenize
@@ -24,6 +33,10 @@ from streams.text import WORD_CACHE
 
 MAX_WORDS = 3
 TOP = 8
+# A word's weight is ZIPF_RARE minus its Zipf frequency (log10 of its occurrences in a
+# billion words): 9 is -log10 of its probability; an unlisted word weighs RARE_WEIGHT.
+ZIPF_RARE = 9.0
+RARE_WEIGHT = 8.0
 
 
 def stopwords(language: str) -> frozenset[str]:
@@ -71,7 +84,9 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
             key = tuple(keys[i : last + 1])
             counts[key] += 1
             places[key].append((i, last))
-    ranked = sorted(counts, key=lambda k: (-counts[k] * len(k), -len(k)))
+    wordlist = language or ""
+    weight = {key: sum(_rarity(tokens[i], wordlist) for i in range(*_span(places[key][0]))) for key in counts}
+    ranked = sorted(counts, key=lambda k: (-counts[k] * weight[k], -len(k)))
     chosen: list[tuple[str, ...]] = []
     for key in ranked:
         if counts[key] < 2 or len(chosen) >= TOP:
@@ -80,6 +95,45 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
             continue
         chosen.append(key)
     return merge_tags(tags, [_surface(text, tokens, places[k]) for k in chosen])
+
+
+def _span(place: tuple[int, int]) -> tuple[int, int]:
+    return place[0], place[1] + 1
+
+
+def _rarity(token: Token, language: str) -> float:
+    """How little the language uses the word, by its most common spelling with and without clitics."""
+    return _rarity_of(token.text.lower(), language)
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _rarity_of(word: str, language: str) -> float:
+    zipf = max(_zipf(form, language) for form in _spellings(word, language))
+    return ZIPF_RARE - zipf if zipf > 0 else RARE_WEIGHT
+
+
+def _spellings(word: str, language: str) -> set[str]:
+    """The word, with a clitic that carries the article cut back to the article (والترويج ->
+    الترويج) and with a suffix keywords merge cut (توازنه -> توازن)."""
+    morphology = (lang.load(language, "morphology") if language.isalpha() else None) or {}
+    forms = {word}
+    for clitic, article in morphology.get("article_clitics", {}).items():
+        if word.startswith(clitic) and len(word) > len(clitic) + 2:
+            forms.add(article + word[len(clitic) :])
+    for suffix in morphology.get("keyword_merge_suffixes", []):
+        forms |= {f[: -len(suffix)] for f in list(forms) if f.endswith(suffix) and len(f) > len(suffix) + 2}
+    return forms
+
+
+def _zipf(word: str, language: str) -> float:
+    if language not in _listed_languages():  # wordfreq would answer with its nearest language's list
+        return 0.0
+    return float(zipf_frequency(word, language, wordlist="small"))
+
+
+@cache
+def _listed_languages() -> frozenset[str]:
+    return frozenset(available_languages("small"))
 
 
 def _surface(text: str, tokens: list[Token], places: list[tuple[int, int]]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streams.pipeline.enrich import keywords
 from streams.pipeline.enrich.keywords import find_keywords, merge_tags
 from streams.pipeline.enrich.language import detect
@@ -47,3 +49,22 @@ def test_a_clitic_makes_no_word_rare() -> None:
     assert keywords._rarity_of("توازنه", "ar") == keywords._rarity_of("توازن", "ar") < keywords.RARE_WEIGHT
     # a language without a word list weighs every word alike
     assert keywords._rarity_of("habari", "sw") == keywords._rarity_of("kubwa", "sw")
+
+
+def test_a_phrase_stops_at_no_name_before_its_end() -> None:
+    text = "استقبل الأمير فيصل بن فرحان الوفد. وقال الأمير فيصل بن فرحان إن الوفد سيعود."
+    names = [(m.start(), m.end()) for m in re.finditer("فيصل بن فرحان", text)]
+    found = find_keywords(text, tokenize(text), "ar", [], names)
+    assert "فيصل بن فرحان" in found
+    assert not any(k.endswith(("فيصل", "بن")) for k in found)
+    english = (
+        "David Mascort spoke. Mascort said the Central Bank of Kenya and the Central Bank of Kenya agreed."
+    )
+    names = [
+        (0, 13),
+        (21, 28),
+        *((m.start(), m.end()) for m in re.finditer("Central Bank of Kenya", english)),
+    ]
+    found = find_keywords(english, tokenize(english), "en", [], names)
+    assert "Mascort" in found and "Kenya" in found
+    assert "Central Bank" not in found and "Bank" not in found

@@ -52,7 +52,8 @@ def enrich(
         story_country(text, tokens, language, entities),
     )
     quotes = find_quotes(text, tokens, language, entities)
-    keywords = find_keywords(text, tokens, language, article.tags)
+    names = [(m.start, m.end) for entity in entities for m in entity.mentions]
+    keywords = find_keywords(text, tokens, language, article.tags, names)
     fields = asdict(article)
     fields["language"] = language
     return EnrichedArticle(

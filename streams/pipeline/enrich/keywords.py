@@ -21,7 +21,9 @@ times the whole stage's budget) and its Arabic phrases cross commas
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from wordfreq import available_languages, zipf_frequency
@@ -63,8 +65,18 @@ def _readings_key(readings: tuple[str, ...]) -> str:
     return key_form(stem)
 
 
-def find_keywords(text: str, tokens: list[Token], language: str | None, tags: list[str]) -> list[str]:
+def find_keywords(
+    text: str,
+    tokens: list[Token],
+    language: str | None,
+    tags: list[str],
+    names: Iterable[tuple[int, int]] = (),
+) -> list[str]:
+    """``names``: where the article's entity mentions are; a phrase that stops inside one
+    (``الأمير فيصل بن`` of ``فيصل بن فرحان``, ``Bank`` of ``Central Bank of Kenya``) is no
+    phrase there, while a name's last words may be (``Mascort`` of ``David Mascort``)."""
     stop = stopwords(language or "ar")
+    ends_inside = _ends_inside(tokens, names)
     keys = [_word_key(t) for t in tokens]
     usable = [t.form not in stop and not t.text[:1].isdigit() for t in tokens]
     joined = [
@@ -81,6 +93,8 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
                 break
             if not usable[i]:
                 break
+            if ends_inside[last]:
+                continue
             key = tuple(keys[i : last + 1])
             counts[key] += 1
             places[key].append((i, last))
@@ -95,6 +109,16 @@ def find_keywords(text: str, tokens: list[Token], language: str | None, tags: li
             continue
         chosen.append(key)
     return merge_tags(tags, [_surface(text, tokens, places[k]) for k in chosen])
+
+
+def _ends_inside(tokens: list[Token], names: Iterable[tuple[int, int]]) -> list[bool]:
+    """Per token: does it end inside a name, before the name's last word."""
+    inside = [False] * len(tokens)
+    ends = [token.end for token in tokens]
+    for start, end in names:
+        for k in range(bisect_right(ends, start), bisect_left(ends, end)):
+            inside[k] = True
+    return inside
 
 
 def _span(place: tuple[int, int]) -> tuple[int, int]:

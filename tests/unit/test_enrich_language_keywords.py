@@ -47,8 +47,10 @@ def test_a_clitic_makes_no_word_rare() -> None:
         keywords._rarity_of("والترويج", "ar") == keywords._rarity_of("الترويج", "ar") < keywords.RARE_WEIGHT
     )
     assert keywords._rarity_of("توازنه", "ar") == keywords._rarity_of("توازن", "ar") < keywords.RARE_WEIGHT
-    # a language without a word list weighs every word alike
+    # a language without a word list, or whose words wordfreq cannot split here, weighs every word alike
     assert keywords._rarity_of("habari", "sw") == keywords._rarity_of("kubwa", "sw")
+    assert keywords._rarity_of("中国", "zh") == keywords._rarity_of("银行", "zh")
+    assert find_keywords("中国银行 中国银行", tokenize("中国银行 中国银行"), "zh", []) == ["中国银行"]
 
 
 def test_a_phrase_stops_at_no_name_before_its_end() -> None:

@@ -27,7 +27,10 @@ def _article(text: str, language: str | None) -> CleanArticle:
 
 
 @settings(max_examples=60, deadline=None)
-@given(text=st.text(alphabet=_ALPHABET, max_size=300), language=st.sampled_from(["ar", None, "fr"]))
+@given(
+    text=st.text(alphabet=_ALPHABET, max_size=300),
+    language=st.sampled_from(["ar", None, "fr", "en", "zh", "ja", "ko", "sw"]),
+)
 def test_never_raises_and_offsets_hold(text: str, language: str | None) -> None:
     enriched = enrich(_article(text, language))
     for entity in enriched.entities:

@@ -150,14 +150,22 @@ def _spellings(word: str, language: str) -> set[str]:
 
 
 def _zipf(word: str, language: str) -> float:
-    if language not in _listed_languages():  # wordfreq would answer with its nearest language's list
+    if not _has_word_list(language):  # wordfreq would answer with its nearest language's list
         return 0.0
     return float(zipf_frequency(word, language, wordlist="small"))
 
 
 @cache
-def _listed_languages() -> frozenset[str]:
-    return frozenset(available_languages("small"))
+def _has_word_list(language: str) -> bool:
+    """Whether wordfreq lists the language and can split its text without a tokenizer it lacks
+    (Chinese needs jieba, Japanese and Korean MeCab: they weigh every word alike)."""
+    if language not in available_languages("small"):
+        return False
+    try:
+        zipf_frequency("a", language, wordlist="small")
+    except ImportError:
+        return False
+    return True
 
 
 def _surface(text: str, tokens: list[Token], places: list[tuple[int, int]]) -> str:

@@ -344,3 +344,15 @@ def test_a_reporting_verb_the_tagger_takes_into_a_name_is_left_out() -> None:
     latin = tokenize(normalize_text("the book of Said Jalili"))  # a capitalised Said is a name
     assert reporting_verb_at(latin, 3, "en") is False
     assert reporting_verb_at(tokenize("as he said Monday"), 2, "en") is True
+
+
+def test_a_bracketed_word_abbreviates_the_organisation_before_it_in_a_caseless_script() -> None:
+    text = (
+        "وذكرت وكالة الأنباء الكويتية (كونا) أن اللقاء تناول العلاقات. ونقلت وكونا عن مصدر قوله "
+        "إن وزارة الصحة (الكويتية) ستعلن النتائج."
+    )
+    found = find_entities(text, tokenize(text), "ar")
+    agency = next(e for e in found if e.key == "org:KW/news-agency")
+    assert [m.text for m in agency.mentions] == ["وكالة الأنباء الكويتية", "كونا", "وكونا"]
+    # a bracketed definite word explains the name, it does not abbreviate it
+    assert not any(m.text == "الكويتية" for e in found for m in e.mentions)

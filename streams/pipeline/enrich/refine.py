@@ -49,6 +49,8 @@ class _Rules:
     name_titles: frozenset[str]
     event_first_words: frozenset[str]
     person_relatives: frozenset[str]
+    acronym_not_prefixes: tuple[str, ...]
+    function_words: frozenset[str]
 
 
 @cache
@@ -73,6 +75,8 @@ def _rules(language: str) -> _Rules:
         frozenset(data.get("name_titles", [])),
         forms("event_first_words"),
         forms("person_relatives"),
+        tuple(data.get("acronym_not_prefixes", [])),
+        function_words(language),
     )
 
 
@@ -507,16 +511,39 @@ def acronyms(
             and between(text, tokens[span.last], tokens[after]).strip() == "("
             and text[tokens[after].end : tokens[after].end + 1] == ")"
         )
-        if bracketed and tokens[after].text.isupper():
-            by_acronym.setdefault(tokens[after].text, (key, span.type))
+        if bracketed and _acronym_word(tokens[after], rules):
+            by_acronym.setdefault(_acronym_key(tokens[after]), (key, span.type))
     if not by_acronym:
         return []
     found = []
     for token in tokens:
-        hit = by_acronym.get(token.text)
-        if hit and token.latin:
+        if _has_case(token.text):
+            hit = by_acronym.get(token.text) if token.latin else None
+        else:  # a caseless word may carry a clitic (وواس)
+            hit = next((by_acronym[r] for r in token.readings if r in by_acronym), None)
+        if hit:
             found.append(Span(token.index, token.index, hit[1], hit[0], rank=-1))
     return found
+
+
+def _acronym_key(token: Token) -> str:
+    return token.text if _has_case(token.text) else token.form
+
+
+def _has_case(word: str) -> bool:
+    return any(c.isupper() or c.islower() for c in word)
+
+
+def _acronym_word(token: Token, rules: _Rules) -> bool:
+    """A bracketed word that can abbreviate a name: upper case (ACA) or, in a script without
+    case, one that is no common word of its language (واس، كونا; not الرياض nor يوم)."""
+    if _has_case(token.text):
+        return token.text.isupper()
+    return (
+        len(token.text) > 2
+        and not token.text.startswith(rules.acronym_not_prefixes)
+        and not (set(token.readings) & rules.function_words)
+    )
 
 
 def places_not_people(tokens: list[Token], chosen: list[Span], gaz: Gazetteer) -> list[Span]:

@@ -205,3 +205,10 @@ def test_an_outlet_s_name_is_not_repeated_where_it_is_a_common_word() -> None:
     text = normalize_text("نشرت بصحيفة الأفق تقريرا، وقال كاتبه إن الأفق مفتوح")
     found = find_entities(text, tokenize(text), "ar", use_tagger=False)
     assert [(e.type, len(e.mentions)) for e in found] == [("org", 1)]
+
+
+def test_a_short_surname_is_matched_by_its_own_spelling_not_its_key() -> None:
+    # رايس and رئيس share the key رس: the title after the name is no mention of her
+    found = _entities("قالت الوزيرة سوزان رايس إن الخطة جاهزة، وأضافت رايس أنها عرضتها للرئيس أمس.")
+    person = next(mentions for key, mentions in found.items() if key.startswith("person:"))
+    assert person == {"سوزان رايس", "رايس"}

@@ -559,18 +559,28 @@ def _add_nested_places(
             entry.mentions.append(Mention(start=first.start, end=last.end, text=surface))
 
 
+# A surname's key this short (رايس -> رس) is shared by common words (رئيس): only its own spelling counts.
+_MIN_SHORT_KEY = 3
+
+
+def _short_key(form: str) -> str:
+    key = key_form(form)
+    return key if len(key) >= _MIN_SHORT_KEY else form
+
+
 def _add_short_mentions(tokens: list[Token], chosen: list[Span], found: dict[str, _Found]) -> None:
-    """A lone surname after the full name is the same person (أوستن -> لويد أوستن)."""
+    """A lone surname after the full name is the same person (أوستن -> لويد أوستن); a short
+    surname by its own spelling only (رايس, not the title رئيس its key shares)."""
     covered = {i for s in chosen for i in range(s.first, s.last + 1)}
     by_part: dict[str, str] = {}
     for entry in found.values():
         parts = entry.name.split()
         if entry.type == "person" and len(parts) > 1:
-            by_part.setdefault(key_form(matching_form(parts[-1])), entry.key)
+            by_part.setdefault(_short_key(matching_form(parts[-1])), entry.key)
     for token in tokens:
         if token.index in covered or token.latin and not token.capitalised:
             continue
-        key = next((by_part[key_form(r)] for r in token.readings if key_form(r) in by_part), None)
+        key = next((by_part[k] for r in token.readings if (k := _short_key(r)) in by_part), None)
         if key:
             found[key].mentions.append(Mention(start=token.start, end=token.end, text=token.text))
 

@@ -212,3 +212,31 @@ def test_a_short_surname_is_matched_by_its_own_spelling_not_its_key() -> None:
     found = _entities("قالت الوزيرة سوزان رايس إن الخطة جاهزة، وأضافت رايس أنها عرضتها للرئيس أمس.")
     person = next(mentions for key, mentions in found.items() if key.startswith("person:"))
     assert person == {"سوزان رايس", "رايس"}
+
+
+def test_a_word_only_companies_end_with_makes_the_name_a_company() -> None:
+    from streams.pipeline.enrich.refine import company_tails
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("وهي ستيت ستريت كوربورشن، وسيتي جروب.")
+    tokens = tokenize(text)
+    tagged = [Span(1, 3, "person", rank=2), Span(4, 4, "person", rank=2), Span(5, 5, "org", rank=2)]
+    assert _span_texts(text, company_tails(text, tokens, tagged, "ar"), tokens) == [
+        ("ستيت ستريت كوربورشن", "org"),
+        ("وسيتي جروب", "org"),
+    ]
+    # a language that lists no such words is left as it is
+    assert company_tails(text, tokens, tagged, "en") == tagged
+
+
+def test_a_title_and_name_after_a_facility_word_name_the_place_not_a_person() -> None:
+    from streams.pipeline.enrich.refine import named_after_titled
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("نقلت إلى مستشفى الملك فيصل ثم إلى مطار الملك خالد، وقال الجيش العقيد جون باراديس")
+    tokens = tokenize(text)
+    people = [Span(4, 4, "person", rank=1), Span(9, 9, "person", rank=1), Span(13, 14, "person", rank=1)]
+    assert _span_texts(text, named_after_titled(tokens, people, "ar"), tokens) == [
+        ("مستشفى الملك فيصل", "org"),  # a hospital is an organisation
+        ("جون باراديس", "person"),  # an article on the word before: no construct state
+    ]  # the airport is a facility: no entity

@@ -36,6 +36,7 @@ from streams.pipeline.enrich.refine import (
     back_references,
     caps_datelines,
     clubs_by_nisba,
+    company_tails,
     conjunction_cut,
     datelines,
     extend_org_chains,
@@ -43,6 +44,7 @@ from streams.pipeline.enrich.refine import (
     given_name_before,
     latin_works_dropped,
     lone_nisbas,
+    named_after_titled,
     orgs_joined_by_and,
     outlets_after_heads,
     places_after_place_nouns,
@@ -120,6 +122,8 @@ def find_entities(
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
+    chosen = company_tails(text, tokens, chosen, language)
+    chosen = named_after_titled(tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = places_after_place_nouns(tokens, chosen, gaz, language)
     chosen = conjunction_cut(tokens, chosen, language)

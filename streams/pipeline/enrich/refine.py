@@ -949,3 +949,72 @@ def quoted_places_as_outlets(text: str, tokens: list[Token], chosen: list[Span],
 def _country_code(key: str) -> bool:
     code = key.removeprefix("place:")
     return len(code) == 2 and code.isupper()
+
+
+@cache
+def _word_set(language: str, file: str, key: str) -> frozenset[str]:
+    """The matching forms of one word list of ``lang/<xx>/<file>.json``."""
+    return frozenset(f for w in (lang.load(language, file) or {}).get(key, []) for f in phrase_forms(w))
+
+
+def company_tails(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A name followed by a word only companies end with is a company's, that word included
+    (``names.json`` "org_tail_words": ستيت ستريت كوربورشن، سيتي جروب، مجموعة ناس القابضة),
+    whatever type a tagger gave its first words."""
+    tails = _word_set(language, "names", "org_tail_words")
+    if not tails:
+        return chosen
+    starts = {s.first for s in chosen}
+    out = []
+    for span in chosen:
+        last = span.last
+        while (
+            last + 1 < len(tokens)
+            and last + 1 - span.first < MAX_NAME_TOKENS
+            and between(text, tokens[last], tokens[last + 1]) == " "
+            and (last + 1 == span.last + 1 or last + 1 not in starts)
+            and tails.intersection(tokens[last + 1].readings)
+        ):
+            last += 1
+        if span.key is None and (last != span.last or tails.intersection(tokens[last].readings)):
+            if span.first == last:
+                continue  # the word alone (كوربورشن) names no company
+            span = Span(span.first, last, "org", None, span.rank)
+        out.append(span)
+    return _drop_covered(out)
+
+
+def _drop_covered(spans: list[Span]) -> list[Span]:
+    """Spans inside a longer one of the list are dropped (a tail word a tagger typed alone)."""
+    return [
+        s
+        for s in spans
+        if not any(o is not s and o.first <= s.first and s.last <= o.last and o != s for o in spans)
+    ]
+
+
+def named_after_titled(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A title and a name after a facility's or an institution's word name that place, not a
+    person mentioned there (مستشفى الملك فيصل، مطار الملك خالد الدولي، جامعة الملك سعود):
+    with an organisation's head (``ner_heads.json`` "org") it is the organisation, with a
+    facility's (``names.json`` "facility_heads") it is no entity."""
+    honorifics = _word_set(language, "names", "honorifics")
+    facilities = _word_set(language, "names", "facility_heads")
+    orgs = _word_set(language, "ner_heads", "org")
+    if not honorifics or not (facilities or orgs):
+        return chosen
+    out = []
+    for span in chosen:
+        head, title = span.first - 2, span.first - 1
+        if (
+            span.type == "person"
+            and head >= 0
+            and tokens[title].form in honorifics
+            and not _definite(tokens[head])  # the construct state: مستشفى الملك, not الجيش العقيد
+            and (facilities | orgs).intersection(tokens[head].readings)
+        ):
+            if orgs.intersection(tokens[head].readings):
+                out.append(Span(head, span.last, "org", None, span.rank))
+            continue
+        out.append(span)
+    return out

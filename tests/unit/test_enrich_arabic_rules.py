@@ -240,3 +240,14 @@ def test_a_title_and_name_after_a_facility_word_name_the_place_not_a_person() ->
         ("مستشفى الملك فيصل", "org"),  # a hospital is an organisation
         ("جون باراديس", "person"),  # an article on the word before: no construct state
     ]  # the airport is a facility: no entity
+
+
+def test_agencies_platforms_and_clubs_are_known_organisations() -> None:
+    found = _entities("وقالت واس إن البيان نشر على تويتر، كما نقلته الإندبندنت عن منظمة الأغذية والزراعة.")
+    assert {"org:spa", "org:twitter", "org:independent", "org:FAO"} <= found.keys()
+
+
+def test_a_listed_club_named_after_its_city_does_not_mention_the_city() -> None:
+    found = _entities("قال مدرب ريال مدريد إن الفريق جاهز")
+    assert found["org:real-madrid"] == {"ريال مدريد"}
+    assert not any(key.startswith("place:") for key in found)

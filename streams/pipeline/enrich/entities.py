@@ -555,6 +555,8 @@ def _add_nested_places(
             key = match.entry.key
             if match.entry.type != "place" or match.entry.word or key == span.key:
                 continue
+            if span.type == "org" and span.key is not None and not _country_key(key):
+                continue  # a listed club or company named after its city (أتلتيكو مدريد)
             first, last = inner[match.first], inner[match.last]
             entry = found.get(key)
             surface = text[first.start : last.end]

@@ -251,3 +251,24 @@ def test_a_listed_club_named_after_its_city_does_not_mention_the_city() -> None:
     found = _entities("قال مدرب ريال مدريد إن الفريق جاهز")
     assert found["org:real-madrid"] == {"ريال مدريد"}
     assert not any(key.startswith("place:") for key in found)
+
+
+def test_a_set_phrase_opening_with_a_given_name_is_no_person() -> None:
+    from streams.pipeline.enrich.refine import idioms_not_people
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("تقوم على مبادئ حسن الجوار وحسن النية، واستقبل حسن روحاني الوفد")
+    tokens = tokenize(text)
+    tagged = [Span(3, 4, "person", rank=2), Span(5, 6, "person", rank=2), Span(8, 9, "person", rank=2)]
+    assert _span_texts(text, idioms_not_people(tokens, tagged, "ar"), tokens) == [("حسن روحاني", "person")]
+
+
+def test_organisations_matched_by_name_are_no_feature_of_the_tagger() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer, tagger_gazetteer
+    from streams.pipeline.enrich.tagger import features
+
+    text = "نشر البيان على تويتر"
+    tokens = tokenize(text)
+    assert [m.entry.key for m in gazetteer().find_all(tokens)] == ["org:twitter"]
+    assert tagger_gazetteer().find_all(tokens) == []
+    assert "gaz=-" in features(text, tokens, "ar")[3]

@@ -42,6 +42,7 @@ from streams.pipeline.enrich.refine import (
     extend_org_chains,
     generic_heads_cut,
     given_name_before,
+    idioms_not_people,
     latin_works_dropped,
     lone_nisbas,
     named_after_titled,
@@ -124,6 +125,7 @@ def find_entities(
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
     chosen = company_tails(text, tokens, chosen, language)
     chosen = named_after_titled(tokens, chosen, language)
+    chosen = idioms_not_people(tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = places_after_place_nouns(tokens, chosen, gaz, language)
     chosen = conjunction_cut(tokens, chosen, language)

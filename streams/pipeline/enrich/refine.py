@@ -1018,3 +1018,25 @@ def named_after_titled(tokens: list[Token], chosen: list[Span], language: str) -
             continue
         out.append(span)
     return out
+
+
+@cache
+def _not_people(language: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(phrase_forms(p) for p in (lang.load(language, "names") or {}).get("not_people", []))
+
+
+def idioms_not_people(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A set phrase whose first word is also a given name is no person (``names.json``
+    "not_people": حسن الجوار 'good neighbourliness', ولله الحمد), with a clitic or without."""
+    idioms = _not_people(language)
+    if not idioms:
+        return chosen
+    out = []
+    for span in chosen:
+        if span.type == "person" and span.key is None:
+            words = tokens[span.first : span.last + 1]
+            bare = tuple(t.form for t in words[1:])
+            if any((r, *bare) in idioms for r in words[0].readings):
+                continue
+        out.append(span)
+    return out

@@ -272,3 +272,16 @@ def test_organisations_matched_by_name_are_no_feature_of_the_tagger() -> None:
     assert [m.entry.key for m in gazetteer().find_all(tokens)] == ["org:twitter"]
     assert tagger_gazetteer().find_all(tokens) == []
     assert "gaz=-" in features(text, tokens, "ar")[3]
+
+
+def test_a_person_s_name_starts_at_the_given_name_after_a_title_s_adjective() -> None:
+    from streams.pipeline.enrich.refine import definite_word_before_given_name
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("نجل الزعيم الشيشاني أحمد قاديروف، وزار الحسين بن علي")
+    tokens = tokenize(text)
+    tagged = [Span(2, 4, "person", rank=1), Span(6, 8, "person", rank=2)]
+    assert _span_texts(text, definite_word_before_given_name(tokens, tagged, "ar"), tokens) == [
+        ("أحمد قاديروف", "person"),
+        ("الحسين بن علي", "person"),
+    ]

@@ -39,6 +39,7 @@ from streams.pipeline.enrich.refine import (
     company_tails,
     conjunction_cut,
     datelines,
+    definite_word_before_given_name,
     extend_org_chains,
     generic_heads_cut,
     given_name_before,
@@ -122,6 +123,7 @@ def find_entities(
     chosen = latin_works_dropped(text, tokens, chosen, language)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
+    chosen = definite_word_before_given_name(tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
     chosen = company_tails(text, tokens, chosen, language)
     chosen = named_after_titled(tokens, chosen, language)

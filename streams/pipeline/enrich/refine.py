@@ -1040,3 +1040,33 @@ def idioms_not_people(tokens: list[Token], chosen: list[Span], language: str) ->
                 continue
         out.append(span)
     return out
+
+
+def definite_word_before_given_name(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A person's name does not open with a word with the article that a known given name
+    follows: that word is the title's adjective (الزعيم الشيشاني أحمد قاديروف، العميد البحري
+    عبدالله بن حمد الغرير); the name starts at the given name. A first word that is a given name
+    itself (الحسين بن علي) stays."""
+    given = _single_given_forms(language)
+    if not given:
+        return chosen
+    out = []
+    for span in chosen:
+        first = tokens[span.first]
+        if (
+            span.type == "person"
+            and span.key is None
+            and span.last - span.first >= 2
+            and _definite(first)
+            and not any(r.removeprefix(a) in given for r in first.readings for a in _articles())
+            and tokens[span.first + 1].form in given
+        ):
+            span = Span(span.first + 1, span.last, "person", None, span.rank)
+        out.append(span)
+    return out
+
+
+@cache
+def _single_given_forms(language: str) -> frozenset[str]:
+    """Given names of one word (not the بن of عبد الله بن ...)."""
+    return frozenset(f[0] for name in _rules(language).given_names if len(f := phrase_forms(name)) == 1)

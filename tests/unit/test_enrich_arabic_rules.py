@@ -285,3 +285,16 @@ def test_a_person_s_name_starts_at_the_given_name_after_a_title_s_adjective() ->
         ("أحمد قاديروف", "person"),
         ("الحسين بن علي", "person"),
     ]
+
+
+def test_a_given_name_before_a_one_word_person_is_part_of_the_name() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import given_name_before
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("صدرت عن مرشد الجمهورية علي خامنئي تصريحات")
+    tokens = tokenize(text)
+    tagged = [Span(5, 5, "person", rank=2)]  # the tagger saw the surname alone
+    assert _span_texts(text, given_name_before(text, tokens, tagged, gazetteer(), "ar"), tokens) == [
+        ("علي خامنئي", "person")
+    ]

@@ -298,3 +298,9 @@ def test_a_given_name_before_a_one_word_person_is_part_of_the_name() -> None:
     assert _span_texts(text, given_name_before(text, tokens, tagged, gazetteer(), "ar"), tokens) == [
         ("علي خامنئي", "person")
     ]
+    text = normalize_text("وقال رئيس الوزراء علي محمد جيدي إن")
+    tokens = tokenize(text)
+    tagged = [Span(4, 5, "person", rank=2)]
+    assert _span_texts(text, given_name_before(text, tokens, tagged, gazetteer(), "ar"), tokens) == [
+        ("علي محمد جيدي", "person")
+    ]

@@ -277,8 +277,8 @@ def given_name_before(
     """A common given name right before a tagger's span the tagger left out is the start of
     that name (``Isabel Arreola, 38, said``: the tagger saw ``Arreola`` alone, as a place): the
     span takes it in, and ``retype_by_evidence`` makes the whole a person. So does a person's
-    one-word name (علي خامنئي: the tagger saw the surname alone). Not a given name that is a
-    known place (``Jordan``), and only with a space between."""
+    name of one or two words (علي خامنئي، علي محمد جيدي: the tagger left the given name out).
+    Not a given name that is a known place (``Jordan``), and only with a space between."""
     given = _rules(language).given_names
     if not given:
         return chosen
@@ -289,7 +289,6 @@ def given_name_before(
         lambda span, before: (
             span.key is None
             and span.rank == 2
-            and (span.type != "person" or span.first == span.last)
             and span.last - span.first < 2
             and tokens[before].text in given
             and gaz.match_at(tokens, before) is None

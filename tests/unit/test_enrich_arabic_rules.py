@@ -304,3 +304,10 @@ def test_a_given_name_before_a_one_word_person_is_part_of_the_name() -> None:
     assert _span_texts(text, given_name_before(text, tokens, tagged, gazetteer(), "ar"), tokens) == [
         ("علي محمد جيدي", "person")
     ]
+
+
+def test_states_and_provinces_share_their_iso_key_with_english() -> None:
+    found = _entities("وصل حاكم فلوريدا إلى القصيم قادما من شمال سيناء")
+    assert {"place:US-FL", "place:SA-05", "place:EG-SIN"} <= found.keys()
+    english = normalize_text("The governor of Florida arrived.")
+    assert "place:US-FL" in {e.key for e in find_entities(english, tokenize(english), "en", use_tagger=False)}

@@ -311,3 +311,11 @@ def test_states_and_provinces_share_their_iso_key_with_english() -> None:
     assert {"place:US-FL", "place:SA-05", "place:EG-SIN"} <= found.keys()
     english = normalize_text("The governor of Florida arrived.")
     assert "place:US-FL" in {e.key for e in find_entities(english, tokenize(english), "en", use_tagger=False)}
+
+
+def test_a_country_s_official_name_is_the_country_under_its_common_name() -> None:
+    text = normalize_text("أكدت الجمهورية اليمنية موقفها")
+    found = find_entities(text, tokenize(text), "ar", use_tagger=False)
+    assert [(e.key, e.name, [m.text for m in e.mentions]) for e in found] == [
+        ("place:YE", "اليمن", ["الجمهورية اليمنية"])
+    ]

@@ -205,3 +205,117 @@ def test_an_outlet_s_name_is_not_repeated_where_it_is_a_common_word() -> None:
     text = normalize_text("نشرت بصحيفة الأفق تقريرا، وقال كاتبه إن الأفق مفتوح")
     found = find_entities(text, tokenize(text), "ar", use_tagger=False)
     assert [(e.type, len(e.mentions)) for e in found] == [("org", 1)]
+
+
+def test_a_short_surname_is_matched_by_its_own_spelling_not_its_key() -> None:
+    # رايس and رئيس share the key رس: the title after the name is no mention of her
+    found = _entities("قالت الوزيرة سوزان رايس إن الخطة جاهزة، وأضافت رايس أنها عرضتها للرئيس أمس.")
+    person = next(mentions for key, mentions in found.items() if key.startswith("person:"))
+    assert person == {"سوزان رايس", "رايس"}
+
+
+def test_a_word_only_companies_end_with_makes_the_name_a_company() -> None:
+    from streams.pipeline.enrich.refine import company_tails
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("وهي ستيت ستريت كوربورشن، وسيتي جروب.")
+    tokens = tokenize(text)
+    tagged = [Span(1, 3, "person", rank=2), Span(4, 4, "person", rank=2), Span(5, 5, "org", rank=2)]
+    assert _span_texts(text, company_tails(text, tokens, tagged, "ar"), tokens) == [
+        ("ستيت ستريت كوربورشن", "org"),
+        ("وسيتي جروب", "org"),
+    ]
+    # a language that lists no such words is left as it is
+    assert company_tails(text, tokens, tagged, "en") == tagged
+
+
+def test_a_title_and_name_after_a_facility_word_name_the_place_not_a_person() -> None:
+    from streams.pipeline.enrich.refine import named_after_titled
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("نقلت إلى مستشفى الملك فيصل ثم إلى مطار الملك خالد، وقال الجيش العقيد جون باراديس")
+    tokens = tokenize(text)
+    people = [Span(4, 4, "person", rank=1), Span(9, 9, "person", rank=1), Span(13, 14, "person", rank=1)]
+    assert _span_texts(text, named_after_titled(tokens, people, "ar"), tokens) == [
+        ("مستشفى الملك فيصل", "org"),  # a hospital is an organisation
+        ("جون باراديس", "person"),  # an article on the word before: no construct state
+    ]  # the airport is a facility: no entity
+
+
+def test_agencies_platforms_and_clubs_are_known_organisations() -> None:
+    found = _entities("وقالت واس إن البيان نشر على تويتر، كما نقلته الإندبندنت عن منظمة الأغذية والزراعة.")
+    assert {"org:spa", "org:twitter", "org:independent", "org:FAO"} <= found.keys()
+
+
+def test_a_listed_club_named_after_its_city_does_not_mention_the_city() -> None:
+    found = _entities("قال مدرب ريال مدريد إن الفريق جاهز")
+    assert found["org:real-madrid"] == {"ريال مدريد"}
+    assert not any(key.startswith("place:") for key in found)
+
+
+def test_a_set_phrase_opening_with_a_given_name_is_no_person() -> None:
+    from streams.pipeline.enrich.refine import idioms_not_people
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("تقوم على مبادئ حسن الجوار وحسن النية، واستقبل حسن روحاني الوفد")
+    tokens = tokenize(text)
+    tagged = [Span(3, 4, "person", rank=2), Span(5, 6, "person", rank=2), Span(8, 9, "person", rank=2)]
+    assert _span_texts(text, idioms_not_people(tokens, tagged, "ar"), tokens) == [("حسن روحاني", "person")]
+
+
+def test_organisations_matched_by_name_are_no_feature_of_the_tagger() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer, tagger_gazetteer
+    from streams.pipeline.enrich.tagger import features
+
+    text = "نشر البيان على تويتر"
+    tokens = tokenize(text)
+    assert [m.entry.key for m in gazetteer().find_all(tokens)] == ["org:twitter"]
+    assert tagger_gazetteer().find_all(tokens) == []
+    assert "gaz=-" in features(text, tokens, "ar")[3]
+
+
+def test_a_person_s_name_starts_at_the_given_name_after_a_title_s_adjective() -> None:
+    from streams.pipeline.enrich.refine import definite_word_before_given_name
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("نجل الزعيم الشيشاني أحمد قاديروف، وزار الحسين بن علي")
+    tokens = tokenize(text)
+    tagged = [Span(2, 4, "person", rank=1), Span(6, 8, "person", rank=2)]
+    assert _span_texts(text, definite_word_before_given_name(tokens, tagged, "ar"), tokens) == [
+        ("أحمد قاديروف", "person"),
+        ("الحسين بن علي", "person"),
+    ]
+
+
+def test_a_given_name_before_a_one_word_person_is_part_of_the_name() -> None:
+    from streams.pipeline.enrich.gazetteer import gazetteer
+    from streams.pipeline.enrich.refine import given_name_before
+    from streams.pipeline.enrich.spans import Span
+
+    text = normalize_text("صدرت عن مرشد الجمهورية علي خامنئي تصريحات")
+    tokens = tokenize(text)
+    tagged = [Span(5, 5, "person", rank=2)]  # the tagger saw the surname alone
+    assert _span_texts(text, given_name_before(text, tokens, tagged, gazetteer(), "ar"), tokens) == [
+        ("علي خامنئي", "person")
+    ]
+    text = normalize_text("وقال رئيس الوزراء علي محمد جيدي إن")
+    tokens = tokenize(text)
+    tagged = [Span(4, 5, "person", rank=2)]
+    assert _span_texts(text, given_name_before(text, tokens, tagged, gazetteer(), "ar"), tokens) == [
+        ("علي محمد جيدي", "person")
+    ]
+
+
+def test_states_and_provinces_share_their_iso_key_with_english() -> None:
+    found = _entities("وصل حاكم فلوريدا إلى القصيم قادما من شمال سيناء")
+    assert {"place:US-FL", "place:SA-05", "place:EG-SIN"} <= found.keys()
+    english = normalize_text("The governor of Florida arrived.")
+    assert "place:US-FL" in {e.key for e in find_entities(english, tokenize(english), "en", use_tagger=False)}
+
+
+def test_a_country_s_official_name_is_the_country_under_its_common_name() -> None:
+    text = normalize_text("أكدت الجمهورية اليمنية موقفها")
+    found = find_entities(text, tokenize(text), "ar", use_tagger=False)
+    assert [(e.key, e.name, [m.text for m in e.mentions]) for e in found] == [
+        ("place:YE", "اليمن", ["الجمهورية اليمنية"])
+    ]

@@ -36,13 +36,17 @@ from streams.pipeline.enrich.refine import (
     back_references,
     caps_datelines,
     clubs_by_nisba,
+    company_tails,
     conjunction_cut,
     datelines,
+    definite_word_before_given_name,
     extend_org_chains,
     generic_heads_cut,
     given_name_before,
+    idioms_not_people,
     latin_works_dropped,
     lone_nisbas,
+    named_after_titled,
     orgs_joined_by_and,
     outlets_after_heads,
     places_after_place_nouns,
@@ -119,7 +123,11 @@ def find_entities(
     chosen = latin_works_dropped(text, tokens, chosen, language)
     chosen = given_name_before(text, tokens, chosen, gaz, language)
     chosen = titles_in_names(text, tokens, chosen, language)
+    chosen = definite_word_before_given_name(tokens, chosen, language)
     chosen = orgs_joined_by_and(text, tokens, chosen, language)
+    chosen = company_tails(text, tokens, chosen, language)
+    chosen = named_after_titled(tokens, chosen, language)
+    chosen = idioms_not_people(tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = places_after_place_nouns(tokens, chosen, gaz, language)
     chosen = conjunction_cut(tokens, chosen, language)
@@ -551,6 +559,8 @@ def _add_nested_places(
             key = match.entry.key
             if match.entry.type != "place" or match.entry.word or key == span.key:
                 continue
+            if span.type == "org" and span.key is not None and not _country_key(key):
+                continue  # a listed club or company named after its city (أتلتيكو مدريد)
             first, last = inner[match.first], inner[match.last]
             entry = found.get(key)
             surface = text[first.start : last.end]
@@ -559,18 +569,28 @@ def _add_nested_places(
             entry.mentions.append(Mention(start=first.start, end=last.end, text=surface))
 
 
+# A surname's key this short (رايس -> رس) is shared by common words (رئيس): only its own spelling counts.
+_MIN_SHORT_KEY = 3
+
+
+def _short_key(form: str) -> str:
+    key = key_form(form)
+    return key if len(key) >= _MIN_SHORT_KEY else form
+
+
 def _add_short_mentions(tokens: list[Token], chosen: list[Span], found: dict[str, _Found]) -> None:
-    """A lone surname after the full name is the same person (أوستن -> لويد أوستن)."""
+    """A lone surname after the full name is the same person (أوستن -> لويد أوستن); a short
+    surname by its own spelling only (رايس, not the title رئيس its key shares)."""
     covered = {i for s in chosen for i in range(s.first, s.last + 1)}
     by_part: dict[str, str] = {}
     for entry in found.values():
         parts = entry.name.split()
         if entry.type == "person" and len(parts) > 1:
-            by_part.setdefault(key_form(matching_form(parts[-1])), entry.key)
+            by_part.setdefault(_short_key(matching_form(parts[-1])), entry.key)
     for token in tokens:
         if token.index in covered or token.latin and not token.capitalised:
             continue
-        key = next((by_part[key_form(r)] for r in token.readings if key_form(r) in by_part), None)
+        key = next((by_part[k] for r in token.readings if (k := _short_key(r)) in by_part), None)
         if key:
             found[key].mentions.append(Mention(start=token.start, end=token.end, text=token.text))
 

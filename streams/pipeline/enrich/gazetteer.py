@@ -189,6 +189,22 @@ def _add_regions(gaz: Gazetteer, language: str, countries: list[str], not_places
 @cache
 def gazetteer() -> Gazetteer:
     """Every language's places and organisations in one index (built once, ~0.3 s)."""
+    base = tagger_gazetteer()
+    gaz = Gazetteer(
+        index={first: list(entries) for first, entries in base.index.items()},
+        names={key: dict(names) for key, names in base.names.items()},
+    )
+    for language, data in lang.load_all("orgs").items():
+        for org in data.get("orgs_by_name", []):
+            for n, name in enumerate(org["names"]):
+                gaz.add(name, Entry("org", org["key"]), language, display=n == 0)
+    return gaz
+
+
+@cache
+def tagger_gazetteer() -> Gazetteer:
+    """The index a name tagger's features see: everything but ``orgs.json`` "orgs_by_name",
+    the organisations its model never saw as a feature (matched after tagging instead)."""
     gaz = Gazetteer()
     for language, data in lang.load_all("places").items():
         not_places = {_folded(n) for n in data.get("not_places", [])}

@@ -728,9 +728,17 @@ def _after_preposition(subject: list[Token], rules: _Reporting, mention: _Mentio
 
 def _addressee(tokens: list[Token], rules: _Reporting, mention: _Mention) -> bool:
     """The one spoken to, not the speaker: an outlet after the preposition of address
-    (قال مسؤول لرويترز, في تصريح لقناة الجزيرة; ``addressees`` with a clitic)."""
+    (قال مسؤول لرويترز, في تصريح لقناة الجزيرة; ``addressees`` with a clitic), or an outlet
+    named after such a word that its name leaves out (لصحيفة عكاظ)."""
     first = next((t for t in tokens if t.start == mention.start), None)
-    return first is not None and any(r in rules.addressees for r in first.readings[1:])
+    if first is None:
+        return False
+    before = tokens[first.index - 1] if first.index > 0 else None
+    return any(r in rules.addressees for r in first.readings[1:]) or (
+        before is not None
+        and before.end + 1 == first.start
+        and any(r in rules.addressees for r in before.readings[1:])
+    )
 
 
 def _prefer_person(mentions: list[_Mention]) -> Entity | None:

@@ -280,8 +280,9 @@ def given_name_before(
 ) -> list[Span]:
     """A common given name right before a tagger's span the tagger left out is the start of
     that name (``Isabel Arreola, 38, said``: the tagger saw ``Arreola`` alone, as a place): the
-    span takes it in, and ``retype_by_evidence`` makes the whole a person. Not a given name
-    that is a known place (``Jordan``), and only with a space between."""
+    span takes it in, and ``retype_by_evidence`` makes the whole a person. So does a person's
+    name of one or two words (علي خامنئي، علي محمد جيدي: the tagger left the given name out).
+    Not a given name that is a known place (``Jordan``), and only with a space between."""
     given = _rules(language).given_names
     if not given:
         return chosen
@@ -292,7 +293,6 @@ def given_name_before(
         lambda span, before: (
             span.key is None
             and span.rank == 2
-            and span.type != "person"
             and span.last - span.first < 2
             and tokens[before].text in given
             and gaz.match_at(tokens, before) is None
@@ -976,3 +976,124 @@ def quoted_places_as_outlets(text: str, tokens: list[Token], chosen: list[Span],
 def _country_code(key: str) -> bool:
     code = key.removeprefix("place:")
     return len(code) == 2 and code.isupper()
+
+
+@cache
+def _word_set(language: str, file: str, key: str) -> frozenset[str]:
+    """The matching forms of one word list of ``lang/<xx>/<file>.json``."""
+    return frozenset(f for w in (lang.load(language, file) or {}).get(key, []) for f in phrase_forms(w))
+
+
+def company_tails(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A name followed by a word only companies end with is a company's, that word included
+    (``names.json`` "org_tail_words": ستيت ستريت كوربورشن، سيتي جروب، مجموعة ناس القابضة),
+    whatever type a tagger gave its first words."""
+    tails = _word_set(language, "names", "org_tail_words")
+    if not tails:
+        return chosen
+    starts = {s.first for s in chosen}
+    out = []
+    for span in chosen:
+        last = span.last
+        while (
+            last + 1 < len(tokens)
+            and last + 1 - span.first < MAX_NAME_TOKENS
+            and between(text, tokens[last], tokens[last + 1]) == " "
+            and (last + 1 == span.last + 1 or last + 1 not in starts)
+            and tails.intersection(tokens[last + 1].readings)
+        ):
+            last += 1
+        if span.key is None and (last != span.last or tails.intersection(tokens[last].readings)):
+            if span.first == last:
+                continue  # the word alone (كوربورشن) names no company
+            span = Span(span.first, last, "org", None, span.rank)
+        out.append(span)
+    return _drop_covered(out)
+
+
+def _drop_covered(spans: list[Span]) -> list[Span]:
+    """Spans inside a longer one of the list are dropped (a tail word a tagger typed alone)."""
+    return [
+        s
+        for s in spans
+        if not any(o is not s and o.first <= s.first and s.last <= o.last and o != s for o in spans)
+    ]
+
+
+def named_after_titled(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A title and a name after a facility's or an institution's word name that place, not a
+    person mentioned there (مستشفى الملك فيصل، مطار الملك خالد الدولي، جامعة الملك سعود):
+    with an organisation's head (``ner_heads.json`` "org") it is the organisation, with a
+    facility's (``names.json`` "facility_heads") it is no entity."""
+    honorifics = _word_set(language, "names", "honorifics")
+    facilities = _word_set(language, "names", "facility_heads")
+    orgs = _word_set(language, "ner_heads", "org")
+    if not honorifics or not (facilities or orgs):
+        return chosen
+    out = []
+    for span in chosen:
+        head, title = span.first - 2, span.first - 1
+        if (
+            span.type == "person"
+            and head >= 0
+            and tokens[title].form in honorifics
+            and not _definite(tokens[head])  # the construct state: مستشفى الملك, not الجيش العقيد
+            and (facilities | orgs).intersection(tokens[head].readings)
+        ):
+            if orgs.intersection(tokens[head].readings):
+                out.append(Span(head, span.last, "org", None, span.rank))
+            continue
+        out.append(span)
+    return out
+
+
+@cache
+def _not_people(language: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(phrase_forms(p) for p in (lang.load(language, "names") or {}).get("not_people", []))
+
+
+def idioms_not_people(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A set phrase whose first word is also a given name is no person (``names.json``
+    "not_people": حسن الجوار 'good neighbourliness', ولله الحمد), with a clitic or without."""
+    idioms = _not_people(language)
+    if not idioms:
+        return chosen
+    out = []
+    for span in chosen:
+        if span.type == "person" and span.key is None:
+            words = tokens[span.first : span.last + 1]
+            bare = tuple(t.form for t in words[1:])
+            if any((r, *bare) in idioms for r in words[0].readings):
+                continue
+        out.append(span)
+    return out
+
+
+def definite_word_before_given_name(tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A person's name does not open with a word with the article that a known given name
+    follows: that word is the title's adjective (الزعيم الشيشاني أحمد قاديروف، العميد البحري
+    عبدالله بن حمد الغرير); the name starts at the given name. A first word that is a given name
+    itself (الحسين بن علي) stays."""
+    given = _single_given_forms(language)
+    if not given:
+        return chosen
+    out = []
+    for span in chosen:
+        first = tokens[span.first]
+        if (
+            span.type == "person"
+            and span.key is None
+            and span.last - span.first >= 2
+            and _definite(first)
+            and not any(r.removeprefix(a) in given for r in first.readings for a in _articles())
+            and tokens[span.first + 1].form in given
+        ):
+            span = Span(span.first + 1, span.last, "person", None, span.rank)
+        out.append(span)
+    return out
+
+
+@cache
+def _single_given_forms(language: str) -> frozenset[str]:
+    """Given names of one word (not the بن of عبد الله بن ...)."""
+    return frozenset(f[0] for name in _rules(language).given_names if len(f := phrase_forms(name)) == 1)

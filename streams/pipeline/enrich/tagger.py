@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from streams import lang
-from streams.pipeline.enrich.gazetteer import gazetteer
+from streams.pipeline.enrich.gazetteer import tagger_gazetteer
 from streams.pipeline.enrich.nisba import country_of
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
 from streams.records import EntityType
@@ -117,7 +117,7 @@ def features(text: str, tokens: list[Token], language: str) -> list[list[str]]:
     The context-free part of each word is cached across articles; only list
     hits (gazetteer, nisba) and punctuation are computed per article.
     """
-    gaz = gazetteer()
+    gaz = tagger_gazetteer()
     known: dict[int, str] = {}
     for match in gaz.find_all(tokens):
         if match.entry.word:

@@ -352,7 +352,14 @@ def test_a_bracketed_word_abbreviates_the_organisation_before_it_in_a_caseless_s
         "إن وزارة الصحة (الكويتية) ستعلن النتائج."
     )
     found = find_entities(text, tokenize(text), "ar")
-    agency = next(e for e in found if e.key == "org:KW/news-agency")
+    agency = next(e for e in found if e.name == "وكالة الأنباء الكويتية")
     assert [m.text for m in agency.mentions] == ["وكالة الأنباء الكويتية", "كونا", "وكونا"]
-    # a bracketed definite word explains the name, it does not abbreviate it
-    assert not any(m.text == "الكويتية" for e in found for m in e.mentions)
+    # a bracketed definite word explains the name: it neither abbreviates nor extends it
+    assert {m.text for e in found for m in e.mentions if "الصحة" in m.text} == {"وزارة الصحة"}
+
+
+def test_a_bracketed_word_no_list_knows_abbreviates_the_organisation_before_it() -> None:
+    text = "وأعلنت هيئة تنظيم الطيران المدني (هتاط) أمس أن هتاط ستصدر القرار."
+    found = find_entities(text, tokenize(text), "ar")
+    body = next(e for e in found if e.name == "هيئة تنظيم الطيران المدني")
+    assert [m.text for m in body.mentions] == ["هيئة تنظيم الطيران المدني", "هتاط", "هتاط"]

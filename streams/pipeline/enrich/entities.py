@@ -91,7 +91,7 @@ def find_entities(
     candidates = [Span(m.first, m.last, m.entry.type, m.entry.key) for m in known_names] + dated + city_orgs
     geographic = _geographic(tokens, known_names, language)
     candidates += geographic
-    candidates += national_orgs(tokens, language)
+    candidates += national_orgs(text, tokens, language)
     hint = frozenset(i for f, last, typ in tagged if typ == "person" for i in range(f, last + 1))
     strict = use_tagger and tagger.available(language)
     titled = titled_names(text, tokens, language, gaz, hint, strict=strict)

@@ -38,8 +38,9 @@ def _national(language: str) -> National | None:
     return National(PhraseSet(phrases), ids, data["national"]["nisba_position"] == "before", connectors)
 
 
-def national_orgs(tokens: list[Token], language: str) -> list[Span]:
-    """``وزارة الدفاع الروسية`` / ``Russian Defence Ministry`` -> ``org:RU/defence-ministry``."""
+def national_orgs(text: str, tokens: list[Token], language: str) -> list[Span]:
+    """``وزارة الدفاع الروسية`` / ``Russian Defence Ministry`` -> ``org:RU/defence-ministry``;
+    a nisba behind punctuation is none of the name (``وزارة الصحة (الكويتية)``)."""
     rules = _national(language)
     if rules is None:
         return []
@@ -59,9 +60,14 @@ def national_orgs(tokens: list[Token], language: str) -> list[Span]:
         nisba_at = i - 1 if rules.nisba_before else end + 1
         if not 0 <= nisba_at < len(tokens):
             continue
+        first, last = (nisba_at, end) if rules.nisba_before else (i, nisba_at)
+        gap = (
+            between(text, tokens[nisba_at], tokens[i])
+            if rules.nisba_before
+            else between(text, tokens[end], tokens[nisba_at])
+        )
         code = country_of(tokens[nisba_at])
-        if code:
-            first, last = (nisba_at, end) if rules.nisba_before else (i, nisba_at)
+        if code and not gap.strip():
             spans.append(Span(first, last, "org", f"org:{code}/{ident}"))
     return spans
 

@@ -178,6 +178,10 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
     edges: list[Edge] = []
     for other in recent:
         score = round(weight * content_agreement(ref, other), 4) if weight >= MIN_WEIGHT else 0.0
+        if position is not None and ref.get("sig") and not other.get("sig"):
+            # A replay among members that have since let their signature go: the weight
+            # sent the first time (with their content) cannot be told again.
+            score = 0.0
         if score > 0:
             reasons = [key, *_label(ref, other)] if key.startswith("entity:") else [key]
             edges += both_ways(ref["id"], other["id"], score, reasons, ref["at"], other["at"])

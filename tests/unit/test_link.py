@@ -370,6 +370,20 @@ def test_a_shared_name_relates_two_articles_as_far_as_their_content_agrees():
     assert edges and edges[0].score == key_weight("keyword:rain", 2)
 
 
+def test_a_replay_sends_no_name_edge_it_could_not_weigh_as_the_first_time():
+    key = "entity:person:langley"
+    first = _sig_ref("first", _BEIRUT, DAY1)
+    state, _ = observe_index(None, first, key)
+    football = _sig_ref("second", _FOOTBALL, "2024-01-01T11:00:00Z")
+    state, edges = observe_index(state, football, key)
+    assert edges == []  # different events: the name relates nothing
+    for i in range(link.MAX_INDEX_MEMBERS):  # both let their signatures go
+        state, _ = observe_index(state, _ref(f"n{i:02d}", DAY2), key)
+    assert not any("sig" in m for m in state["members"][:2])
+    _, replayed = observe_index(state, football, key)
+    assert replayed == []
+
+
 def test_a_cosine_a_little_above_chance_makes_no_edge():
     # Cosines of 0.30-0.35 are a little above what random news articles reach: as edges
     # they filled the graph (and its messages) with pairs no one is shown.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from streams.pipeline.link import FORGET, LABELS, NodeState, before
+from streams.pipeline.link import FORGET, LABELS, NAME_PREFIXES, NAMES_CAP, NodeState, before
 from streams.records import Edge
 
 
@@ -130,16 +130,23 @@ def _earliest(a: str | None, b: str | None) -> str | None:
 def combined(reasons: dict[str, float]) -> float:
     """Independent pieces of evidence: 1 - Π(1 - score). Two weak reasons beat one.
 
+    The names and key phrases a pair shares are one piece, not one each: combined
+    among themselves the same way, and worth at most ``NAMES_CAP`` together (seven
+    shared names of one football round do not make two match reports one story).
     Labels (``cross-lingual``) say something about the pair, not how related it is.
     """
     remaining = 1.0
+    names = 1.0
     for reason, score in reasons.items():
-        if reason in LABELS:
+        if reason in LABELS or score <= 0.0:
+            continue
+        if reason.startswith(NAME_PREFIXES):
+            names *= 1.0 - min(score, 1.0)
             continue
         if score >= 1.0:
             return 1.0
-        if score > 0.0:
-            remaining *= 1.0 - score
+        remaining *= 1.0 - score
+    remaining *= 1.0 - min(1.0 - names, NAMES_CAP)
     return round(1.0 - remaining, 4)
 
 

@@ -47,6 +47,14 @@ EXPLICIT_SCORE = 0.9
 # far less than the content does), so a keyword counts less still.
 ENTITY_FACTOR = 0.25
 KEYWORD_FACTOR = 0.1
+# The names and key phrases two articles share name one event's people and places
+# together: they are not independent evidence. Whatever their number they count as one
+# piece, worth at most as much as one rare shared name (``graph.combined``). On the
+# rated pairs (scripts/eval_similarity.py) a cap of 0.1, 0.17 (the weakest content
+# edge) or 0.25 did the same on the English pairs (0.777-0.779), on which it was
+# chosen, and 0.44-0.45 on the Arabic ones, against 0.41 with no cap.
+NAMES_CAP = ENTITY_FACTOR
+NAME_PREFIXES = ("entity:", "keyword:")
 # A new member is related to the most recent members of an index entry only, and
 # not at all once the key is so common that its weight would say nothing.
 MAX_INDEX_MEMBERS = 10
@@ -169,9 +177,14 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
             members = [_lean(m) for m in older] + members[-MAX_INDEX_MEMBERS:]
     edges: list[Edge] = []
     for other in recent:
-        if weight >= MIN_WEIGHT:
+        score = round(weight * content_agreement(ref, other), 4) if weight >= MIN_WEIGHT else 0.0
+        if position is not None and ref.get("sig") and not other.get("sig"):
+            # A replay among members that have since let their signature go: the weight
+            # sent the first time (with their content) cannot be told again.
+            score = 0.0
+        if score > 0:
             reasons = [key, *_label(ref, other)] if key.startswith("entity:") else [key]
-            edges += both_ways(ref["id"], other["id"], weight, reasons, ref["at"], other["at"])
+            edges += both_ways(ref["id"], other["id"], score, reasons, ref["at"], other["at"])
         edges += content_edges(ref, other, band=None)
     return {"members": members, "seen": len(members)}, edges
 
@@ -199,6 +212,20 @@ def content_edges(a: Ref, b: Ref, *, band: int | None) -> list[Edge]:
         return []
     reasons = [f"{SIMILAR}:{cosine:.2f}", *_label(a, b)]
     return both_ways(a["id"], b["id"], similar_score(cosine), reasons, a["at"], b["at"])
+
+
+def content_agreement(a: Ref, b: Ref) -> float:
+    """How far two articles' content lets a name they share relate them: 0 at what chance
+    gives (``SIMILAR_FLOOR``), 1 from the cosine a content edge needs; 1 when either has
+    no signature (the name is all there is to go by).
+
+    Two articles about one person or place but two different events share the name
+    and little else: readers call them unrelated, and their contents say so.
+    """
+    if not a.get("sig") or not b.get("sig"):
+        return 1.0
+    cosine = similarity.cosine(a["sig"], b["sig"])
+    return min(max((cosine - SIMILAR_FLOOR) / (SIMILAR_MIN_COSINE - SIMILAR_FLOOR), 0.0), 1.0)
 
 
 def _label(a: Ref, b: Ref) -> list[str]:

@@ -32,13 +32,24 @@ def test_applying_an_edge_twice_changes_nothing():
 
 
 def test_reasons_accumulate_and_two_weak_reasons_beat_one():
-    state = apply_edge(None, _edge("a", "b", 0.4, "entity:x"), top_k=10)
-    state = apply_edge(state, _edge("a", "b", 0.5, "entity:y"), top_k=10)
-    state = apply_edge(state, _edge("a", "c", 0.6, "entity:z"), top_k=10)
+    state = apply_edge(None, _edge("a", "b", 0.4, "similar:0.52"), top_k=10)
+    state = apply_edge(state, _edge("a", "b", 0.25, "entity:x"), top_k=10)
+    state = apply_edge(state, _edge("a", "c", 0.5, "similar:0.60"), top_k=10)
     assert neighbours(state) == [
-        {"article_id": "b", "score": 0.7, "reasons": ["entity:x", "entity:y"]},
-        {"article_id": "c", "score": 0.6, "reasons": ["entity:z"]},
+        {"article_id": "b", "score": 0.55, "reasons": ["entity:x", "similar:0.52"]},
+        {"article_id": "c", "score": 0.5, "reasons": ["similar:0.60"]},
     ]
+
+
+def test_the_names_a_pair_shares_count_as_one_piece_of_evidence():
+    # Seven names shared by two reports of one football round: one hint, not seven.
+    names = {f"entity:person:p{i}": 0.25 for i in range(7)}
+    assert combined(names) == link.NAMES_CAP == link.ENTITY_FACTOR
+    assert combined({**names, "keyword:derby": 0.1}) == link.NAMES_CAP
+    # Among themselves, and beside other evidence, they still combine as before.
+    assert combined({"entity:a": 0.1, "keyword:b": 0.1}) == 0.19
+    assert combined({**names, "similar:0.60": 0.5}) == round(1 - 0.5 * (1 - link.NAMES_CAP), 4)
+    assert combined({**names, "story": STORY_SCORE}) > combined({"story": STORY_SCORE})
 
 
 def test_only_the_top_k_neighbours_are_kept_and_the_dropped_ones_are_told():
@@ -60,11 +71,11 @@ def _forget(src, dst, *reasons):
 
 def test_a_forget_edge_removes_the_dropped_reasons_and_keeps_one_added_meanwhile():
     state = apply_edge(None, _edge("b", "a"), top_k=5)
-    state = apply_edge(state, _edge("b", "a", 0.3, "keyword:x"), top_k=5)
+    state = apply_edge(state, _edge("b", "a", 0.1, "keyword:x"), top_k=5)
     state = apply_edge(state, _edge("b", "c"), top_k=5)
     state, told = fold_edge(state, _forget("b", "a", "embedded"), top_k=5)
     assert (
-        neighbours(state, 0.0)[1] == {"article_id": "a", "score": 0.3, "reasons": ["keyword:x"]} and not told
+        neighbours(state, 0.0)[1] == {"article_id": "a", "score": 0.1, "reasons": ["keyword:x"]} and not told
     )
     state = apply_edge(state, _forget("b", "a", "keyword:x"), top_k=5)
     assert [n["article_id"] for n in neighbours(state, 0.0)] == ["c"] and set(state["times"]) == {"c"}
@@ -138,7 +149,7 @@ def test_a_rare_shared_entity_weighs_more_than_a_common_one_which_links_nothing(
     assert rare_edges[0].score > 5 * common
     # Across languages the pair is labelled, and the label adds no weight of its own.
     assert [e.reasons for e in rare_edges] == [["entity:person:langley", "cross-lingual"]] * 2
-    assert combined({"entity:person:langley": 0.5, "cross-lingual": 0.5}) == 0.5
+    assert combined({"entity:person:langley": 0.2, "cross-lingual": 0.5}) == 0.2
 
 
 def test_an_index_entry_ignores_a_replayed_article_even_once_it_is_no_longer_recent():
@@ -333,6 +344,44 @@ def test_a_weak_neighbour_is_kept_but_not_shown_unless_asked_for():
     state = apply_edge(state, _edge("a", "close", link.similar_score(0.6), "similar:0.60"), top_k=50)
     assert [n["article_id"] for n in neighbours(state)] == ["close"]
     assert [n["article_id"] for n in neighbours(state, 0.0)] == ["close", "weak"]
+
+
+def test_a_shared_name_relates_two_articles_as_far_as_their_content_agrees():
+    # Two articles about one person but two different events share the name and little
+    # else: readers call them unrelated. Their content signatures say so.
+    def meet(text_a, text_b, key="entity:person:langley"):
+        state, _ = observe_index(None, _sig_ref("a", text_a), key)
+        _, edges = observe_index(state, _sig_ref("b", text_b, DAY2), key)
+        return {e.reasons[0]: e.score for e in edges}
+
+    full = key_weight("entity:person:langley", 2)
+    assert meet(_BEIRUT, _BEIRUT)["entity:person:langley"] == full  # content agrees: the whole weight
+    assert "entity:person:langley" not in meet(_BEIRUT, _FOOTBALL)  # different events: nothing
+    # Between the chance level and the cosine a content edge needs, part of the weight.
+    a, b = {"id": "a", "at": DAY1, "sig": _signature([0] * similarity.BANDS)}, None
+    for differing in range(0, 944, 8):
+        b = {"id": "b", "at": DAY2, "sig": _signature([0] * similarity.BANDS, (1 << differing) - 1)}
+        if link.SIMILAR_FLOOR < similarity.cosine(a["sig"], b["sig"]) < link.SIMILAR_MIN_COSINE:
+            break
+    assert 0.0 < link.content_agreement(a, b) < 1.0
+    # Without a signature on either side, the name is all there is to go by.
+    assert link.content_agreement(_ref("x"), {**_ref("y"), "sig": a["sig"]}) == 1.0
+    _, edges = observe_index(observe_index(None, _ref("x"), "keyword:rain")[0], _ref("y"), "keyword:rain")
+    assert edges and edges[0].score == key_weight("keyword:rain", 2)
+
+
+def test_a_replay_sends_no_name_edge_it_could_not_weigh_as_the_first_time():
+    key = "entity:person:langley"
+    first = _sig_ref("first", _BEIRUT, DAY1)
+    state, _ = observe_index(None, first, key)
+    football = _sig_ref("second", _FOOTBALL, "2024-01-01T11:00:00Z")
+    state, edges = observe_index(state, football, key)
+    assert edges == []  # different events: the name relates nothing
+    for i in range(link.MAX_INDEX_MEMBERS):  # both let their signatures go
+        state, _ = observe_index(state, _ref(f"n{i:02d}", DAY2), key)
+    assert not any("sig" in m for m in state["members"][:2])
+    _, replayed = observe_index(state, football, key)
+    assert replayed == []
 
 
 def test_a_cosine_a_little_above_chance_makes_no_edge():

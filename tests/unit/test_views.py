@@ -71,7 +71,11 @@ def test_catalog_and_graph_entries_read_beside_the_steps_that_write_them():
         "source": "s",
         "published_at": None,
     }
-    entry = {"at": None, "neighbours": {"b": {"story": 0.95}, "c": {"entity:place:UA": 0.5}}, "times": {}}
+    entry = {
+        "at": None,
+        "neighbours": {"b": {"story": 0.95}, "c": {"entity:place:UA": 0.25, "similar:0.50": 0.375}},
+        "times": {},
+    }
     assert [n["article_id"] for n in graph.neighbours(entry)] == ["b", "c"]
     assert graph.edge_count(entry) == 2
     seen, members = link.index_members(

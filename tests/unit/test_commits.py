@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from types import SimpleNamespace
 
+from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from intervaltree import IntervalTree
 
@@ -155,8 +158,136 @@ def test_offsets_the_broker_has_no_record_at_are_committed_through(monkeypatch):
     assert state.seeks == []
 
 
+CHANGELOG = TP("newsflow-related_graph-changelog", 1)
+
+
+class Tables(dict):  # type: ignore[type-arg]
+    """Recovery's tables: a mapping that is also told when they are ready."""
+
+    def on_actives_ready(self) -> None:
+        pass
+
+    def on_standbys_ready(self) -> None:
+        pass
+
+
+def recovery(generation_after_seek: int = GENERATION) -> tuple[SimpleNamespace, list[tuple[str, ...]]]:
+    """What Faust's ``Recovery.on_recovery_completed`` touches, recording what it does in order.
+    ``generation_after_seek``: the consumer generation once the seek returns (a new rebalance)."""
+    happened: list[tuple[str, ...]] = []
+
+    async def perform_seek() -> None:
+        happened.append(("seek",))
+        app.consumer_generation_id = generation_after_seek
+
+    async def nothing(*args: object, **kwargs: object) -> None:
+        pass
+
+    async def wait(coro: object, timeout: float) -> None:
+        await coro  # type: ignore[misc]
+
+    consumer = SimpleNamespace(
+        assignment=lambda: {TOPIC, CHANGELOG},
+        resume_partitions=lambda tps: happened.append(("resume", *sorted(tp.topic for tp in tps))),
+        _is_changelog_tp=lambda tp: tp == CHANGELOG,
+        perform_seek=perform_seek,
+        resume_flow=lambda: happened.append(("flow",)),
+    )
+    app = SimpleNamespace(
+        consumer=consumer,
+        consumer_generation_id=GENERATION,
+        conf=SimpleNamespace(broker_request_timeout=1.0),
+        on_rebalance_complete=SimpleNamespace(send=nothing),
+        # Faust's FlowControlEvent.resume empties every stream's queue.
+        flow_control=SimpleNamespace(resume=lambda: happened.append(("queues emptied",))),
+        _fetcher=SimpleNamespace(maybe_start=nothing),
+        tables=SimpleNamespace(on_actives_ready=lambda: None, on_standbys_ready=lambda: None),
+        assignor=SimpleNamespace(assigned_standbys=lambda: set()),
+        on_rebalance_end=lambda: None,
+    )
+    state = SimpleNamespace(
+        app=app,
+        log=SimpleNamespace(info=lambda *a: None, dev=lambda *a: None, warning=lambda *a: None),
+        _set_recovery_ended=lambda: None,
+        tables=Tables(),
+        actives_for_table={},
+        standbys_for_table={},
+        _is_changelog_tp=consumer._is_changelog_tp,
+        _wait=wait,
+        completed=SimpleNamespace(set=lambda: None),
+    )
+    return state, happened
+
+
+def test_stream_partitions_resume_only_once_recovery_has_emptied_their_queues():
+    # Faust resumes them, seeks, then empties the queues: what was fetched in between
+    # is thrown away after it counted as read. Held back, nothing is fetched before.
+    keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
+    state, happened = recovery()
+    asyncio.run(Recovery.on_recovery_completed(state, GENERATION))  # type: ignore[arg-type]
+    assert happened == [("seek",), ("queues emptied",), ("flow",), ("resume", TOPIC.topic)]
+    assert "resume_partitions" in vars(state.app.consumer)  # the consumer's own is back
+
+
+def test_changelog_partitions_resume_at_once_and_a_new_generation_resumes_its_own():
+    keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
+    state, happened = recovery()
+
+    async def resume_both(self: SimpleNamespace, generation_id: int = 0) -> None:
+        self.app.consumer.resume_partitions({TOPIC, CHANGELOG})
+        happened.append(("returned",))
+
+    asyncio.run(faust_internals.resume_streams_when_done(resume_both)(state, GENERATION))
+    assert happened == [("resume", CHANGELOG.topic), ("returned",), ("resume", TOPIC.topic)]
+
+    state, happened = recovery(generation_after_seek=GENERATION + 1)
+    asyncio.run(Recovery.on_recovery_completed(state, GENERATION))  # type: ignore[arg-type]
+    assert ("resume", TOPIC.topic) not in happened
+
+
+def test_a_fetch_returns_no_records_of_partitions_not_being_read():
+    # Once recovery pauses the changelogs while the stream partitions wait, nothing is
+    # being read: aiokafka would take the empty set for "every partition".
+    keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
+    other = TP("articles.raw", 0)
+    buffered = {TOPIC: ["a record"], other: ["another"]}
+
+    class Fetcher:
+        _closed = False
+        _subscriptions = SimpleNamespace(fetch_context=contextlib.nullcontext)
+
+        async def fetched_records(self, partitions, timeout=0, max_records=None):  # type: ignore[no-untyped-def]
+            # aiokafka 0.14.0: records of every partition unless ``partitions`` is truthy
+            return {tp: rs for tp, rs in buffered.items() if not (partitions and tp not in partitions)}
+
+    thread = SimpleNamespace(consumer=SimpleNamespace(flow_active=True))
+    client = SimpleNamespace(_fetcher=Fetcher(), _closed=False)
+    reading: set[TP] = set()
+
+    def fetch() -> dict[TP, list[str]]:
+        return asyncio.run(AIOKafkaConsumerThread._fetch_records(thread, client, reading, timeout=0))  # type: ignore[arg-type]
+
+    assert fetch() == {}
+    reading.add(TOPIC)
+    assert fetch() == {TOPIC: ["a record"]}
+
+
 def test_installing_twice_wraps_once():
     keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
-    wrapped = Consumer._new_offset, Consumer.getmany, Consumer.perform_seek
+    wrapped = (
+        Consumer._new_offset,
+        Consumer.getmany,
+        Consumer.perform_seek,
+        Recovery.on_recovery_completed,
+        Recovery._resume_streams,
+        AIOKafkaConsumerThread._fetch_records,
+    )
     keep_every_record(SimpleNamespace(), None)  # type: ignore[arg-type]
-    assert (Consumer._new_offset, Consumer.getmany, Consumer.perform_seek) == wrapped
+    assert (
+        Consumer._new_offset,
+        Consumer.getmany,
+        Consumer.perform_seek,
+        Recovery.on_recovery_completed,
+        Recovery._resume_streams,
+        AIOKafkaConsumerThread._fetch_records,
+    ) == wrapped

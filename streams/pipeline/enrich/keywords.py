@@ -89,17 +89,14 @@ def find_keywords(
     for i in range(len(tokens)):
         for n in range(1, MAX_WORDS + 1):
             last = i + n - 1
-            if last >= len(tokens) or not usable[last] or (n > 1 and not joined[last - 1]):
-                break
-            if not usable[i]:
+            if last >= len(tokens) or not usable[i] or not usable[last] or (n > 1 and not joined[last - 1]):
                 break
             if ends_inside[last]:
                 continue
             key = tuple(keys[i : last + 1])
             counts[key] += 1
             places[key].append((i, last))
-    wordlist = language or ""
-    weight = {key: sum(_rarity(tokens[i], wordlist) for i in range(*_span(places[key][0]))) for key in counts}
+    weight = {key: _weight(tokens, *places[key][0], language or "") for key in counts}
     ranked = sorted(counts, key=lambda k: (-counts[k] * weight[k], -len(k)))
     chosen: list[tuple[str, ...]] = []
     for key in ranked:
@@ -121,17 +118,14 @@ def _ends_inside(tokens: list[Token], names: Iterable[tuple[int, int]]) -> list[
     return inside
 
 
-def _span(place: tuple[int, int]) -> tuple[int, int]:
-    return place[0], place[1] + 1
-
-
-def _rarity(token: Token, language: str) -> float:
-    """How little the language uses the word, by its most common spelling with and without clitics."""
-    return _rarity_of(token.text.lower(), language)
+def _weight(tokens: list[Token], first: int, last: int, language: str) -> float:
+    """How rare the phrase's words are: the sum of their ``-log10`` frequencies."""
+    return sum(_rarity_of(token.text.lower(), language) for token in tokens[first : last + 1])
 
 
 @lru_cache(maxsize=WORD_CACHE)
 def _rarity_of(word: str, language: str) -> float:
+    """How little the language uses the word, by its most common spelling with and without clitics."""
     zipf = max(_zipf(form, language) for form in _spellings(word, language))
     return ZIPF_RARE - zipf if zipf > 0 else RARE_WEIGHT
 

@@ -98,21 +98,15 @@ class AgentWorker:
         batch = self._new_batch()
         started = time.perf_counter()
         pacer = Pacer(YIELD_EVERY_S)
-        follow_ups, pages = split_pages(events, self.settings.topic(RAW))
-        for group in (follow_ups, pages):
-            if group is pages and follow_ups and batch.outputs:
-                # what the follow-ups decided (verdicts, edges) does not wait for the pages' NLP
+        for event in events:
+            record = event.message
+            for channel, message, raw_ts_ms in self._inputs(record, batch):
+                batch.feed(channel, message, record.partition, raw_ts_ms)
+                self.sweeper.observe(record.partition, raw_ts_ms)
+                await pacer.pause()  # HTTP, heartbeats and other agents between records
+            if time.perf_counter() - started > flush_s:
                 await self._flush(batch)
                 batch, started = self._new_batch(), time.perf_counter()
-            for event in group:
-                record = event.message
-                for channel, message, raw_ts_ms in self._inputs(record, batch):
-                    batch.feed(channel, message, record.partition, raw_ts_ms)
-                    self.sweeper.observe(record.partition, raw_ts_ms)
-                    await pacer.pause()  # HTTP, heartbeats and other agents between records
-                if time.perf_counter() - started > flush_s:
-                    await self._flush(batch)
-                    batch, started = self._new_batch(), time.perf_counter()
         self.sweeper.sweep_due(batch)
         await self._flush(batch)
 
@@ -159,19 +153,6 @@ class AgentWorker:
         finally:
             slow.cancel()
         metrics.record_batch(batch.observations)
-
-
-def split_pages(events: list[Any], raw_topic: str) -> tuple[list[Any], list[Any]]:
-    """A batch's records of internal topics, then its raw pages, each in the order they came.
-
-    A page costs tens of milliseconds of NLP, a follow-up (a dedup candidate, an edge, a
-    verdict to take) microseconds: taken first, the follow-ups' outputs leave before the
-    pages are read instead of after. Their order against the pages was never fixed (two
-    topics): a follow-up exists only once its article's page has been processed and sent."""
-    follow_ups = [event for event in events if event.message.topic != raw_topic]
-    if len(follow_ups) == len(events):
-        return follow_ups, []
-    return follow_ups, [event for event in events if event.message.topic == raw_topic]
 
 
 class Pacer:

@@ -50,7 +50,6 @@ class _Rules:
     event_first_words: frozenset[str]
     person_relatives: frozenset[str]
     acronym_not_prefixes: tuple[str, ...]
-    function_words: frozenset[str]
 
 
 @cache
@@ -76,7 +75,6 @@ def _rules(language: str) -> _Rules:
         forms("event_first_words"),
         forms("person_relatives"),
         tuple(data.get("acronym_not_prefixes", [])),
-        function_words(language),
     )
 
 
@@ -511,7 +509,7 @@ def acronyms(
             and between(text, tokens[span.last], tokens[after]).strip() == "("
             and text[tokens[after].end : tokens[after].end + 1] == ")"
         )
-        if bracketed and _acronym_word(tokens[after], rules):
+        if bracketed and _acronym_word(tokens[after], rules, language):
             by_acronym.setdefault(_acronym_key(tokens[after]), (key, span.type))
     if not by_acronym:
         return []
@@ -534,7 +532,7 @@ def _has_case(word: str) -> bool:
     return any(c.isupper() or c.islower() for c in word)
 
 
-def _acronym_word(token: Token, rules: _Rules) -> bool:
+def _acronym_word(token: Token, rules: _Rules, language: str) -> bool:
     """A bracketed word that can abbreviate a name: upper case (ACA) or, in a script without
     case, one that is no common word of its language (واس، كونا; not الرياض nor يوم)."""
     if _has_case(token.text):
@@ -542,7 +540,7 @@ def _acronym_word(token: Token, rules: _Rules) -> bool:
     return (
         len(token.text) > 2
         and not token.text.startswith(rules.acronym_not_prefixes)
-        and not (set(token.readings) & rules.function_words)
+        and function_words(language).isdisjoint(token.readings)
     )
 
 
@@ -672,11 +670,9 @@ def back_references(text: str, tokens: list[Token], chosen: list[Span]) -> list[
     return out
 
 
-@cache
 def _name_words(language: str, key: str) -> frozenset[str]:
     """The matching forms of a word list of ``lang/<xx>/names.json`` (place_nouns, outlet_heads...)."""
-    data = lang.load(language, "names") or {}
-    return frozenset(f for w in data.get(key, []) for f in phrase_forms(w))
+    return _word_set(language, "names", key)
 
 
 @cache
@@ -921,8 +917,7 @@ def clubs_by_nisba(text: str, tokens: list[Token], chosen: list[Span], language:
 
 
 def _country(key: str) -> bool:
-    code = key.removeprefix("place:")
-    return len(code) == 2 and code.isupper() or code.isdigit()
+    return _country_code(key) or key.removeprefix("place:").isdigit()
 
 
 def latin_works_dropped(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
@@ -988,7 +983,7 @@ def company_tails(text: str, tokens: list[Token], chosen: list[Span], language: 
     """A name followed by a word only companies end with is a company's, that word included
     (``names.json`` "org_tail_words": ستيت ستريت كوربورشن، سيتي جروب، مجموعة ناس القابضة),
     whatever type a tagger gave its first words."""
-    tails = _word_set(language, "names", "org_tail_words")
+    tails = _name_words(language, "org_tail_words")
     if not tails:
         return chosen
     starts = {s.first for s in chosen}
@@ -1025,8 +1020,8 @@ def named_after_titled(tokens: list[Token], chosen: list[Span], language: str) -
     person mentioned there (مستشفى الملك فيصل، مطار الملك خالد الدولي، جامعة الملك سعود):
     with an organisation's head (``ner_heads.json`` "org") it is the organisation, with a
     facility's (``names.json`` "facility_heads") it is no entity."""
-    honorifics = _word_set(language, "names", "honorifics")
-    facilities = _word_set(language, "names", "facility_heads")
+    honorifics = _name_words(language, "honorifics")
+    facilities = _name_words(language, "facility_heads")
     orgs = _word_set(language, "ner_heads", "org")
     if not honorifics or not (facilities or orgs):
         return chosen

@@ -171,16 +171,20 @@ def _forward_tokens(text: str, tokens: list[Token], w: Words) -> set[int]:
     elsewhere is told of by another verb (``restrictions introduced in February had cut
     ... and warned that crops would be lost``, ``the minister, who took office in
     January, will``)."""
+    # what ends before each token: None, a clause (a comma...) or a sentence
+    ends: list[str | None] = [None]
+    for previous, token in zip(tokens, tokens[1:], strict=False):
+        gap = _CLAUSE_END.search(text, previous.end, token.start)
+        ends.append(None if gap is None else "sentence" if _SENTENCE_END.match(gap.group()) else "clause")
     forward: set[int] = set()
     clauses: list[int] = [0]  # where the clauses of the current sentence begin
-    for k, token in enumerate(tokens):
-        gap = _CLAUSE_END.search(text, tokens[k - 1].end, token.start) if k else None
-        if gap:
-            clauses = [k] if _SENTENCE_END.match(gap.group()) else [*clauses, k]
+    for k in range(len(tokens)):
+        if ends[k]:
+            clauses = [k] if ends[k] == "sentence" else [*clauses, k]
         if w.forward.match_at(tokens, k) is None:
             continue
         end = k + 1
-        while end < len(tokens) and not _CLAUSE_END.search(text, tokens[end - 1].end, tokens[end].start):
+        while end < len(tokens) and not ends[end]:
             end += 1
         start = clauses[0] if len(clauses) == 2 else max(clauses[-1], k - FORWARD_REACH_BACK)
         forward.update(range(start, end))

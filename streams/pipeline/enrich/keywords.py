@@ -96,12 +96,13 @@ def find_keywords(
             key = tuple(keys[i : last + 1])
             counts[key] += 1
             places[key].append((i, last))
-    weight = {key: _weight(tokens, *places[key][0], language or "") for key in counts}
-    ranked = sorted(counts, key=lambda k: (-counts[k] * weight[k], -len(k)))
+    repeated = [key for key, count in counts.items() if count >= 2]
+    weight = {key: _weight(tokens, *places[key][0], language or "") for key in repeated}
+    ranked = sorted(repeated, key=lambda k: (-counts[k] * weight[k], -len(k)))
     chosen: list[tuple[str, ...]] = []
     for key in ranked:
-        if counts[key] < 2 or len(chosen) >= TOP:
-            continue
+        if len(chosen) >= TOP:
+            break
         if any(_inside(key, c) and counts[key] <= counts[c] for c in chosen):
             continue
         chosen.append(key)

@@ -354,6 +354,9 @@ class PipelinePlan:
     http_requests: int = 0
     calibration_pages: Sequence[Page] = ()
     latency_s: float = 0.0
+    # Publish the latency pages at this rate instead of half the rate the run sustained
+    # (to compare two versions at one rate on a machine whose load varies).
+    latency_rate_per_s: float | None = None
     latency_page_source: Callable[[int], Sequence[Page]] | None = None
     profile_s: float = 0.0
     profile_page_source: Callable[[int], Sequence[Page]] | None = None
@@ -513,7 +516,7 @@ async def _measure_latency(
 ) -> None:
     """Raw -> ``articles.unique`` at half the rate this run sustained, by record timestamps."""
     assert plan.latency_page_source is not None
-    rate = run.articles_per_s / 2
+    rate = plan.latency_rate_per_s or run.articles_per_s / 2
     pages = plan.latency_page_source(max(10, int(rate * plan.latency_s)))
     mark = len(watcher.seen.records)
     stamps = await publish_pages(settings, pages, rate_per_s=rate)

@@ -170,7 +170,9 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -> dict[str, Any]:
+def run(
+    budget: Budget, eval_data: Path | None, broker_profile: str = "tansu", latency_rate: float | None = None
+) -> dict[str, Any]:
     started = time.monotonic()
     pool = generate_pages(budget.max_pages, seed=1, id_prefix="page")
     warm = generate_pages(12, seed=99, id_prefix="warm")
@@ -227,6 +229,7 @@ def run(budget: Budget, eval_data: Path | None, broker_profile: str = "tansu") -
                 plan.profile_s, plan.page_count = 0.0, pipeline_runs[1].pages
                 plan.http_during_ingest_pages = 0
                 plan.latency_s = budget.latency_s
+                plan.latency_rate_per_s = latency_rate
                 plan.http_requests = budget.http_requests
                 plan.latency_page_source = lambda n: generate_pages(n, seed=3, id_prefix="lat")
             log(f"pipeline: {workers} worker(s)")
@@ -379,9 +382,14 @@ def main(argv: list[str] | None = None) -> int:
         help="workers' broker profile; 'kafka' lifts Tansu's one-record batches "
         "(an experiment: table recovery on Tansu needs them)",
     )
+    parser.add_argument(
+        "--latency-rate",
+        type=float,
+        help="articles/s for the latency run (default: half the rate 2 workers sustained)",
+    )
     args = parser.parse_args(argv)
     budget = QUICK if args.quick else FULL
-    result = run(budget, args.eval_data, args.broker_profile)
+    result = run(budget, args.eval_data, args.broker_profile, args.latency_rate)
     suffix = "-quick" if args.quick else ""
     output = args.output or RESULTS / f"{result['date']}{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ import weakref
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 import faust
 from faust.streams import _current_event
@@ -29,6 +30,7 @@ from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from faust.web.drivers.aiohttp import Web
 
+from streams.changelog import TableLog
 from streams.kafka_io import first_record_from, true_end_offsets
 from streams.settings import Settings
 
@@ -93,6 +95,67 @@ def entries_of_partition(
 def read_entry(table: Any, key: bytes) -> bytes | None:
     """The stored bytes of ``key``, read from the store under the table (no event, no routing)."""
     return table.data.get(key)
+
+
+class _ReplayedMessage(NamedTuple):
+    key: bytes
+    value: bytes | None
+    partition: int
+    offset: int
+    tp: TP
+
+
+class _ReplayedEvent(NamedTuple):
+    key: bytes
+    value: bytes | None
+    message: _ReplayedMessage
+
+
+def keep_changelog(table: Any, log: TableLog) -> None:
+    """Make the table's recovery read newsflow's changelog records (``streams.changelog``).
+
+    Faust hands each batch of changelog records it reads to
+    ``Table.apply_changelog_batch``, whose store takes each record as a whole
+    entry: the memory store reads ``event.key``, ``event.value``,
+    ``event.message.value`` and ``event.message.partition``, RocksDB
+    ``event.message.key``, ``value``, ``partition``, ``offset`` and ``tp``
+    (faust-streaming 0.15.3). This replaces the method on the table object: the
+    store is handed one record per entry the batch wrote, with the partition and
+    offset of the record that last touched it. ``Table.on_rebalance`` is wrapped
+    too: a partition that changed hands starts a new epoch when next written.
+    """
+    table.newsflow_log = log
+    apply_original, rebalance_original = table.apply_changelog_batch, table.on_rebalance
+
+    def apply_changelog_batch(batch: Iterable[Any]) -> None:
+        records = [(e.message.key, e.message.value, e.message.partition, e.message) for e in batch]
+        replayed = log.replay(records, lambda key: read_entry(table, key), partial(_keys_of_partition, table))
+        apply_original(
+            [
+                _ReplayedEvent(key, value, _ReplayedMessage(key, value, partition, last.offset, last.tp))
+                for key, value, partition, last in replayed
+            ]
+        )
+
+    async def on_rebalance(assigned: Any, revoked: Any, newly_assigned: Any, generation_id: int = 0) -> None:
+        log.forget({tp.partition for tp in (*revoked, *newly_assigned)})
+        await rebalance_original(assigned, revoked, newly_assigned, generation_id)
+
+    table.apply_changelog_batch = apply_changelog_batch
+    table.on_rebalance = on_rebalance
+
+
+def table_log(table: Any) -> TableLog:
+    return table.newsflow_log
+
+
+def _keys_of_partition(table: Any, partition: int) -> list[bytes]:
+    """The store's keys on ``partition``: the memory store's private ``_key_partition``, or RocksDB's."""
+    store = table.data
+    key_partition = getattr(store, "_key_partition", None)
+    if key_partition is not None:
+        return [key for key, at in key_partition.items() if at == partition and key in store.data]
+    return list(store._visible_keys(store._db_for_partition(partition)))
 
 
 def changelog_topic(table: Any) -> str:

@@ -25,14 +25,23 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, ProducerClosed
 
-from streams import batches, faust_internals, kafka_io, metrics
+from streams import batches, changelog, faust_internals, kafka_io, metrics
 from streams.pipeline.runner import Output, Write
-from streams.pipeline.steps import DEAD_LETTER, INTERNAL_TOPICS, PUBLIC_TOPICS, Emit, dead_letter, encode
+from streams.pipeline.steps import (
+    BY_ARTICLE,
+    DEAD_LETTER,
+    INTERNAL_TOPICS,
+    PUBLIC_TOPICS,
+    Emit,
+    dead_letter,
+    encode,
+)
 from streams.settings import Settings
 
 # A through-topic record is cut at this many bytes.
@@ -83,19 +92,34 @@ class Sender:
         await self._until_sent(agent, self._output_records(agent, outputs), prefixed=False)
 
     async def write_state(self, agent: str, tables: dict[str, Any], writes: Sequence[Write]) -> None:
-        """Apply ``writes`` to the tables' stores and send their changelog records; wait for the broker."""
-        records, table_of = [], {}
+        """Apply ``writes`` to the tables' stores, send their changelog records; wait for the broker.
+
+        What a flush changed in one table partition goes as one batch record, or
+        a checkpoint of the partition (``streams.changelog``).
+        """
+        by_partition: dict[tuple[str, int], list[Write]] = defaultdict(list)
         for write in writes:
-            table = tables[write.table]
-            faust_internals.write_entry(table, write.partition, write.key, write.value)
+            faust_internals.write_entry(tables[write.table], write.partition, write.key, write.value)
+            by_partition[(write.table, write.partition)].append(write)
+        records, table_of = [], {}
+        for (name, partition), group in by_partition.items():
+            table = tables[name]
             topic = faust_internals.changelog_topic(table)
             table_of[topic] = table
-            records.append(_Record(topic, write.partition, write.key, write.value))
+            entries = partial(faust_internals.entries_of_partition, table, partition, self._partition_of)
+            made = faust_internals.table_log(table).records(
+                partition, list(changelog.changes_of(group)), entries, self.max_record_bytes
+            )
+            records += [_Record(topic, partition, key, value) for key, value in made]
         last: dict[tuple[str, int], int] = {}
         for sent in await self._until_sent(agent, records, prefixed=True):
             last[(sent.topic, sent.partition)] = max(last.get((sent.topic, sent.partition), -1), sent.offset)
         for (topic, partition), offset in last.items():
             faust_internals.set_persisted_offset(table_of[topic], topic, partition, offset)
+
+    def _partition_of(self, key: bytes) -> int:
+        """Where a table key lives: where a through-topic (partitioned as every table) puts it."""
+        return self.partitioner(BY_ARTICLE, key)
 
     async def _until_sent(self, agent: str, records: list[_Record], *, prefixed: bool) -> list[_Sent]:
         """Every record on the broker: where each record batch's last record landed."""

@@ -69,12 +69,18 @@ class Output(NamedTuple):
 
 
 class Write(NamedTuple):
-    """A changed table entry: ``value`` None deletes the key."""
+    """A changed table entry: ``value`` None deletes the key.
+
+    ``before`` and ``state``: the entry decoded as it was read and as it is now,
+    from which a changelog can take only what changed (``streams.changelog``).
+    """
 
     table: str
     key: bytes
     partition: int
     value: bytes | None
+    before: Any = None
+    state: Any = None
 
 
 class Readers(NamedTuple):
@@ -233,7 +239,7 @@ class Batch:
                 if entry.stored is not None:
                     changed.append(Write(table, key, entry.partition, None))
             elif (encoded := encode_state(entry.state)) != entry.stored:
-                changed.append(Write(table, key, entry.partition, encoded))
+                changed.append(Write(table, key, entry.partition, encoded, entry.initial, entry.state))
         return changed
 
 

@@ -319,3 +319,21 @@ def test_a_country_s_official_name_is_the_country_under_its_common_name() -> Non
     assert [(e.key, e.name, [m.text for m in e.mentions]) for e in found] == [
         ("place:YE", "اليمن", ["الجمهورية اليمنية"])
     ]
+
+
+def test_common_given_names_are_evidence_for_a_name_after_a_title() -> None:
+    # a name set off from its title by a comma needs evidence: a known given name
+    found = _entities("بحضور السفير المصري، إيهاب بدوي، ووقعت مصر الاتفاق")
+    assert {"إيهاب بدوي"} in found.values()
+    found = _entities("وقال السفير الإيراني، مرتضى صنوبري، إن بلاده ترفض")
+    assert {"مرتضى صنوبري"} in found.values()
+
+
+def test_given_names_that_are_also_common_words_are_not_listed() -> None:
+    from streams.pipeline.enrich.people import _rules
+
+    rules = _rules("ar")
+    assert rules is not None
+    # باسم "in the name of", يزيد "increases", أشرف "supervised", ألان = الآن "now"
+    for word in ("باسم", "يزيد", "أشرف", "ألان", "أنا"):
+        assert tokenize(word)[0].form not in rules.given_names

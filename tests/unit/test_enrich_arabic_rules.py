@@ -337,3 +337,12 @@ def test_given_names_that_are_also_common_words_are_not_listed() -> None:
     # باسم "in the name of", يزيد "increases", أشرف "supervised", ألان = الآن "now"
     for word in ("باسم", "يزيد", "أشرف", "ألان", "أنا"):
         assert tokenize(word)[0].form not in rules.given_names
+
+
+def test_a_rare_word_after_a_word_for_a_town_is_the_town_s_name() -> None:
+    found = _entities("تقدمت القوات نحو الجبل المحاذي لبلدة بلودان، ثم إلى محافظة ضباء")
+    assert found["place:بلدن"] == {"بلودان"}
+    assert found["place:ضبا"] == {"ضباء"}
+    # a common word (the conflict) or an adjective agreeing with the noun (remote) is no name
+    found = _entities("يعيشون في منطقة النزاع قرب بلدة نائية")
+    assert not any(key.startswith("place:") for key in found)

@@ -57,6 +57,7 @@ from streams.pipeline.enrich.refine import (
     retype_by_evidence,
     street_names,
     titles_in_names,
+    unknown_places_after_place_nouns,
 )
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
@@ -130,6 +131,7 @@ def find_entities(
     chosen = idioms_not_people(tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = places_after_place_nouns(tokens, chosen, gaz, language)
+    chosen = unknown_places_after_place_nouns(text, tokens, chosen, language)
     chosen = conjunction_cut(tokens, chosen, language)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))

@@ -327,6 +327,8 @@ def test_common_given_names_are_evidence_for_a_name_after_a_title() -> None:
     assert {"إيهاب بدوي"} in found.values()
     found = _entities("وقال السفير الإيراني، مرتضى صنوبري، إن بلاده ترفض")
     assert {"مرتضى صنوبري"} in found.values()
+    found = _entities("والتقى الرئيس الباكستاني، برويز مشرف، بالوفد، وقال المدرب الإيطالي، فابيو كابيلو، إن")
+    assert {"برويز مشرف"} in found.values() and {"فابيو كابيلو"} in found.values()
 
 
 def test_given_names_that_are_also_common_words_are_not_listed() -> None:

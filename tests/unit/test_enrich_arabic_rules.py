@@ -348,3 +348,10 @@ def test_a_rare_word_after_a_word_for_a_town_is_the_town_s_name() -> None:
     # a common word (the conflict) or an adjective agreeing with the noun (remote) is no name
     found = _entities("يعيشون في منطقة النزاع قرب بلدة نائية")
     assert not any(key.startswith("place:") for key in found)
+
+
+def test_an_agency_credited_by_its_country_s_adjective_in_brackets() -> None:
+    assert "org:afp" in _entities("وقال إن إسرائيل تتابع عدوانها (الفرنسية) كما أعلن الجيش")
+    assert "org:dpa" in _entities('وبحسب "الألمانية"، فقد اقترح المجلس خطة')
+    # the adjective in running text is no agency
+    assert "org:afp" not in _entities("وصل الوفد إلى العاصمة الفرنسية أمس")

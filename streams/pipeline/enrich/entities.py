@@ -33,6 +33,7 @@ from streams.pipeline.enrich.quotes import reporting_verb_at, speaker_names
 from streams.pipeline.enrich.refine import (
     abbreviated,
     acronyms,
+    agency_credits,
     back_references,
     caps_datelines,
     clubs_by_nisba,
@@ -119,6 +120,7 @@ def find_entities(
     chosen = generic_heads_cut(tokens, chosen, gaz, language)
     chosen = outlets_after_heads(text, tokens, chosen, language)
     chosen = quoted_places_as_outlets(text, tokens, chosen, language)
+    chosen = agency_credits(text, tokens, chosen, language)
     chosen = lone_nisbas(text, tokens, chosen, gaz)
     chosen = clubs_by_nisba(text, tokens, chosen, language)
     chosen = latin_works_dropped(text, tokens, chosen, language)

@@ -1017,6 +1017,34 @@ def quoted_places_as_outlets(text: str, tokens: list[Token], chosen: list[Span],
     return out
 
 
+def agency_credits(text: str, tokens: list[Token], chosen: list[Span], language: str) -> list[Span]:
+    """A news agency credited by its country's adjective alone in brackets or quote marks
+    (``names.json`` "agency_adjectives": ... عدوانها (الفرنسية)، بحسب "الألمانية"): the agency."""
+    agencies = _agency_adjectives(language)
+    if not agencies:
+        return chosen
+    found = []
+    for token in tokens:
+        key = agencies.get(token.form)
+        if key is None:
+            continue
+        opening = text[: token.start].rstrip()[-1:]
+        closing = text[token.end :].lstrip()[:1]
+        if (opening == "(" and closing == ")") or (opening in _OPENING_QUOTES and closing in _CLOSING_QUOTES):
+            found.append(Span(token.index, token.index, "org", key))
+    if not found:
+        return chosen
+    credited = {s.first for s in found}
+    kept = [s for s in chosen if not (s.first == s.last and s.first in credited)]
+    return sorted(kept + found, key=lambda s: s.first)
+
+
+@cache
+def _agency_adjectives(language: str) -> dict[str, str]:
+    data = (lang.load(language, "names") or {}).get("agency_adjectives", {})
+    return {f: key for word, key in data.items() for f in phrase_forms(word)[:1]}
+
+
 def _country_code(key: str) -> bool:
     code = key.removeprefix("place:")
     return len(code) == 2 and code.isupper()

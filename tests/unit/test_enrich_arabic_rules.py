@@ -355,3 +355,9 @@ def test_an_agency_credited_by_its_country_s_adjective_in_brackets() -> None:
     assert "org:dpa" in _entities('وبحسب "الألمانية"، فقد اقترح المجلس خطة')
     # the adjective in running text is no agency
     assert "org:afp" not in _entities("وصل الوفد إلى العاصمة الفرنسية أمس")
+
+
+def test_the_word_for_state_is_no_part_of_a_country_s_name() -> None:
+    found = _entities("بعث أمير دولة الكويت برقية إلى حكومة دولة قطر")
+    assert found["place:KW"] == {"الكويت"}
+    assert found["place:QA"] == {"قطر"}

@@ -361,3 +361,9 @@ def test_the_word_for_state_is_no_part_of_a_country_s_name() -> None:
     found = _entities("بعث أمير دولة الكويت برقية إلى حكومة دولة قطر")
     assert found["place:KW"] == {"الكويت"}
     assert found["place:QA"] == {"قطر"}
+
+
+def test_a_city_s_name_inside_a_country_s_name_is_no_mention_of_the_city() -> None:
+    found = _entities("وصل الرئيس إلى روسيا البيضاء أمس")
+    assert found["place:BY"] == {"روسيا البيضاء"}
+    assert len(found) == 1

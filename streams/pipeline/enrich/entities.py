@@ -565,6 +565,8 @@ def _add_nested_places(
                 continue
             if span.type == "org" and span.key is not None and not _country_key(key):
                 continue  # a listed club or company named after its city (أتلتيكو مدريد)
+            if span.type == "place" and span.key is not None and _country_key(span.key) and match.entry.city:
+                continue  # a word of a country's name that is also a city's (روسيا البيضاء)
             first, last = inner[match.first], inner[match.last]
             entry = found.get(key)
             surface = text[first.start : last.end]

@@ -319,3 +319,51 @@ def test_a_country_s_official_name_is_the_country_under_its_common_name() -> Non
     assert [(e.key, e.name, [m.text for m in e.mentions]) for e in found] == [
         ("place:YE", "اليمن", ["الجمهورية اليمنية"])
     ]
+
+
+def test_common_given_names_are_evidence_for_a_name_after_a_title() -> None:
+    # a name set off from its title by a comma needs evidence: a known given name
+    found = _entities("بحضور السفير المصري، إيهاب بدوي، ووقعت مصر الاتفاق")
+    assert {"إيهاب بدوي"} in found.values()
+    found = _entities("وقال السفير الإيراني، مرتضى صنوبري، إن بلاده ترفض")
+    assert {"مرتضى صنوبري"} in found.values()
+    found = _entities("والتقى الرئيس الباكستاني، برويز مشرف، بالوفد، وقال المدرب الإيطالي، فابيو كابيلو، إن")
+    assert {"برويز مشرف"} in found.values() and {"فابيو كابيلو"} in found.values()
+
+
+def test_given_names_that_are_also_common_words_are_not_listed() -> None:
+    from streams.pipeline.enrich.people import _rules
+
+    rules = _rules("ar")
+    assert rules is not None
+    # باسم "in the name of", يزيد "increases", أشرف "supervised", ألان = الآن "now"
+    for word in ("باسم", "يزيد", "أشرف", "ألان", "أنا"):
+        assert tokenize(word)[0].form not in rules.given_names
+
+
+def test_a_rare_word_after_a_word_for_a_town_is_the_town_s_name() -> None:
+    found = _entities("تقدمت القوات نحو الجبل المحاذي لبلدة بلودان، ثم إلى محافظة ضباء")
+    assert found["place:بلدن"] == {"بلودان"}
+    assert found["place:ضبا"] == {"ضباء"}
+    # a common word (the conflict) or an adjective agreeing with the noun (remote) is no name
+    found = _entities("يعيشون في منطقة النزاع قرب بلدة نائية")
+    assert not any(key.startswith("place:") for key in found)
+
+
+def test_an_agency_credited_by_its_country_s_adjective_in_brackets() -> None:
+    assert "org:afp" in _entities("وقال إن إسرائيل تتابع عدوانها (الفرنسية) كما أعلن الجيش")
+    assert "org:dpa" in _entities('وبحسب "الألمانية"، فقد اقترح المجلس خطة')
+    # the adjective in running text is no agency
+    assert "org:afp" not in _entities("وصل الوفد إلى العاصمة الفرنسية أمس")
+
+
+def test_the_word_for_state_is_no_part_of_a_country_s_name() -> None:
+    found = _entities("بعث أمير دولة الكويت برقية إلى حكومة دولة قطر")
+    assert found["place:KW"] == {"الكويت"}
+    assert found["place:QA"] == {"قطر"}
+
+
+def test_a_city_s_name_inside_a_country_s_name_is_no_mention_of_the_city() -> None:
+    found = _entities("وصل الرئيس إلى روسيا البيضاء أمس")
+    assert found["place:BY"] == {"روسيا البيضاء"}
+    assert len(found) == 1

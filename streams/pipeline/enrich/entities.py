@@ -33,6 +33,7 @@ from streams.pipeline.enrich.quotes import reporting_verb_at, speaker_names
 from streams.pipeline.enrich.refine import (
     abbreviated,
     acronyms,
+    agency_credits,
     back_references,
     caps_datelines,
     clubs_by_nisba,
@@ -57,6 +58,7 @@ from streams.pipeline.enrich.refine import (
     retype_by_evidence,
     street_names,
     titles_in_names,
+    unknown_places_after_place_nouns,
 )
 from streams.pipeline.enrich.spans import MAX_NAME_TOKENS, Span
 from streams.pipeline.enrich.tokens import Token, between, key_form, phrase_forms
@@ -118,6 +120,7 @@ def find_entities(
     chosen = generic_heads_cut(tokens, chosen, gaz, language)
     chosen = outlets_after_heads(text, tokens, chosen, language)
     chosen = quoted_places_as_outlets(text, tokens, chosen, language)
+    chosen = agency_credits(text, tokens, chosen, language)
     chosen = lone_nisbas(text, tokens, chosen, gaz)
     chosen = clubs_by_nisba(text, tokens, chosen, language)
     chosen = latin_works_dropped(text, tokens, chosen, language)
@@ -130,6 +133,7 @@ def find_entities(
     chosen = idioms_not_people(tokens, chosen, language)
     chosen = places_not_people(tokens, chosen, gaz)
     chosen = places_after_place_nouns(tokens, chosen, gaz, language)
+    chosen = unknown_places_after_place_nouns(text, tokens, chosen, language)
     chosen = conjunction_cut(tokens, chosen, language)
     chosen = retype_by_evidence(tokens, chosen, gaz, language)
     chosen = _resolve_overlaps(chosen + regions_after_places(text, tokens, chosen, language))
@@ -561,6 +565,8 @@ def _add_nested_places(
                 continue
             if span.type == "org" and span.key is not None and not _country_key(key):
                 continue  # a listed club or company named after its city (أتلتيكو مدريد)
+            if span.type == "place" and span.key is not None and _country_key(span.key) and match.entry.city:
+                continue  # a word of a country's name that is also a city's (روسيا البيضاء)
             first, last = inner[match.first], inner[match.last]
             entry = found.get(key)
             surface = text[first.start : last.end]

@@ -127,7 +127,7 @@ def _weight(tokens: list[Token], first: int, last: int, language: str) -> float:
 @lru_cache(maxsize=WORD_CACHE)
 def _rarity_of(word: str, language: str) -> float:
     """How little the language uses the word, by its most common spelling with and without clitics."""
-    zipf = max(_zipf(form, language) for form in _spellings(word, language))
+    zipf = max(word_zipf(form, language) for form in _spellings(word, language))
     return ZIPF_RARE - zipf if zipf > 0 else RARE_WEIGHT
 
 
@@ -144,7 +144,8 @@ def _spellings(word: str, language: str) -> set[str]:
     return forms
 
 
-def _zipf(word: str, language: str) -> float:
+def word_zipf(word: str, language: str) -> float:
+    """The word's Zipf frequency in wordfreq's small list (0: unlisted, or no list for the language)."""
     if not _has_word_list(language):  # wordfreq would answer with its nearest language's list
         return 0.0
     return float(zipf_frequency(word, language, wordlist="small"))

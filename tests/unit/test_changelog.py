@@ -224,3 +224,19 @@ def test_entry_keys_names_what_a_record_writes():
         assert written >= set(pipeline.expected(name)), name
     assert entry_keys(MARKER, b"{}") == []
     assert entry_keys(b"a-plain-key", b"{}") == [b"a-plain-key"]
+
+
+def test_a_changelog_written_entry_by_entry_before_is_read_and_carried_on():
+    """An upgrade: whole-entry records (one per key, as Faust writes them) come first."""
+    pipeline = _default_run()
+    name, partition = "catalog", 0
+    legacy = pipeline.entries(name, partition)
+    assert legacy
+    log = TableLog(name)
+    replayed = log.replay([(k, v, partition, None) for k, v in legacy], lambda key: None, lambda p: [])
+    assert {k: v for k, v, _, _ in replayed} == dict(legacy)
+    # The first write after the upgrade starts an epoch: a checkpoint of what the store holds.
+    made = log.records(partition, [], lambda: legacy, MAX_RECORD_BYTES)
+    assert made[-1][0] == MARKER and all(k.startswith(CHUNK) for k, _ in made[:-1])
+    records = {(name, partition): legacy + made}
+    assert recover(name, records) == dict(legacy)

@@ -83,8 +83,11 @@ def _diff_graph(before: State, after: State) -> tuple[Rows, list[str]]:
     changed: Rows = {}
     if before.get("at") != after.get("at"):
         changed[HEAD] = {"at": after.get("at")}
-    for dst in new_n.keys() | new_t.keys():
-        if new_n.get(dst) != old_n.get(dst) or new_t.get(dst) != old_t.get(dst):
+    for dst in new_n if new_t.keys() <= new_n.keys() else new_n.keys() | new_t.keys():
+        # A neighbour the change left alone is the same object (graph.fold_edge copies the
+        # entry shallowly): ``is`` tells most rows apart without comparing them.
+        reasons, old = new_n.get(dst), old_n.get(dst)
+        if (reasons is not old and reasons != old) or new_t.get(dst) != old_t.get(dst):
             changed[dst] = _graph_row(dst, new_n, new_t)
     gone = [dst for dst in old_n.keys() | old_t.keys() if dst not in new_n and dst not in new_t]
     return changed, gone

@@ -240,3 +240,19 @@ def test_a_changelog_written_entry_by_entry_before_is_read_and_carried_on():
     assert made[-1][0] == MARKER and all(k.startswith(CHUNK) for k, _ in made[:-1])
     records = {(name, partition): legacy + made}
     assert recover(name, records) == dict(legacy)
+
+
+def test_a_graph_diff_names_exactly_the_rows_that_changed():
+    before = {
+        "at": "2024-06-01T00:00:00Z",
+        "neighbours": {"a": {"entity:x": 0.3}, "b": {"keyword:y": 0.2}, "c": {"story": 1.0}},
+        "times": {"a": "2024-05-30T00:00:00Z", "b": "2024-05-31T00:00:00Z", "c": "2024-05-29T00:00:00Z"},
+    }
+    after = {
+        "at": "2024-06-01T00:00:00Z",
+        "neighbours": {"a": {"entity:x": 0.3}, "b": {"keyword:y": 0.4}, "d": {"similar": 0.5}},
+        "times": {"a": "2024-05-30T00:00:00Z", "b": "2024-05-31T00:00:00Z", "e": "2024-05-28T00:00:00Z"},
+    }
+    changed, gone = GRAPH_ROWS.diff(before, after)
+    assert set(changed) == {"b", "d", "e"} and gone == ["c"]  # "a" equal though a new object
+    assert GRAPH_ROWS.patch(before, changed, gone) == after

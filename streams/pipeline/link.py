@@ -174,7 +174,7 @@ def observe_index(state: IndexState | None, ref: Ref, key: str) -> tuple[IndexSt
         weight = key_weight(key, len(members))
         older = members[:-MAX_INDEX_MEMBERS]
         if any("sig" in m for m in older):  # only the recent ones are compared again
-            members = [_lean(m) for m in older] + members[-MAX_INDEX_MEMBERS:]
+            members = [_lean(m) if "sig" in m else m for m in older] + members[-MAX_INDEX_MEMBERS:]
     edges: list[Edge] = []
     for other in recent:
         score = round(weight * content_agreement(ref, other), 4) if weight >= MIN_WEIGHT else 0.0

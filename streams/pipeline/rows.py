@@ -14,6 +14,7 @@ Each table says how its entry splits into rows, keyed by member (an article id;
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ Rows = dict[str, Any]  # member -> the row's JSON value
 
 # The row of what belongs to the entry itself rather than to one member.
 HEAD = ""
+_ID = operator.itemgetter("id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +118,17 @@ def _join_index(rows: Rows) -> State | None:
 
 
 def _diff_index(before: State, after: State) -> tuple[Rows, list[str]]:
-    old = {m["id"]: m for m in before.get("members", [])}
-    new_members = after.get("members", [])
-    changed: Rows = {m["id"]: _index_row(m) for m in new_members if old.get(m["id"]) != m}
-    new = {m["id"] for m in new_members}
-    gone = [member for member in old if member not in new]
+    old_members, new_members = before.get("members", []), after.get("members", [])
+    # A member the change left alone is the same object (``link.observe_index`` copies the
+    # list): only the others are compared.
+    kept = set(map(id, old_members))
+    fresh = [m for m in new_members if id(m) not in kept]
+    changed: Rows = {}
+    if fresh:
+        old = {m["id"]: m for m in old_members}
+        changed = {m["id"]: _index_row(m) for m in fresh if old.get(m["id"]) != m}
+    new = set(map(_ID, new_members))
+    gone = [member for member in map(_ID, old_members) if member not in new]
     old_head, new_head = _index_head(before), _index_head(after)
     if new_head is not None and new_head != old_head:
         changed[HEAD] = new_head

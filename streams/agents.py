@@ -79,7 +79,7 @@ class AgentWorker:
             tables,
             settings,
         )
-        self.sweeper = Sweeper(tables, sender.partitioner, agent.sources[0], settings.expiry_interval_s)
+        self.sweeper = Sweeper(tables, settings.expiry_interval_s)
 
     async def consume(self, stream: faust.StreamT) -> None:
         # Faust hands an agent a ``faust.Stream``: its protocol ``StreamT`` lacks ``noack_take``.
@@ -180,8 +180,8 @@ class Sweeper:
 
     SLICE = 2000
 
-    def __init__(self, tables: dict[str, Any], partition_of: Any, topic: str, interval_s: float):
-        self.tables, self.partition_of, self.topic, self.interval_s = tables, partition_of, topic, interval_s
+    def __init__(self, tables: dict[str, Any], interval_s: float):
+        self.tables, self.interval_s = tables, interval_s
         self.last_sweep: dict[int, float] = {}
         self.stream_time_ms: dict[int, int] = {}
         # partition -> (stream time of the sweep, the entries still to look at)
@@ -202,9 +202,7 @@ class Sweeper:
             keys = [
                 (name, key)
                 for name, table in self.tables.items()
-                for key, _ in faust_internals.entries_of_partition(
-                    table, partition, lambda key: self.partition_of(self.topic, key)
-                )
+                for key, _ in faust_internals.entries_of_partition(table, partition)
             ]
             self.sweeping[partition] = (datetime.fromtimestamp(stream_ms / 1000, UTC), keys)
         for partition, (stream_now, keys) in list(self.sweeping.items()):

@@ -36,12 +36,13 @@ import logging
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
 from streams import batches
 from streams.pipeline.rows import ROWS, RowCodec
+from streams.pipeline.runner import Write
 
 log = logging.getLogger("newsflow.changelog")
 
@@ -62,15 +63,6 @@ ENTRY, DELETE, ROWS_CHANGED, GENERATION = "e", "d", "r", "g"
 # disk as much, but not the bytes every recovery decodes.)
 COMPRESSED = b"NFZ1"
 COMPRESS_FROM = 256
-
-
-class Change(NamedTuple):
-    """One changed entry: ``after`` None deletes it; ``before`` the state as read (decoded)."""
-
-    key: bytes
-    after: bytes | None
-    before: Any = None
-    after_state: Any = None
 
 
 @dataclass
@@ -118,15 +110,15 @@ class TableLog:
     def records(
         self,
         partition: int,
-        changes: Sequence[Change],
+        writes: Sequence[Write],
         entries: Callable[[], Iterable[tuple[bytes, bytes]]],
         max_record_bytes: int,
     ) -> list[tuple[bytes, bytes]]:
-        """The records for ``changes`` on ``partition``; ``entries``: its entries, changes applied."""
+        """The records for ``writes`` on ``partition``; ``entries``: its entries, writes applied."""
         epoch = self.epochs.get(partition)
         if epoch is None or epoch.due():
             return self._checkpoint(partition, entries(), max_record_bytes)
-        items = [self._item(change) for change in changes]
+        items = [self._item(write) for write in writes]
         records: list[tuple[bytes, bytes]] = []
         for run in batches.split(items, max_record_bytes):
             if epoch.slot >= SLOTS:  # the rest goes into the checkpoint
@@ -137,13 +129,13 @@ class TableLog:
             epoch.written += len(value)
         return records
 
-    def _item(self, change: Change) -> batches.Item:
-        if change.after is None:
-            return batches.Item(DELETE, change.key, b"", None)
-        if self.codec is not None and change.before is not None and change.after_state is not None:
-            changed, gone = self.codec.diff(change.before, change.after_state)
-            return batches.Item(ROWS_CHANGED, change.key, orjson.dumps([changed, gone]), None)
-        return batches.Item(ENTRY, change.key, change.after, None)
+    def _item(self, write: Write) -> batches.Item:
+        if write.value is None:
+            return batches.Item(DELETE, write.key, b"", None)
+        if self.codec is not None and write.before is not None and write.state is not None:
+            changed, gone = self.codec.diff(write.before, write.state)
+            return batches.Item(ROWS_CHANGED, write.key, orjson.dumps([changed, gone]), None)
+        return batches.Item(ENTRY, write.key, write.value, None)
 
     def _checkpoint(
         self, partition: int, entries: Iterable[tuple[bytes, bytes]], max_record_bytes: int
@@ -295,9 +287,3 @@ def items_of(value: bytes) -> list[batches.Item]:
     if value[: len(COMPRESSED)] == COMPRESSED:
         value = zlib.decompress(value[len(COMPRESSED) :])
     return batches.unpack(value)
-
-
-def changes_of(writes: Iterable[Any]) -> Iterator[Change]:
-    """Each write as a ``Change``."""
-    for write in writes:
-        yield Change(write.key, write.value, write.before, write.state)

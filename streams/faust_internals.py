@@ -19,7 +19,6 @@ import weakref
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
-from functools import partial
 from typing import Any, NamedTuple
 
 import faust
@@ -75,21 +74,19 @@ def write_entry(table: Any, partition: int, key: bytes, value: bytes | None) -> 
             key_partition[key] = partition
 
 
-def entries_of_partition(
-    table: Any, partition: int, partition_of: Callable[[bytes], int]
-) -> list[tuple[bytes, bytes]]:
-    """The table's entries that live on ``partition``.
+def entries_of_partition(table: Any, partition: int) -> list[tuple[bytes, bytes]]:
+    """The table's entries that live on ``partition``, without hashing a key.
 
     The memory store knows each key's partition (its private ``_key_partition``,
-    faust-streaming 0.15.3, filled by ``write_entry`` and Faust's recovery), so
-    no key is hashed; other stores hash each key.
+    faust-streaming 0.15.3, filled by ``write_entry`` and Faust's recovery);
+    RocksDB keeps a database per partition (its private ``_db_for_partition``).
     """
     store = table.data
     key_partition = getattr(store, "_key_partition", None)
     if key_partition is not None:
         data = store.data
         return [(k, data[k]) for k, p in key_partition.items() if p == partition and k in data]
-    return [(k, v) for k, v in store.items() if partition_of(k) == partition]
+    return list(store._visible_items(store._db_for_partition(partition)))
 
 
 def read_entry(table: Any, key: bytes) -> bytes | None:
@@ -129,7 +126,11 @@ def keep_changelog(table: Any, log: TableLog) -> None:
 
     def apply_changelog_batch(batch: Iterable[Any]) -> None:
         records = [(e.message.key, e.message.value, e.message.partition, e.message) for e in batch]
-        replayed = log.replay(records, lambda key: read_entry(table, key), partial(_keys_of_partition, table))
+        replayed = log.replay(
+            records,
+            lambda key: read_entry(table, key),
+            lambda partition: [key for key, _ in entries_of_partition(table, partition)],
+        )
         apply_original(
             [
                 _ReplayedEvent(key, value, _ReplayedMessage(key, value, partition, last.offset, last.tp))
@@ -147,15 +148,6 @@ def keep_changelog(table: Any, log: TableLog) -> None:
 
 def table_log(table: Any) -> TableLog:
     return table.newsflow_log
-
-
-def _keys_of_partition(table: Any, partition: int) -> list[bytes]:
-    """The store's keys on ``partition``: the memory store's private ``_key_partition``, or RocksDB's."""
-    store = table.data
-    key_partition = getattr(store, "_key_partition", None)
-    if key_partition is not None:
-        return [key for key, at in key_partition.items() if at == partition and key in store.data]
-    return list(store._visible_keys(store._db_for_partition(partition)))
 
 
 def changelog_topic(table: Any) -> str:

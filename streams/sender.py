@@ -31,10 +31,9 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, ProducerClosed
 
-from streams import batches, changelog, faust_internals, kafka_io, metrics
+from streams import batches, faust_internals, kafka_io, metrics
 from streams.pipeline.runner import Output, Write
 from streams.pipeline.steps import (
-    BY_ARTICLE,
     DEAD_LETTER,
     INTERNAL_TOPICS,
     PUBLIC_TOPICS,
@@ -106,20 +105,14 @@ class Sender:
             table = tables[name]
             topic = faust_internals.changelog_topic(table)
             table_of[topic] = table
-            entries = partial(faust_internals.entries_of_partition, table, partition, self._partition_of)
-            made = faust_internals.table_log(table).records(
-                partition, list(changelog.changes_of(group)), entries, self.max_record_bytes
-            )
+            entries = partial(faust_internals.entries_of_partition, table, partition)
+            made = faust_internals.table_log(table).records(partition, group, entries, self.max_record_bytes)
             records += [_Record(topic, partition, key, value) for key, value in made]
         last: dict[tuple[str, int], int] = {}
         for sent in await self._until_sent(agent, records, prefixed=True):
             last[(sent.topic, sent.partition)] = max(last.get((sent.topic, sent.partition), -1), sent.offset)
         for (topic, partition), offset in last.items():
             faust_internals.set_persisted_offset(table_of[topic], topic, partition, offset)
-
-    def _partition_of(self, key: bytes) -> int:
-        """Where a table key lives: where a through-topic (partitioned as every table) puts it."""
-        return self.partitioner(BY_ARTICLE, key)
 
     async def _until_sent(self, agent: str, records: list[_Record], *, prefixed: bool) -> list[_Sent]:
         """Every record on the broker: where each record batch's last record landed."""

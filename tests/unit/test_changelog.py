@@ -56,7 +56,7 @@ class Logged(InProcessPipeline):
         for (table, partition), group in grouped.items():
             made = self.logs[table].records(
                 partition,
-                list(changelog.changes_of(group)),
+                group,
                 lambda t=table, p=partition: self.entries(t, p),
                 MAX_RECORD_BYTES,
             )

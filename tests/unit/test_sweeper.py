@@ -41,7 +41,7 @@ def test_a_sweep_expires_only_its_own_partition_without_hashing_a_key():
     store = _Store({b"old0": (0, _titles(OLD)), b"old1": (1, _titles(OLD)), b"new0": (0, _titles(NEW))})
     table = SimpleNamespace(data=store)
     runner = Runner(StepContext.from_settings(Settings()))
-    sweeper = Sweeper({"graph_titles": table}, partition_of, "through.by-key", interval_s=0.0)
+    sweeper = Sweeper({"graph_titles": table}, interval_s=0.0)
     sweeper.observe(0, STREAM_NOW_MS)
     batch = runner.batch("key", lambda table, key: store.data.get(key), partition_of)
     sweeper.sweep_due(batch)
@@ -54,7 +54,7 @@ def test_a_sweep_expires_only_its_own_partition_without_hashing_a_key():
 
 def test_a_partition_is_swept_at_most_once_an_interval():
     store = _Store({b"old0": (0, _titles(OLD))})
-    sweeper = Sweeper({"graph_titles": SimpleNamespace(data=store)}, lambda t, k: 0, "through.by-key", 3600)
+    sweeper = Sweeper({"graph_titles": SimpleNamespace(data=store)}, 3600)
     runner = Runner(StepContext.from_settings(Settings()))
     sweeper.observe(0, STREAM_NOW_MS)
     first, second = (runner.batch("key", lambda table, key: None, lambda t, k: 0) for _ in range(2))
@@ -66,7 +66,7 @@ def test_a_partition_is_swept_at_most_once_an_interval():
 def test_a_big_partition_is_swept_a_slice_a_batch_and_only_what_expires_is_written():
     entries = {f"k{i:04d}".encode(): (0, _titles(OLD if i % 10 == 0 else NEW)) for i in range(50)}
     store = _Store(entries)
-    sweeper = Sweeper({"graph_titles": SimpleNamespace(data=store)}, lambda t, k: 0, "through.by-key", 3600)
+    sweeper = Sweeper({"graph_titles": SimpleNamespace(data=store)}, 3600)
     sweeper.SLICE = 20
     runner = Runner(StepContext.from_settings(Settings()))
     sweeper.observe(0, STREAM_NOW_MS)
